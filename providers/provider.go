@@ -1,0 +1,187 @@
+// Package providers is the contract between genform's engine and the services that generate
+// media. It owns the Provider interface, the request and result types, the error classes, and
+// the generic retry and limit wrappers. It knows nothing of HCL files, state or plans: the
+// engine resolves a configuration into a Request, and a concrete provider (providers/wisdomgate,
+// providers/offline) turns it into bytes.
+package providers
+
+import (
+	"context"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Kind is what an asset produces.
+type Kind string
+
+// The kinds of asset genform knows.
+const (
+	Chat  Kind = "chat"
+	Image Kind = "image"
+	Video Kind = "video"
+)
+
+// Provider generates media for resolved requests.
+//
+// Check and Price are pure (no network, no files) and are called at validate and plan time.
+// Generate is called at apply time, from many goroutines at once: implementations must be safe
+// for concurrent use.
+type Provider interface {
+	// Check reports what is wrong with a request against what the provider knows of its model:
+	// unknown or misspelt enumerated values, out-of-range numbers, too many references, a model
+	// of the wrong kind. Zero-valued fields are unset (or not yet known) and are not checked.
+	Check(req *Request) []Problem
+
+	// Price estimates what generating req costs. An unpriced model gives Price{Known: false},
+	// never a zero price.
+	Price(req *Request) Price
+
+	// Generate produces the output of req. Media is written to a new file in job.Dir and
+	// returned as Result.File; the caller owns the file from then on. The context bounds the
+	// whole generation (retries and polling included). Errors are *Error where the class is
+	// known; anything else is treated as Retryable by callers that retry.
+	Generate(ctx context.Context, req *Request, job *Job) (*Result, error)
+}
+
+// Request is one fully resolved generation. Every file it reads is listed with its hash.
+// Optional values are pointers or zero strings; zero means "not set".
+type Request struct {
+	Kind   Kind
+	Model  string
+	Prompt string // the rendered prompt; empty for a video made only of Shots
+	System string // chat: the system message
+
+	// chat
+	Temperature      *float64
+	TopP             *float64
+	PresencePenalty  *float64
+	FrequencyPenalty *float64
+	MaxTokens        *int64
+	Seed             *int64
+
+	// image
+	AspectRatio  string // Gemini: "16:9"
+	Resolution   string // Gemini image_size: "1K", "2K", "4K"
+	Size         string // images API and video: "1024x1024", "1280x720"
+	Quality      string
+	Background   string
+	Style        string
+	OutputFormat string
+	References   []File // input images (image), in order
+	Mask         *File  // images API edits mask
+
+	// video
+	Seconds   int    // 0: the model's default
+	Shots     []Shot // storyboard; the provider renders it into its prompt format
+	Reference *File  // image-to-video input
+
+	// Options holds extra gateway fields from `options = {...}`, as JSON-ready values
+	// (string, float64, bool, nil, []any, map[string]any), merged into the request body.
+	Options map[string]any
+
+	// OutputPath is the project-relative path the output will be written to. Its extension
+	// tells the wanted format (".png", ".jpg", ".webp", ".gif", ".mp4", ".txt").
+	OutputPath string
+}
+
+// Shot is one storyboard shot of a video.
+type Shot struct {
+	Duration float64 // seconds
+	Scene    string
+}
+
+// File is an input file the request reads.
+type File struct {
+	Path   string // absolute path on disk
+	Name   string // project-relative path, as the user wrote it
+	SHA256 string // hex
+}
+
+// Job carries what one Generate call needs beyond the request itself.
+type Job struct {
+	// Dir is the folder for output files: the caller renames them into place from there.
+	Dir string
+	// ResumeID, when set, names an asynchronous job started earlier for this same request:
+	// the provider polls it instead of creating (and paying for) a new one.
+	ResumeID string
+	// Started is called once, as soon as an asynchronous job has an id, before polling. The
+	// caller records the id durably; an error from Started aborts the generation.
+	Started func(id string) error
+	// Progress, when not nil, is told what the generation is doing.
+	Progress func(Progress)
+}
+
+// Phase names a step of a generation.
+type Phase string
+
+// The phases a provider reports.
+const (
+	PhaseGenerating  Phase = "generating"
+	PhaseQueued      Phase = "queued"
+	PhaseRendering   Phase = "rendering"
+	PhaseDownloading Phase = "downloading"
+	PhaseRetrying    Phase = "retrying"
+)
+
+// Progress is one progress report.
+type Progress struct {
+	Phase   Phase
+	Percent int    // 0-100 while rendering; -1 when not known
+	Message string // e.g. the reason of a retry
+}
+
+// Result is what a generation produced.
+type Result struct {
+	Text          string // chat: the reply text
+	File          string // image, video: the output file, inside Job.Dir
+	MediaType     string // "image/png", "video/mp4", "text/plain"
+	SHA256        string // hex, of File's bytes
+	Size          int64  // bytes of File
+	Width         int    // pixels, where known
+	Height        int
+	Seconds       float64 // video length, where known
+	Usage         Usage
+	JobID         string // the gateway's job or response id
+	RevisedPrompt string // when the gateway rewrote the prompt
+}
+
+// Usage is the token accounting a gateway reports.
+type Usage struct {
+	PromptTokens     int64 `json:"prompt_tokens,omitempty"`
+	CompletionTokens int64 `json:"completion_tokens,omitempty"`
+	TotalTokens      int64 `json:"total_tokens,omitempty"`
+}
+
+// Price is an estimated cost in US dollars.
+type Price struct {
+	USD   float64
+	Known bool
+}
+
+// Problem is one thing Check found wrong with a request.
+type Problem struct {
+	Warning bool   // a warning does not stop validate, plan or apply
+	Field   string // the attribute as the user writes it ("resolution"), or "" for the block
+	Summary string // a short phrase: `Unsupported resolution "4k"`
+	Detail  string // how to fix it, with a suggestion where one is obvious
+}
+
+// Config is what a provider factory gets from a `provider` block.
+type Config struct {
+	Type  string // "wisdomgate"
+	Alias string // "" or "fast"
+	// Body holds the block's arguments other than alias; the factory decodes it (gohcl works)
+	// with EvalContext, and reports unknown arguments as diagnostics. Body is an empty body
+	// for a provider that was not declared and is used with its defaults.
+	Body        hcl.Body
+	EvalContext *hcl.EvalContext
+	// Dir is the absolute project folder.
+	Dir string
+}
+
+// Factory builds a provider from its configuration. It must not touch the network: a missing
+// API key is reported by Generate, so validate and plan work without one.
+type Factory func(cfg Config) (Provider, hcl.Diagnostics)
+
+// Registry maps provider type names to their factories. main builds it in one function.
+type Registry map[string]Factory
