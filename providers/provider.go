@@ -177,6 +177,9 @@ type Config struct {
 	EvalContext *hcl.EvalContext
 	// Dir is the absolute project folder.
 	Dir string
+	// Getenv reads the environment (os.Getenv in the CLI, a map in tests). A provider reads
+	// its defaults through it, e.g. the API key from WISDOM_GATE_KEY.
+	Getenv func(key string) string
 }
 
 // Factory builds a provider from its configuration. It must not touch the network: a missing
