@@ -1,0 +1,362 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/genform/genform/providers"
+	"github.com/genform/genform/state"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/sync/errgroup"
+)
+
+// ApplyOptions are what apply needs beyond the plan.
+type ApplyOptions struct {
+	Parallelism int  // instances at work at once; default 8
+	Hook        Hook // nil: NopHook
+	Journal     *state.Journal
+	Cache       *state.Cache
+	Stat        *state.StatCache // told the hash of every file apply writes; may be nil
+	TempDir     string           // for files being generated; on the project's file system
+	// Interrupt is closed on the first Ctrl-C: nothing new starts, running requests finish,
+	// and a video job that has its id recorded stops polling (the next apply resumes it).
+	Interrupt <-chan struct{}
+	Now       func() time.Time // default time.Now
+}
+
+// Summary is what an apply did.
+type Summary struct {
+	Generated, Restored, Deleted, Unchanged  int
+	Failed, Skipped, Interrupted, NotStarted int
+	Cost                                     float64 // of the generations whose price is known
+	CostUnknown                              int     // generations whose price is not known
+	Failures                                 []Failure
+}
+
+// Failure is one instance that failed.
+type Failure struct {
+	Addr string
+	Err  error
+}
+
+// Apply carries out a plan: every change in dependency order, at most Parallelism at once.
+// A waiting instance holds no slot. A failed instance is reported and its dependents skipped;
+// independent work goes on. Each finished instance is written into place and recorded in the
+// journal (durably) before it is reported, and st is updated in memory: the caller writes it.
+// The error is fatal only: the journal could not be written.
+func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (*Summary, error) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 8
+	}
+	if opts.Hook == nil {
+		opts.Hook = NopHook{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
+	return e.run(ctx)
+}
+
+type executor struct {
+	plan *Plan
+	p    *planner
+	opts ApplyOptions
+
+	mu  sync.Mutex // guards st and sum
+	st  *state.File
+	sum Summary
+}
+
+// node is one unit of the apply graph: an instance or delete change, or a barrier that is done
+// when every instance of a block is (what a reference to the whole block waits for).
+type node struct {
+	ch      *Change   // nil for a barrier
+	in      *instance // nil for a delete or a barrier
+	waiting int       // upstream nodes not yet finished
+	downs   []*node
+	failed  string // the address of a failed or skipped upstream, once one is
+	status  Status
+}
+
+func (e *executor) graph() []*node {
+	var nodes []*node
+	byAddr := map[string]*node{}
+	byBlock := map[string][]*node{}
+	for _, ch := range e.plan.Changes {
+		n := &node{ch: ch}
+		if ch.Action != Delete {
+			n.in = e.p.insts[ch.Addr]
+			byBlock[n.in.si.Asset.Addr()] = append(byBlock[n.in.si.Asset.Addr()], n)
+		}
+		byAddr[ch.Addr] = n
+		nodes = append(nodes, n)
+	}
+	barriers := map[string]*node{}
+	barrier := func(block string) *node {
+		if b := barriers[block]; b != nil {
+			return b
+		}
+		b := &node{}
+		for _, up := range byBlock[block] {
+			up.downs = append(up.downs, b)
+			b.waiting++
+		}
+		barriers[block] = b
+		nodes = append(nodes, b)
+		return b
+	}
+	for _, n := range nodes {
+		if n.in == nil {
+			continue
+		}
+		seen := map[*node]bool{}
+		for _, r := range n.in.si.Asset.Refs {
+			var up *node
+			if r.Key == cty.NilVal {
+				up = barrier(r.Kind + "." + r.Name)
+			} else {
+				up = byAddr[instanceAddr(r.Kind+"."+r.Name, r.Key)]
+			}
+			if up == nil || up == n || seen[up] {
+				continue // not in this plan: its value is final
+			}
+			seen[up] = true
+			up.downs = append(up.downs, n)
+			n.waiting++
+		}
+	}
+	return nodes
+}
+
+func (e *executor) run(ctx context.Context) (*Summary, error) {
+	nodes := e.graph()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.opts.Parallelism)
+	finished := make(chan *node, len(nodes))
+	var ready []*node
+	for _, n := range nodes {
+		if n.waiting == 0 {
+			ready = append(ready, n)
+		}
+	}
+	interrupt := e.opts.Interrupt
+	stopped := false
+	running, remaining := 0, len(nodes)
+
+	// complete settles a finished node and releases what waited for it.
+	complete := func(n *node) {
+		remaining--
+		for _, d := range n.downs {
+			if n.status != Done && d.failed == "" {
+				d.failed = n.failed
+				if n.ch != nil {
+					d.failed = n.ch.Addr
+				}
+			}
+			d.waiting--
+			if d.waiting == 0 {
+				ready = append(ready, d)
+			}
+		}
+	}
+	for remaining > 0 {
+		for len(ready) > 0 && !stopped && gctx.Err() == nil {
+			n := ready[0]
+			ready = ready[1:]
+			switch {
+			case n.ch == nil: // barrier
+				n.status = Done
+				if n.failed != "" {
+					n.status = Skipped
+				}
+				complete(n)
+			case n.failed != "":
+				n.status = Skipped
+				e.finish(n.ch, &Outcome{Status: Skipped, Action: n.ch.Action, Reason: n.failed})
+				complete(n)
+			case n.in != nil && n.in.invalid:
+				n.status = Failed
+				e.finish(n.ch, &Outcome{Status: Failed, Action: NoOp, Err: diagError(n.in.diags)})
+				complete(n)
+			case n.ch.Action == NoOp && n.ch.InputHash != "":
+				n.status = Done
+				e.count(&Outcome{Status: Done, Action: NoOp})
+				complete(n)
+			default:
+				running++
+				g.Go(func() error {
+					err := e.apply(gctx, n)
+					finished <- n
+					return err
+				})
+			}
+		}
+		if running == 0 && (stopped || gctx.Err() != nil || len(ready) == 0) {
+			break
+		}
+		select {
+		case n := <-finished:
+			running--
+			complete(n)
+		case <-interrupt:
+			stopped, interrupt = true, nil
+		}
+	}
+	err := g.Wait()
+	e.sum.NotStarted = remaining - e.sum.barrierless(nodes)
+	return &e.sum, err
+}
+
+// barrierless counts the barriers among the nodes that never finished, so NotStarted counts
+// only instances.
+func (s *Summary) barrierless(nodes []*node) int {
+	n := 0
+	for _, x := range nodes {
+		if x.ch == nil && x.status == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// apply does one node's work in a slot. Its error is fatal (state cannot be recorded);
+// everything else is reported as the node's outcome.
+func (e *executor) apply(ctx context.Context, n *node) error {
+	ch := n.ch
+	start := e.opts.Now()
+	e.opts.Hook.Started(ch)
+	var o *Outcome
+	var err error
+	if ch.Action == Delete {
+		o, err = e.delete(ch)
+	} else {
+		o, err = e.instance(ctx, n.in)
+	}
+	if err != nil {
+		n.status = Failed
+		return err
+	}
+	o.Elapsed = e.opts.Now().Sub(start)
+	n.status = o.Status
+	e.finish(n.in.changeOr(ch), o)
+	return nil
+}
+
+func (in *instance) changeOr(ch *Change) *Change {
+	if in == nil || in.change == nil {
+		return ch
+	}
+	return in.change
+}
+
+// instance plans an instance again when its input was not known at plan time, then carries
+// out what it needs: nothing, a restore or a generation.
+func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error) {
+	ch := in.change
+	if ch.InputHash == "" || ch.Action == NoOp {
+		scope := e.p.blocks.scope(in.si.Asset.Refs)
+		ch = e.p.planInstance(in, scope)
+		if in.diags.HasErrors() || ch.InputHash == "" {
+			err := diagError(in.diags)
+			if err == nil {
+				err = fmt.Errorf("its input is still not known after its upstreams finished")
+			}
+			return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
+		}
+	}
+	switch ch.Action {
+	case NoOp:
+		return &Outcome{Status: Done, Action: NoOp}, nil
+	case Restore:
+		return e.restore(in, ch)
+	}
+	return e.generate(ctx, in, ch)
+}
+
+// finish reports an outcome and counts it.
+func (e *executor) finish(ch *Change, o *Outcome) {
+	e.count(o)
+	if o.Status == Failed {
+		e.failure(ch.Addr, o.Err)
+	}
+	e.opts.Hook.Finished(ch, o)
+}
+
+// diagError turns the error diagnostics of an instance's evaluation at apply time into one
+// error (apply has no source snippets to show by then, only the messages).
+func diagError(d hcl.Diagnostics) error {
+	if !d.HasErrors() {
+		return nil
+	}
+	return d.Errs()[0]
+}
+
+func (e *executor) count(o *Outcome) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := &e.sum
+	switch o.Status {
+	case Failed:
+		s.Failed++
+	case Skipped:
+		s.Skipped++
+	case Interrupted:
+		s.Interrupted++
+	case Done:
+		switch o.Action {
+		case Create, Regenerate:
+			s.Generated++
+			if o.Cost.Known {
+				s.Cost += o.Cost.USD
+			} else {
+				s.CostUnknown++
+			}
+		case Restore:
+			s.Restored++
+		case Delete:
+			s.Deleted++
+		default:
+			s.Unchanged++
+		}
+	}
+}
+
+// record makes a finished instance durable: journal first (fsync), then the cache index and
+// the in-memory state. Only after this is the instance reported done.
+func (e *executor) record(in *instance, rec *state.Record, forgetJob bool) error {
+	entry := state.Entry{Record: rec}
+	if forgetJob {
+		entry.ForgetJob = rec.Addr
+	}
+	if err := e.opts.Journal.Append(entry); err != nil {
+		return fmt.Errorf("recording %s in the journal: %w", rec.Addr, err)
+	}
+	if e.opts.Cache != nil && rec.InputHash != "" {
+		if err := e.opts.Cache.Index(rec.InputHash, rec); err != nil {
+			// the journal has it; a cache index is only a shortcut
+			_ = err
+		}
+	}
+	e.mu.Lock()
+	e.st.Records[rec.Addr] = rec
+	if forgetJob {
+		delete(e.st.Jobs, rec.Addr)
+	}
+	e.mu.Unlock()
+	e.p.known(in, rec)
+	return nil
+}
+
+// failure wraps an instance error for the summary.
+func (e *executor) failure(addr string, err error) {
+	e.mu.Lock()
+	e.sum.Failures = append(e.sum.Failures, Failure{Addr: addr, Err: err})
+	e.mu.Unlock()
+}
+
+var errInterrupted = errors.New("interrupted")

@@ -1,0 +1,274 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/genform/genform/schema"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// blockOrder sorts the assets so every block comes after the blocks it references, keeping
+// declaration order among independent ones. schema reports cycles with their members; a cycle
+// here is reported again rather than looping.
+func blockOrder(cfg *schema.Config) ([]*schema.Asset, hcl.Diagnostics) {
+	byAddr := make(map[string]*schema.Asset, len(cfg.Assets))
+	for _, a := range cfg.Assets {
+		byAddr[a.Addr()] = a
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	mark := make(map[*schema.Asset]int, len(cfg.Assets))
+	order := make([]*schema.Asset, 0, len(cfg.Assets))
+	var diags hcl.Diagnostics
+	var visit func(a *schema.Asset)
+	visit = func(a *schema.Asset) {
+		switch mark[a] {
+		case done:
+			return
+		case visiting:
+			r := a.DeclRange
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Dependency cycle",
+				Detail:   a.Addr() + " depends on itself through its references.",
+				Subject:  &r,
+			})
+			return
+		}
+		mark[a] = visiting
+		for _, r := range a.Refs {
+			if up := byAddr[r.Kind+"."+r.Name]; up != nil && up != a {
+				visit(up)
+			}
+		}
+		mark[a] = done
+		order = append(order, a)
+	}
+	for _, a := range cfg.Assets {
+		visit(a)
+	}
+	return order, diags
+}
+
+// Address is a parsed instance or block address.
+type Address struct {
+	Kind, Name string
+	Key        cty.Value // cty.NilVal for a block address or a single instance
+}
+
+// ParseAddress parses `image.hero`, `image.hero[0]` or `image.hero["dawn"]`.
+func ParseAddress(s string) (Address, error) {
+	trav, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.Pos{Line: 1, Column: 1})
+	bad := fmt.Errorf("%q is not an address: write kind.name, kind.name[0] or kind.name[\"key\"]", s)
+	if diags.HasErrors() || len(trav) < 2 || len(trav) > 3 {
+		return Address{}, bad
+	}
+	var a Address
+	a.Kind = trav.RootName()
+	attr, ok := trav[1].(hcl.TraverseAttr)
+	if !ok {
+		return Address{}, bad
+	}
+	a.Name = attr.Name
+	switch a.Kind {
+	case "chat", "image", "video":
+	default:
+		return Address{}, fmt.Errorf("%q is not an address: it must start with chat., image. or video.", s)
+	}
+	if len(trav) == 3 {
+		idx, ok := trav[2].(hcl.TraverseIndex)
+		if !ok {
+			return Address{}, bad
+		}
+		a.Key = idx.Key
+	}
+	return a, nil
+}
+
+func (a Address) String() string {
+	if a.Key == cty.NilVal {
+		return a.Kind + "." + a.Name
+	}
+	return instanceAddr(a.Kind+"."+a.Name, a.Key)
+}
+
+// matches reports whether the address names inst (an instance address) or its block.
+func (a Address) matches(si *schema.Instance) bool {
+	if si.Asset.Kind != a.Kind || si.Asset.Name != a.Name {
+		return false
+	}
+	if a.Key == cty.NilVal {
+		return true
+	}
+	return keyEqual(si.Key, a.Key)
+}
+
+func keyEqual(k, want cty.Value) bool {
+	if k == cty.NilVal {
+		return false
+	}
+	if k.Type() == want.Type() {
+		return k.Equals(want).True()
+	}
+	// image.hero["0"] on a count block, or image.hero[0] on a for_each: compare as text
+	return keyString(k) == keyString(want)
+}
+
+func keyString(k cty.Value) string {
+	switch k.Type() {
+	case cty.String:
+		return k.AsString()
+	case cty.Number:
+		return k.AsBigFloat().Text('f', -1)
+	}
+	return ""
+}
+
+// instanceAddr formats an instance address the way schema does: `image.hero[0]`,
+// `image.hero["dawn"]`.
+func instanceAddr(block string, key cty.Value) string {
+	if key.Type() == cty.Number {
+		return block + "[" + keyString(key) + "]"
+	}
+	return block + "[" + strconv.Quote(keyString(key)) + "]"
+}
+
+// matcher parses addresses given on the command line and returns a predicate over instances.
+func (p *planner) matcher(addrs []string, flag string) (func(*schema.Instance) bool, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	var parsed []Address
+	for _, s := range addrs {
+		a, err := ParseAddress(s)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + flag + " address", Detail: err.Error()})
+			continue
+		}
+		found := false
+		for _, si := range p.cfg.Instances {
+			if a.matches(si) {
+				found = true
+				break
+			}
+		}
+		if !found && p.st.Records[a.String()] == nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No such instance",
+				Detail:   fmt.Sprintf("%s %s matches no declared or recorded instance. Run 'genform state list' to see the addresses.", flag, s),
+			})
+			continue
+		}
+		parsed = append(parsed, a)
+	}
+	return func(si *schema.Instance) bool {
+		for _, a := range parsed {
+			if a.matches(si) {
+				return true
+			}
+		}
+		return false
+	}, diags
+}
+
+// targetSet returns the addresses a -target plan covers: the targets and everything they
+// depend on, transitively. nil means no -target: everything.
+func (p *planner) targetSet(targets []string) (map[string]bool, hcl.Diagnostics) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	match, diags := p.matcher(targets, "-target")
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	set := map[string]bool{}
+	var queue []*instance
+	for _, si := range p.cfg.Instances {
+		if match(si) {
+			queue = append(queue, p.insts[si.Addr])
+		}
+	}
+	doneBlocks := map[string]bool{}
+	for len(queue) > 0 {
+		in := queue[0]
+		queue = queue[1:]
+		if set[in.si.Addr] {
+			continue
+		}
+		set[in.si.Addr] = true
+		for _, r := range in.si.Asset.Refs {
+			if r.Key == cty.NilVal {
+				if doneBlocks[r.Kind+"."+r.Name] {
+					continue
+				}
+				doneBlocks[r.Kind+"."+r.Name] = true
+			}
+			queue = append(queue, p.refInstances(r)...)
+		}
+	}
+	return set, diags
+}
+
+// ConfigHash identifies a configuration: its files and resolved variable values. A saved plan
+// carries it, and is refused when the configuration it was made from has changed.
+func ConfigHash(cfg *schema.Config) string {
+	h := sha256.New()
+	for _, name := range sortedKeys(cfg.Files) {
+		fmt.Fprintf(h, "file %s %d\n", name, len(cfg.Files[name].Bytes))
+		h.Write(cfg.Files[name].Bytes)
+	}
+	for _, name := range sortedKeys(cfg.Vars) {
+		v, _ := jsonValue(cfg.Vars[name])
+		b, _ := json.Marshal(v)
+		fmt.Fprintf(h, "var %s %s\n", name, b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Graph renders the instance dependency graph in DOT: one node per instance, an edge from
+// each instance to every instance it waits for.
+func Graph(cfg *schema.Config) string {
+	byBlock := map[string][]string{}
+	for _, si := range cfg.Instances {
+		byBlock[si.Asset.Addr()] = append(byBlock[si.Asset.Addr()], si.Addr)
+	}
+	var b strings.Builder
+	b.WriteString("digraph genform {\n  rankdir = \"LR\";\n  node [shape = box];\n")
+	for _, si := range cfg.Instances {
+		fmt.Fprintf(&b, "  %s [label = %s];\n", dotID(si.Addr), dotID(si.Addr))
+	}
+	for _, si := range cfg.Instances {
+		var ups []string
+		for _, r := range si.Asset.Refs {
+			block := r.Kind + "." + r.Name
+			if r.Key != cty.NilVal {
+				ups = append(ups, instanceAddr(block, r.Key))
+			} else {
+				ups = append(ups, byBlock[block]...)
+			}
+		}
+		sort.Strings(ups)
+		for i, up := range ups {
+			if i > 0 && ups[i-1] == up {
+				continue
+			}
+			fmt.Fprintf(&b, "  %s -> %s;\n", dotID(si.Addr), dotID(up))
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func dotID(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}

@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"github.com/genform/genform/providers"
+	"github.com/genform/genform/state"
+)
+
+// Action is what a plan does to one instance.
+type Action string
+
+// The actions of SPEC section 4.
+const (
+	NoOp       Action = "no-op"
+	Create     Action = "create"
+	Regenerate Action = "regenerate"
+	Restore    Action = "restore"
+	Delete     Action = "delete"
+)
+
+// Paid reports whether the action calls a provider (and may cost money).
+func (a Action) Paid() bool { return a == Create || a == Regenerate }
+
+// Change is the plan for one instance.
+type Change struct {
+	Addr     string
+	Kind     string
+	Provider string // provider address: "wisdomgate", "wisdomgate.fast", "offline"
+	Model    string
+	Action   Action
+	Reasons  []string   // why, in words: "prompt changed", "chat.tagline changes", "-replace"
+	Diff     []AttrDiff // changed request attributes (regenerate and restore)
+
+	// InputHash is the hash of the planned request; empty while it depends on an upstream
+	// that will change.
+	InputHash string
+	// Request holds the resolved request fields as JSON values; an attribute that is not yet
+	// known is absent and listed in Unknown.
+	Request map[string]any
+	Unknown []string
+	// Path is the output path (project-relative), "" for a chat without one.
+	Path string
+
+	Before *state.Record // the recorded instance; nil for create
+	// From is the cached result a restore copies from.
+	From *state.Record
+	// ResumeJob is a video job id from an earlier, interrupted apply that this change polls
+	// instead of paying for a new job.
+	ResumeJob string
+
+	Cost providers.Price // estimated cost of a paid action; zero and known for free ones
+	Deps []string        // addresses of the instances this one waits for
+}
+
+// AttrDiff is one changed attribute: `~ prompt = "a" -> "b"`.
+type AttrDiff struct {
+	Name    string
+	Before  any  // nil when the attribute was not set
+	After   any  // nil when the attribute is not set
+	Unknown bool // the new value is known only after apply
+}
+
+// Plan is the diff between configuration and state: one Change per declared or recorded
+// instance, in dependency order.
+type Plan struct {
+	Changes []*Change
+
+	// What a saved plan must still match when it is applied.
+	ConfigHash string
+	Lineage    string
+	Serial     uint64
+
+	Targets []string
+	Replace []string
+
+	planner *planner // what apply needs to evaluate instances again
+}
+
+// Counts is how many changes a plan has of each action.
+type Counts struct {
+	Create, Regenerate, Restore, Delete, NoOp int
+}
+
+// Counts counts the plan's changes by action.
+func (p *Plan) Counts() Counts {
+	var c Counts
+	for _, ch := range p.Changes {
+		switch ch.Action {
+		case Create:
+			c.Create++
+		case Regenerate:
+			c.Regenerate++
+		case Restore:
+			c.Restore++
+		case Delete:
+			c.Delete++
+		default:
+			c.NoOp++
+		}
+	}
+	return c
+}
+
+// HasChanges reports whether applying the plan would do anything.
+func (p *Plan) HasChanges() bool {
+	for _, ch := range p.Changes {
+		if ch.Action != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// Cost sums the estimated cost of the paid changes. unknown counts the paid changes whose
+// price is not known; they are not in usd.
+func (p *Plan) Cost() (usd float64, unknown int) {
+	for _, ch := range p.Changes {
+		if !ch.Action.Paid() {
+			continue
+		}
+		if ch.Cost.Known {
+			usd += ch.Cost.USD
+		} else {
+			unknown++
+		}
+	}
+	return usd, unknown
+}

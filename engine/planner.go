@@ -1,0 +1,667 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/genform/genform/providers"
+	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Options are what a plan needs beyond configuration and state.
+type Options struct {
+	// Providers by provider address ("wisdomgate", "wisdomgate.fast", "offline"); see
+	// NewProviders.
+	Providers map[string]providers.Provider
+	// Stat hashes input and output files without re-reading unchanged ones; nil reads them.
+	Stat *state.StatCache
+	// Targets limits the plan to these addresses and what they depend on.
+	Targets []string
+	// Replace forces these addresses to be generated again even when nothing changed.
+	Replace []string
+}
+
+// instance is one planned instance: its configuration, its change and the value other blocks
+// see of it.
+type instance struct {
+	si       *schema.Instance
+	change   *Change
+	provider providers.Provider
+	provType string
+	req      *request
+	hashIn   *hashInput      // the hashed input, set when the request is known
+	value    cty.Value       // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
+	invalid  bool            // evaluation failed: not planned
+	diags    hcl.Diagnostics // of the latest planning of this instance
+}
+
+func (in *instance) valueOrUnknown() cty.Value {
+	if in.value == cty.NilVal {
+		return cty.UnknownVal(schema.InstanceType(in.si.Asset.Kind))
+	}
+	return in.value
+}
+
+type planner struct {
+	cfg    *schema.Config
+	st     *state.File
+	cache  *state.Cache
+	opts   Options
+	files  *fileHasher
+	blocks *blocks
+	insts  map[string]*instance
+	order  []*instance // dependency order
+	// paths of outputs this plan knows: path -> sha256 for known ones, "" for outputs that
+	// will be generated (unknown until apply).
+	outputs map[string]string
+	mu      sync.Mutex // guards outputs: apply plans instances again concurrently
+	diags   hcl.Diagnostics
+	replace func(*schema.Instance) bool
+}
+
+// NewPlan compares the configuration with the state and says, for every instance, what apply
+// would do and why. It reads files (through opts.Stat) but never the network, and writes
+// nothing.
+func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Options) (*Plan, hcl.Diagnostics) {
+	p := &planner{
+		cfg:     cfg,
+		st:      st,
+		cache:   cache,
+		opts:    opts,
+		files:   newFileHasher(cfg.Dir, opts.Stat),
+		blocks:  newBlocks(),
+		insts:   make(map[string]*instance, len(cfg.Instances)),
+		outputs: map[string]string{},
+	}
+	order, diags := blockOrder(cfg)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	targets, tdiags := p.targetSet(opts.Targets)
+	diags = append(diags, tdiags...)
+	replace, rdiags := p.matcher(opts.Replace, "-replace")
+	p.replace = replace
+	diags = append(diags, rdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	byAsset := map[*schema.Asset][]*instance{}
+	for _, si := range cfg.Instances {
+		in := &instance{si: si}
+		p.insts[si.Addr] = in
+		byAsset[si.Asset] = append(byAsset[si.Asset], in)
+		p.blocks.add(in)
+	}
+	for _, a := range cfg.Assets {
+		p.blocks.declare(a)
+	}
+
+	plan := &Plan{
+		ConfigHash: ConfigHash(cfg),
+		Lineage:    st.Lineage,
+		Serial:     st.Serial,
+		Targets:    opts.Targets,
+		Replace:    opts.Replace,
+		planner:    p,
+	}
+	for _, a := range order {
+		scope := p.blocks.scope(a.Refs)
+		for _, in := range byAsset[a] {
+			if targets != nil && !targets[in.si.Addr] {
+				if rec := st.Records[in.si.Addr]; rec != nil {
+					p.blocks.set(in, recordValue(a.Kind, recordPath(rec), rec))
+				}
+				continue
+			}
+			in.change = p.planInstance(in, scope)
+			p.diags = append(p.diags, in.diags...)
+			p.order = append(p.order, in)
+			plan.Changes = append(plan.Changes, in.change)
+		}
+	}
+	p.checkOutputRefs()
+	for _, addr := range sortedKeys(st.Records) {
+		if p.insts[addr] != nil {
+			continue
+		}
+		if targets != nil && !p.deleteTargeted(addr) {
+			continue
+		}
+		rec := st.Records[addr]
+		ch := &Change{
+			Addr: addr, Kind: rec.Kind, Provider: rec.Provider, Model: rec.Model,
+			Action: Delete, Reasons: []string{"no longer declared"},
+			InputHash: rec.InputHash, Request: rec.Request, Path: recordPath(rec),
+			Before: rec, Cost: providers.Price{Known: true},
+		}
+		plan.Changes = append(plan.Changes, ch)
+	}
+	diags = append(diags, p.diags...)
+	diags = append(diags, p.budget(plan)...)
+	return plan, diags
+}
+
+// planInstance evaluates one instance and decides its action. Apply calls it again for an
+// instance whose input was not known at plan time, once its upstreams are done.
+func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Value) *Change {
+	a := in.si.Asset
+	ch := &Change{Addr: in.si.Addr, Kind: a.Kind, Cost: providers.Price{Known: true}}
+	in.change = ch
+	in.diags = nil
+	ch.Deps = depAddrs(a)
+
+	provAddr, prov, pdiags := p.provider(a)
+	in.report(pdiags)
+	ch.Provider = provAddr
+	in.provider = prov
+	in.provType = strings.SplitN(provAddr, ".", 2)[0]
+
+	res, diags := p.cfg.Eval(in.si, scope)
+	in.report(diags)
+	if diags.HasErrors() || prov == nil {
+		ch.Action = NoOp
+		ch.Reasons = []string{"not planned: see the errors"}
+		in.invalid = true
+		return ch
+	}
+	req := newRequest(a.Kind, res)
+	in.req = req
+	ch.Model, ch.Path, ch.Request = req.req.Model, req.path, req.fields
+	ch.Unknown = append(ch.Unknown, req.unknown...)
+
+	files, upstream := p.hashFiles(in, req)
+	rec := p.st.Records[in.si.Addr]
+	if len(upstream) > 0 || !req.known() {
+		p.check(in, req)
+		ch.Action = Create
+		if rec != nil {
+			ch.Action = Regenerate
+			ch.Before = rec
+		}
+		ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
+		ch.Diff = diffRequest(rec, req)
+		ch.Cost = prov.Price(req.req)
+		p.pending(in)
+		return ch
+	}
+	p.check(in, req)
+	in.hashIn = p.hashInput(in, req.req.Model, req.fields, files)
+	hash := inputHash(in.hashIn)
+	ch.InputHash = hash
+	ch.Before = rec
+
+	switch {
+	case p.replace != nil && p.replace(in.si):
+		ch.Action = Regenerate
+		if rec == nil {
+			ch.Action = Create
+		}
+		ch.Reasons = append(ch.Reasons, "-replace")
+	case rec != nil && p.unchanged(in, rec, hash, files):
+		ch.InputHash = rec.InputHash
+		p.checkOutput(in, rec)
+		return ch
+	default:
+		ch.Diff = diffRequest(rec, req)
+		if rec == nil {
+			ch.Action = Create
+		} else {
+			ch.Action = Regenerate
+			if len(ch.Diff) > 0 {
+				ch.Reasons = append(ch.Reasons, "input changed: "+diffNames(ch.Diff))
+			} else {
+				ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
+			}
+		}
+		if cached, ok := p.lookup(hash); ok {
+			ch.Action = Restore
+			ch.From = cached
+			ch.Reasons = append(ch.Reasons, "the output for this input is in the cache")
+			p.known(in, cached)
+			return ch
+		}
+		if job := p.st.Jobs[in.si.Addr]; job != nil && job.InputHash == hash {
+			ch.ResumeJob = job.JobID
+			ch.Reasons = append(ch.Reasons, fmt.Sprintf("resumes job %s (already paid)", job.JobID))
+			p.pending(in)
+			return ch
+		}
+	}
+	ch.Cost = prov.Price(req.req)
+	p.pending(in)
+	return ch
+}
+
+// unchanged reports whether rec still answers the request: the same input hash, or a hash
+// that differs only in attributes lifecycle.ignore_changes names.
+func (p *planner) unchanged(in *instance, rec *state.Record, hash string, files map[string]string) bool {
+	a := in.si.Asset
+	if rec.InputHash == hash || a.IgnoreAll {
+		return true
+	}
+	if len(a.IgnoreChanges) == 0 {
+		return false
+	}
+	fields := make(map[string]any, len(in.req.fields))
+	for k, v := range in.req.fields {
+		fields[k] = v
+	}
+	model := in.req.req.Model
+	for _, name := range a.IgnoreChanges {
+		if name == "model" {
+			model = rec.Model
+			continue
+		}
+		if old, ok := rec.Request[name]; ok {
+			fields[name] = old
+		} else {
+			delete(fields, name)
+		}
+	}
+	return inputHash(p.hashInput(in, model, fields, files)) == rec.InputHash
+}
+
+// checkOutput decides between no-op and restore or regenerate for an instance whose input
+// is unchanged, by looking at its output file (stat first, content only when stat differs).
+func (p *planner) checkOutput(in *instance, rec *state.Record) {
+	ch := in.change
+	ch.Action = NoOp
+	want := in.req.path
+	if want == "" && rec.Output == nil {
+		p.known(in, rec)
+		return
+	}
+	reason := ""
+	switch {
+	case rec.Output == nil || rec.Output.Path != want:
+		reason = "output path changed"
+		if rec.Output != nil && want != "" {
+			reason = fmt.Sprintf("output path changed from %s", rec.Output.Path)
+		}
+		if want == "" {
+			p.known(in, rec) // chat whose path was removed: the text stays in state
+			return
+		}
+	default:
+		switch p.outputStatus(rec.Output) {
+		case outputMissing:
+			reason = "output file missing"
+		case outputModified:
+			reason = "output file changed on disk"
+		}
+	}
+	if reason == "" {
+		p.known(in, rec)
+		return
+	}
+	ch.Reasons = append(ch.Reasons, reason)
+	if p.restorable(rec) {
+		ch.Action = Restore
+		ch.From = rec
+		p.known(in, rec)
+		return
+	}
+	ch.Action = Regenerate
+	ch.Reasons = append(ch.Reasons, "no copy in the cache")
+	ch.Cost = in.provider.Price(in.req.req)
+	p.pending(in)
+}
+
+type outputStatus int
+
+const (
+	outputOK outputStatus = iota
+	outputMissing
+	outputModified
+)
+
+func (p *planner) outputStatus(o *state.Output) outputStatus {
+	abs := filepath.Join(p.cfg.Dir, filepath.FromSlash(o.Path))
+	fi, err := os.Stat(abs)
+	if err != nil || !fi.Mode().IsRegular() {
+		return outputMissing
+	}
+	if fi.Size() != o.Size {
+		return outputModified
+	}
+	if p.opts.Stat != nil {
+		if _, unchanged, sha, err := p.opts.Stat.Stat(abs); err == nil && unchanged {
+			if sha == o.SHA256 {
+				return outputOK
+			}
+			return outputModified
+		}
+	}
+	sha, err := p.files.hash(o.Path)
+	if err != nil {
+		return outputMissing
+	}
+	if sha != o.SHA256 {
+		return outputModified
+	}
+	return outputOK
+}
+
+// restorable reports whether rec's output can be brought back without generating.
+func (p *planner) restorable(rec *state.Record) bool {
+	if rec.Kind == "chat" {
+		return true // the text is in the record
+	}
+	return rec.Output != nil && p.cache != nil && p.cache.Has(rec.Output.SHA256)
+}
+
+func (p *planner) lookup(hash string) (*state.Record, bool) {
+	if p.cache == nil {
+		return nil, false
+	}
+	return p.cache.Lookup(hash)
+}
+
+// known records the value downstream blocks see of an instance whose output is known now.
+func (p *planner) known(in *instance, rec *state.Record) {
+	p.blocks.set(in, recordValue(in.si.Asset.Kind, in.req.path, rec))
+	if in.req.path != "" && rec.Output != nil {
+		p.mu.Lock()
+		p.outputs[in.req.path] = rec.Output.SHA256
+		p.mu.Unlock()
+	}
+}
+
+// pending records that an instance's output is known only after apply.
+func (p *planner) pending(in *instance) {
+	p.blocks.set(in, cty.NilVal)
+	if in.req != nil && in.req.path != "" {
+		p.mu.Lock()
+		p.outputs[in.req.path] = ""
+		p.mu.Unlock()
+	}
+}
+
+// output returns what the plan knows of an output path: its hash, or "" with ok when it will
+// be generated.
+func (p *planner) output(path string) (sha string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sha, ok = p.outputs[path]
+	return sha, ok
+}
+
+// report collects the diagnostics of the instance's latest planning.
+func (in *instance) report(d hcl.Diagnostics) {
+	in.diags = append(in.diags, d...)
+}
+
+// hashFiles hashes every input file of req. Files that are outputs of this plan come from
+// the plan (a restored upstream's hash); upstream lists those that will be generated.
+func (p *planner) hashFiles(in *instance, req *request) (files map[string]string, upstream []string) {
+	files = make(map[string]string, len(req.files))
+	for _, name := range req.files {
+		if sha, ok := p.output(name); ok {
+			if sha == "" {
+				upstream = append(upstream, name)
+				continue
+			}
+			files[name] = sha
+			continue
+		}
+		sha, err := p.files.hash(name)
+		if err != nil {
+			in.report(hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Input file not readable",
+				Detail:   fmt.Sprintf("%s reads %s, which cannot be read: %v. Create the file, or fix the path.", in.si.Addr, name, unwrapPathError(err)),
+				Subject:  fileAttrRange(in.si.Asset),
+			}})
+			continue
+		}
+		files[name] = sha
+	}
+	return files, upstream
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func fileAttrRange(a *schema.Asset) *hcl.Range {
+	for _, name := range []string{"references", "reference", "mask", "prompt"} {
+		if at := a.Attrs[name]; at != nil {
+			r := at.Expr.Range()
+			return &r
+		}
+	}
+	return &a.DeclRange
+}
+
+// hashInput builds what the input hash covers: file names in file attributes are replaced by
+// their content hashes, so renaming a reference file changes nothing.
+func (p *planner) hashInput(in *instance, model string, fields map[string]any, files map[string]string) *hashInput {
+	req := make(map[string]any, len(fields))
+	read := map[string]string{}
+	for k, v := range fields {
+		if !fileAttrs[k] {
+			req[k] = v
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			req[k] = files[path.Clean(x)]
+		case []any:
+			shas := make([]any, len(x))
+			for i, e := range x {
+				if s, ok := e.(string); ok {
+					shas[i] = files[path.Clean(s)]
+				}
+			}
+			req[k] = shas
+		}
+	}
+	named := map[string]bool{}
+	for _, f := range in.req.req.References {
+		named[f.Name] = true
+	}
+	if f := in.req.req.Mask; f != nil {
+		named[f.Name] = true
+	}
+	if f := in.req.req.Reference; f != nil {
+		named[f.Name] = true
+	}
+	for name, sha := range files {
+		if !named[name] {
+			read[name] = sha
+		}
+	}
+	return &hashInput{
+		Kind:     in.si.Asset.Kind,
+		Provider: in.provType,
+		Model:    model,
+		Key:      keyValue(in.si.Key),
+		Format:   strings.ToLower(path.Ext(in.req.path)),
+		Request:  req,
+		Files:    read,
+	}
+}
+
+// check asks the provider about the request and turns its problems into diagnostics at the
+// attribute they concern.
+func (p *planner) check(in *instance, req *request) {
+	p.fillFiles(req.req)
+	for _, pr := range in.provider.Check(req.req) {
+		sev := hcl.DiagError
+		if pr.Warning {
+			sev = hcl.DiagWarning
+		}
+		subject := in.si.Asset.DeclRange
+		if at := in.si.Asset.Attrs[pr.Field]; at != nil {
+			subject = at.Expr.Range()
+		}
+		in.report(hcl.Diagnostics{{
+			Severity: sev,
+			Summary:  pr.Summary,
+			Detail:   strings.TrimSpace(in.si.Addr + ": " + pr.Detail),
+			Subject:  &subject,
+		}})
+	}
+}
+
+// fillFiles sets the absolute path and hash of every input file the request names, where
+// known.
+func (p *planner) fillFiles(q *providers.Request) {
+	fill := func(f *providers.File) {
+		f.Path = filepath.Join(p.cfg.Dir, filepath.FromSlash(f.Name))
+		if sha, ok := p.output(f.Name); ok && sha != "" {
+			f.SHA256 = sha
+		} else if sha, err := p.files.hash(f.Name); err == nil {
+			f.SHA256 = sha
+		}
+	}
+	for i := range q.References {
+		fill(&q.References[i])
+	}
+	if q.Mask != nil {
+		fill(q.Mask)
+	}
+	if q.Reference != nil {
+		fill(q.Reference)
+	}
+}
+
+// upstreamReasons names what makes an instance's input unknown until apply.
+func (p *planner) upstreamReasons(in *instance, files []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range in.si.Asset.Refs {
+		for _, up := range p.refInstances(r) {
+			if !p.blocks.known(up) && up.change != nil && !seen[up.si.Addr] {
+				seen[up.si.Addr] = true
+				out = append(out, up.si.Addr+" changes")
+			}
+		}
+	}
+	for _, f := range files {
+		out = append(out, f+" will be generated")
+	}
+	if len(out) == 0 {
+		out = append(out, "an upstream value is known only after apply")
+	}
+	return out
+}
+
+// refInstances lists the instances a reference names.
+func (p *planner) refInstances(r schema.Ref) []*instance {
+	bv := p.blocks.byAddr[r.Kind+"."+r.Name]
+	if bv == nil {
+		return nil
+	}
+	if r.Key == cty.NilVal {
+		return bv.insts
+	}
+	for _, in := range bv.insts {
+		if in.si.Key != cty.NilVal && in.si.Key.Equals(r.Key).True() {
+			return []*instance{in}
+		}
+	}
+	return nil
+}
+
+// checkOutputRefs reports file attributes that name another instance's output by its literal
+// path instead of referencing it: genform would not know to generate that one first.
+func (p *planner) checkOutputRefs() {
+	byPath := map[string]*instance{}
+	for _, in := range p.order {
+		if in.req != nil && in.req.path != "" {
+			byPath[in.req.path] = in
+		}
+	}
+	for _, in := range p.order {
+		if in.req == nil {
+			continue
+		}
+		deps := map[string]bool{}
+		for _, r := range in.si.Asset.Refs {
+			deps[r.Kind+"."+r.Name] = true
+		}
+		for _, name := range in.req.files {
+			up := byPath[name]
+			if up == nil || up == in || deps[up.si.Asset.Addr()] {
+				continue
+			}
+			p.diags = append(p.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Output used by its path, not by reference",
+				Detail: fmt.Sprintf("%s reads %s, the output of %s. Write %s.path instead of the literal path, so genform knows to generate it first.",
+					in.si.Addr, name, up.si.Addr, up.si.Addr),
+				Subject: fileAttrRange(in.si.Asset),
+			})
+		}
+	}
+}
+
+// budget refuses a plan whose paid changes are estimated above the genform block's budget.
+func (p *planner) budget(plan *Plan) hcl.Diagnostics {
+	b := p.cfg.Settings.Budget
+	if b == nil {
+		return nil
+	}
+	usd, _ := plan.Cost()
+	if usd <= *b+1e-9 {
+		return nil
+	}
+	r := p.cfg.Settings.DeclRange
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Plan exceeds the budget",
+		Detail: fmt.Sprintf("The estimated cost of this plan is $%.2f, above the budget of $%.2f. Raise budget in the genform block, or generate less at once with -target.",
+			usd, *b),
+		Subject: &r,
+	}}
+}
+
+// deleteTargeted reports whether a recorded address that is no longer declared is named by
+// -target (the instance or its block).
+func (p *planner) deleteTargeted(addr string) bool {
+	for _, t := range p.opts.Targets {
+		if t == addr || strings.HasPrefix(addr, t+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+func recordPath(rec *state.Record) string {
+	if rec.Output == nil {
+		return ""
+	}
+	return rec.Output.Path
+}
+
+// depAddrs lists what an asset's instances wait for: an instance address for a reference
+// with a static key, else the block address.
+func depAddrs(a *schema.Asset) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range a.Refs {
+		addr := r.Kind + "." + r.Name
+		if r.Key != cty.NilVal {
+			addr = instanceAddr(addr, r.Key)
+		}
+		if !seen[addr] {
+			seen[addr] = true
+			out = append(out, addr)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// recordValue is the value other blocks see of an instance recorded in rec, whose output
+// lives at path (the configured path, which a restore may have moved it to).
+func recordValue(kind, path string, rec *state.Record) cty.Value {
+	attrs := map[string]cty.Value{
+		"path":   cty.StringVal(path),
+		"model":  cty.StringVal(rec.Model),
+		"sha256": cty.StringVal(""),
+	}
+	if rec.Output != nil {
+		attrs["sha256"] = cty.StringVal(rec.Output.SHA256)
+	}
+	switch kind {
+	case "chat":
+		attrs["text"] = cty.StringVal(rec.Text)
+		if rec.Output == nil {
+			attrs["sha256"] = cty.StringVal(sha256Hex([]byte(rec.Text)))
+		}
+	case "image":
+		var mt string
+		var w, h int
+		if rec.Output != nil {
+			mt, w, h = rec.Output.MediaType, rec.Output.Width, rec.Output.Height
+		}
+		attrs["mime_type"] = cty.StringVal(mt)
+		attrs["width"] = cty.NumberIntVal(int64(w))
+		attrs["height"] = cty.NumberIntVal(int64(h))
+	case "video":
+		var s float64
+		if rec.Output != nil {
+			s = rec.Output.Seconds
+		}
+		attrs["seconds"] = cty.NumberFloatVal(s)
+	}
+	v := cty.ObjectVal(attrs)
+	conv, err := convertTo(v, schema.InstanceType(kind))
+	if err != nil {
+		panic("engine: instance value does not fit its type: " + err.Error())
+	}
+	return conv
+}
+
+// blocks assembles the values blocks present to expressions: a block's value is its
+// instance's object, a list of them (count) or a map of them by key (for_each). A block's
+// value is rebuilt only after one of its instances changed, so evaluating N instances that
+// reference the same block costs O(N), not O(N^2).
+type blocks struct {
+	mu     sync.Mutex
+	byAddr map[string]*blockValues
+}
+
+type blockValues struct {
+	asset   *schema.Asset
+	insts   []*instance
+	current cty.Value // cty.NilVal when stale
+}
+
+func newBlocks() *blocks { return &blocks{byAddr: map[string]*blockValues{}} }
+
+func (b *blocks) add(inst *instance) {
+	addr := inst.si.Asset.Addr()
+	bv := b.byAddr[addr]
+	if bv == nil {
+		bv = &blockValues{asset: inst.si.Asset}
+		b.byAddr[addr] = bv
+	}
+	bv.insts = append(bv.insts, inst)
+}
+
+// declare makes sure a block with no instances (count = 0) still has a value.
+func (b *blocks) declare(a *schema.Asset) {
+	if b.byAddr[a.Addr()] == nil {
+		b.byAddr[a.Addr()] = &blockValues{asset: a}
+	}
+}
+
+// set records the value others see of inst (cty.NilVal: known only after apply) and marks its
+// block's value stale.
+func (b *blocks) set(inst *instance, v cty.Value) {
+	b.mu.Lock()
+	inst.value = v
+	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
+	b.mu.Unlock()
+}
+
+// known reports whether an instance's value is known.
+func (b *blocks) known(in *instance) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return in.value != cty.NilVal
+}
+
+// scope builds the assets argument of schema.Config.Eval for the blocks refs name.
+func (b *blocks) scope(refs []schema.Ref) map[string]map[string]cty.Value {
+	if len(refs) == 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[string]map[string]cty.Value{}
+	for _, r := range refs {
+		bv := b.byAddr[r.Kind+"."+r.Name]
+		if bv == nil {
+			continue // schema reported the undeclared reference
+		}
+		if out[r.Kind] == nil {
+			out[r.Kind] = map[string]cty.Value{}
+		}
+		if bv.current == cty.NilVal {
+			bv.current = bv.build()
+		}
+		out[r.Kind][r.Name] = bv.current
+	}
+	return out
+}
+
+func (bv *blockValues) build() cty.Value {
+	a := bv.asset
+	ty := schema.InstanceType(a.Kind)
+	switch {
+	case a.Count != nil:
+		if len(bv.insts) == 0 {
+			return cty.ListValEmpty(ty)
+		}
+		vals := make([]cty.Value, len(bv.insts))
+		for i, in := range bv.insts {
+			vals[i] = in.valueOrUnknown()
+		}
+		return cty.ListVal(vals)
+	case a.ForEach != nil:
+		if len(bv.insts) == 0 {
+			return cty.MapValEmpty(ty)
+		}
+		vals := make(map[string]cty.Value, len(bv.insts))
+		for _, in := range bv.insts {
+			vals[in.si.Key.AsString()] = in.valueOrUnknown()
+		}
+		return cty.MapVal(vals)
+	}
+	if len(bv.insts) == 0 {
+		return cty.UnknownVal(ty)
+	}
+	return bv.insts[0].valueOrUnknown()
+}

@@ -1,0 +1,197 @@
+//go:build genform_wip
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/genform/genform/engine"
+	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
+)
+
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ", ") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	vars    *varFlags
+	targets stringsFlag
+	replace stringsFlag
+	json    bool
+}
+
+func addPlanFlags(fs *flag.FlagSet) *planFlags {
+	f := &planFlags{vars: addVarFlags(fs)}
+	fs.Var(&f.targets, "target", "plan only this `ADDR` and what it depends on (repeatable)")
+	fs.Var(&f.replace, "replace", "generate this `ADDR` again even if nothing changed (repeatable)")
+	fs.BoolVar(&f.json, "json", false, "print JSON instead of text")
+	return f
+}
+
+func cmdPlan(c *cli, args []string) int {
+	fs := newFlags(c, "plan", "[-out FILE] [-json] [-detailed-exitcode] [-target ADDR]... [-replace ADDR]... [-var k=v]... [-var-file F]")
+	pf := addPlanFlags(fs)
+	out := fs.String("out", "", "save the plan to `FILE` for apply")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 0 with no changes, 1 on error, 2 with changes")
+	if code := parseFlags(c, fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return c.usageError(fs, "plan takes no arguments")
+	}
+	p, plan, ok := c.plan(pf)
+	if !ok {
+		return 1
+	}
+	if pf.json {
+		c.writeJSON(planJSON(plan))
+	} else {
+		renderPlan(c.stdout, plan, c.color())
+	}
+	if *out != "" {
+		if err := writePlanFile(*out, p, plan, pf); err != nil {
+			fmt.Fprintf(c.stderr, "Error: saving the plan: %v\n", err)
+			return 1
+		}
+		if !pf.json {
+			fmt.Fprintf(c.stdout, "\nSaved the plan to %s. Apply exactly this plan with: genform apply %s\n", *out, *out)
+		}
+	}
+	if *detailed && plan.HasChanges() {
+		return 2
+	}
+	return 0
+}
+
+// plan loads the project and plans it; diagnostics are rendered on the way.
+func (c *cli) plan(pf *planFlags) (*project, *engine.Plan, bool) {
+	p, ok := c.loadConfig(pf.vars.values())
+	if !ok {
+		return nil, nil, false
+	}
+	plan, ok := c.planProject(p, pf)
+	return p, plan, ok
+}
+
+// planProject reads the state (with any journal an interrupted apply left) and plans.
+func (c *cli) planProject(p *project, pf *planFlags) (*engine.Plan, bool) {
+	if !c.readState(p) || !c.openCaches(p) {
+		return nil, false
+	}
+	plan, diags := engine.NewPlan(p.cfg, p.st, p.cache, engine.Options{
+		Providers: p.providers,
+		Stat:      p.stat,
+		Targets:   pf.targets,
+		Replace:   pf.replace,
+	})
+	if err := p.stat.Save(); err != nil {
+		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+	}
+	if c.diags(diags, p.cfg.Files) || plan == nil {
+		return nil, false
+	}
+	if !p.stExists {
+		plan.Lineage = ""
+	}
+	return plan, true
+}
+
+func (c *cli) usageError(fs *flag.FlagSet, msg string) int {
+	fmt.Fprintf(c.stderr, "Error: %s\n\n", msg)
+	fs.Usage()
+	return 1
+}
+
+func (c *cli) writeJSON(v any) {
+	_ = jsonEncoder(c.stdout).Encode(v)
+}
+
+// jsonEncoder writes indented JSON that keeps <, > and & as they are.
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc
+}
+
+// planFile is a saved plan: what it was made from and what it decided. apply re-plans from the
+// same inputs and refuses the saved plan when anything differs.
+type planFile struct {
+	Version    int               `json:"version"`
+	Genform    string            `json:"genform_version"`
+	ConfigHash string            `json:"config_hash"`
+	Lineage    string            `json:"lineage"`
+	Serial     uint64            `json:"serial"`
+	Vars       []schema.VarValue `json:"vars,omitempty"`
+	Targets    []string          `json:"targets,omitempty"`
+	Replace    []string          `json:"replace,omitempty"`
+	Changes    []changeJSON      `json:"changes"`
+}
+
+func writePlanFile(path string, p *project, plan *engine.Plan, pf *planFlags) error {
+	pl := planFile{
+		Version: 1, Genform: version,
+		ConfigHash: plan.ConfigHash, Lineage: plan.Lineage, Serial: plan.Serial,
+		Vars: pf.vars.values(), Targets: pf.targets, Replace: pf.replace,
+	}
+	for _, ch := range plan.Changes {
+		pl.Changes = append(pl.Changes, changeToJSON(ch))
+	}
+	b, err := json.MarshalIndent(pl, "", "  ")
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.dir, path)
+	}
+	return state.WriteFileAtomic(path, append(b, '\n'), 0o644)
+}
+
+func readPlanFile(path string) (*planFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pl planFile
+	if err := json.Unmarshal(b, &pl); err != nil {
+		return nil, fmt.Errorf("%s is not a saved plan: %v", path, err)
+	}
+	if pl.Version != 1 || pl.ConfigHash == "" {
+		return nil, fmt.Errorf("%s is not a saved plan of this genform version", path)
+	}
+	return &pl, nil
+}
+
+// errStale is the refusal of a saved plan that no longer matches.
+var errStale = errors.New("saved plan is stale")
+
+// checkSaved compares a fresh plan with a saved one.
+func checkSaved(saved *planFile, plan *engine.Plan) error {
+	switch {
+	case saved.ConfigHash != plan.ConfigHash:
+		return fmt.Errorf("%w: the configuration changed since it was made; run genform plan again", errStale)
+	case saved.Lineage != plan.Lineage || saved.Serial != plan.Serial:
+		return fmt.Errorf("%w: the state changed since it was made (serial %d, now %d); run genform plan again", errStale, saved.Serial, plan.Serial)
+	}
+	if len(saved.Changes) != len(plan.Changes) {
+		return fmt.Errorf("%w: the plan is different now; run genform plan again", errStale)
+	}
+	for i, ch := range plan.Changes {
+		s := saved.Changes[i]
+		if s.Address != ch.Addr || s.Action != string(ch.Action) || s.After.InputHash != ch.InputHash {
+			return fmt.Errorf("%w: %s would be planned differently now (input files changed?); run genform plan again", errStale, ch.Addr)
+		}
+	}
+	return nil
+}

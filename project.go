@@ -1,0 +1,129 @@
+//go:build genform_wip
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/genform/genform/engine"
+	"github.com/genform/genform/providers"
+	"github.com/genform/genform/providers/offline"
+	"github.com/genform/genform/providers/wisdomgate"
+	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// registry lists every provider genform has. It is the only place that names them.
+func registry() providers.Registry {
+	return providers.Registry{
+		"wisdomgate": wisdomgate.New,
+		"offline":    offline.New,
+	}
+}
+
+func providerTypes() []string {
+	var out []string
+	for name := range registry() {
+		out = append(out, name)
+	}
+	return out
+}
+
+// project is a loaded project folder: its configuration, state and working data.
+type project struct {
+	dir       string // absolute
+	cfg       *schema.Config
+	statePath string
+	st        *state.File
+	stExists  bool // the state file exists (a fresh project has none yet)
+	journal   int  // entries folded in from an interrupted apply's journal
+	providers map[string]providers.Provider
+	stat      *state.StatCache
+	cache     *state.Cache
+}
+
+// The working data under .genform/.
+func (p *project) work(name string) string { return filepath.Join(p.dir, ".genform", name) }
+
+func (p *project) journalPath() string { return p.work("journal.jsonl") }
+
+// loadConfig loads and checks the configuration, rendering diagnostics. ok is false when
+// there were errors.
+func (c *cli) loadConfig(vars []schema.VarValue) (*project, bool) {
+	dir, err := filepath.Abs(c.dir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return nil, false
+	}
+	cfg, diags := schema.Load(dir, schema.LoadOptions{Vars: vars, Env: os.Environ(), ProviderTypes: providerTypes()})
+	if cfg == nil || diags.HasErrors() {
+		c.diags(diags, filesOf(cfg))
+		return nil, false
+	}
+	provs, pdiags := engine.NewProviders(cfg, registry(), os.Getenv)
+	diags = append(diags, pdiags...)
+	if c.diags(diags, cfg.Files) {
+		return nil, false
+	}
+	return &project{dir: dir, cfg: cfg, providers: provs, statePath: filepath.Join(dir, cfg.Settings.StatePath)}, true
+}
+
+func filesOf(cfg *schema.Config) map[string]*hcl.File {
+	if cfg == nil {
+		return nil
+	}
+	return cfg.Files
+}
+
+// readState reads the state file and folds in the journal an interrupted apply left, so
+// every instance that finished is known. It writes nothing.
+func (c *cli) readState(p *project) bool {
+	st, err := state.Read(p.statePath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		st = state.New()
+	case err != nil:
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return false
+	default:
+		p.stExists = true
+	}
+	entries, err := state.ReadJournal(p.journalPath())
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: reading the journal of an interrupted apply: %v\n", err)
+		return false
+	}
+	st.Apply(entries)
+	p.st, p.journal = st, len(entries)
+	return true
+}
+
+// openCaches opens the output cache and the stat cache under .genform/.
+func (c *cli) openCaches(p *project) bool {
+	var err error
+	if p.stat, err = state.OpenStatCache(p.work("stat.json")); err != nil {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return false
+	}
+	if p.cache, err = state.OpenCache(p.work("cache")); err != nil {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return false
+	}
+	return true
+}
+
+// writeState folds the journal into the state file and removes the journal.
+func (c *cli) writeState(p *project) error {
+	if _, err := state.Write(p.statePath, p.st, p.work("state.backup.json")); err != nil {
+		return fmt.Errorf("writing the state: %w", err)
+	}
+	if err := os.Remove(p.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the journal: %w", err)
+	}
+	return nil
+}
