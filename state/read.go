@@ -1,0 +1,204 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error is a state (or journal) file genform refuses to use: it does not parse, has a version
+// this genform does not know, or breaks an invariant of its version. Line and Column are
+// 1-based, 0 when unknown.
+type Error struct {
+	Path         string
+	Line, Column int
+	Reason       string
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Reason)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Reason)
+}
+
+// Read reads the state file at path. A missing file is an error matching fs.ErrNotExist (the
+// caller then starts from New). Anything else genform cannot trust is an *Error.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	return parse(path, data)
+}
+
+// parse decodes a state file: the version first, then the body of that version.
+func parse(name string, data []byte) (*File, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &Error{Path: name, Reason: "the state file is empty; restore it from its backup or from git, or delete it to start over"}
+	}
+	var head struct {
+		Version json.RawMessage `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	if head.Version == nil {
+		return nil, &Error{Path: name, Line: 1, Column: 1, Reason: `no "version" field: this is not a genform state file`}
+	}
+	v, err := strconv.ParseUint(string(head.Version), 10, 64)
+	line, col := keyPosition(data, "version", 0)
+	switch {
+	case errors.Is(err, strconv.ErrRange) || (err == nil && v > Version):
+		return nil, &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf(
+			"state version %s was written by a newer genform; upgrade genform (this one reads version %d)", head.Version, Version)}
+	case err != nil || v != Version:
+		return nil, &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf(
+			"unknown state version %s; this genform reads version %d", head.Version, Version)}
+	}
+
+	var d diskFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	return fileFromDisk(name, data, &d)
+}
+
+func fileFromDisk(name string, data []byte, d *diskFile) (*File, error) {
+	if d.Lineage == "" {
+		line, col := keyPosition(data, "lineage", 0)
+		return nil, &Error{Path: name, Line: line, Column: col, Reason: "the state has no lineage"}
+	}
+	f := &File{
+		Lineage: d.Lineage,
+		Serial:  d.Serial,
+		Records: make(map[string]*Record, len(d.Records)),
+		Jobs:    make(map[string]*Job, len(d.Jobs)),
+	}
+	// Check in address order so the error reported is the same on every run.
+	for _, addr := range sortedKeys(d.Records) {
+		r, why := recordFromDisk(addr, d.Records[addr])
+		if why != "" {
+			line, col := keyPosition(data, addr, sectionStart(data, "records"))
+			return nil, &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf("record %s %s", addr, why)}
+		}
+		f.Records[addr] = r
+	}
+	for _, addr := range sortedKeys(d.Jobs) {
+		j, why := jobFromDisk(addr, d.Jobs[addr])
+		if why != "" {
+			line, col := keyPosition(data, addr, sectionStart(data, "jobs"))
+			return nil, &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf("job %s %s", addr, why)}
+		}
+		f.Jobs[addr] = j
+	}
+	return f, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// jsonError turns an encoding/json error into an *Error with the position of the fault.
+func jsonError(name string, data []byte, err error) *Error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	e := &Error{Path: name}
+	switch {
+	case errors.As(err, &syn):
+		if syn.Offset >= int64(len(data)) || strings.Contains(syn.Error(), "unexpected end of JSON input") {
+			e.Line, e.Column = position(data, len(data))
+			e.Reason = "the file is truncated (the JSON ends early); restore it from its backup or from git"
+		} else {
+			e.Line, e.Column = position(data, int(syn.Offset)-1)
+			e.Reason = "not valid JSON: " + syn.Error()
+		}
+	case errors.As(err, &typ):
+		e.Line, e.Column = position(data, int(typ.Offset))
+		field := typ.Field
+		if field == "" {
+			field = "the top level"
+		}
+		e.Reason = fmt.Sprintf("%s holds a JSON %s where the state needs %s", field, typ.Value, describeType(typ.Type))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		key, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		e.Line, e.Column = keyPosition(data, key, 0)
+		e.Reason = fmt.Sprintf("unknown field %q: it is not part of state version %d (edited by hand, or written by another genform?)", key, Version)
+	default:
+		e.Reason = "not valid JSON: " + err.Error()
+	}
+	return e
+}
+
+// describeType names what a Go type holds, in JSON terms.
+func describeType(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	}
+	return t.String()
+}
+
+// position gives the 1-based line and column (in characters) of byte offset off.
+func position(data []byte, off int) (line, col int) {
+	off = max(0, min(off, len(data)))
+	before := data[:off]
+	line = 1 + bytes.Count(before, []byte{'\n'})
+	lineStart := bytes.LastIndexByte(before, '\n') + 1
+	return line, 1 + utf8.RuneCount(before[lineStart:])
+}
+
+// keyPosition finds where the object key name is first written at or after from, for errors
+// about values that decoded fine but break an invariant. 0, 0 when it cannot be found.
+func keyPosition(data []byte, name string, from int) (line, col int) {
+	if from < 0 || from > len(data) {
+		return 0, 0
+	}
+	quoted := quoteJSON(name)
+	i := bytes.Index(data[from:], append(quoted, ':'))
+	if i < 0 {
+		i = bytes.Index(data[from:], quoted)
+	}
+	if i < 0 {
+		return 0, 0
+	}
+	return position(data, from+i)
+}
+
+// sectionStart is where the top-level key name is written, or 0.
+func sectionStart(data []byte, name string) int {
+	i := bytes.Index(data, []byte(`"`+name+`"`))
+	return max(i, 0)
+}

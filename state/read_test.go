@@ -1,0 +1,152 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// validState is a small state that reads; the refusal cases edit it.
+const validState = `{
+  "jobs": {},
+  "lineage": "abc",
+  "records": {
+    "image.icon": {
+      "input_hash": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+      "kind": "image",
+      "output": {
+        "path": "out/icon.png",
+        "sha256": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "size": 10
+      },
+      "provider": "offline"
+    }
+  },
+  "serial": 3,
+  "version": 1
+}
+`
+
+func TestReadMissing(t *testing.T) {
+	_, err := Read(filepath.Join(t.TempDir(), "nope.json"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestReadRefuses(t *testing.T) {
+	edit := func(old, new string) string {
+		if !strings.Contains(validState, old) {
+			panic("test edit does not apply: " + old)
+		}
+		return strings.Replace(validState, old, new, 1)
+	}
+	for _, tc := range []struct {
+		name      string
+		data      string
+		line, col int    // 0: not checked
+		want      string // in Reason
+	}{
+		{"empty", "", 0, 0, "the state file is empty"},
+		{"truncated", validState[:200], 9, 0, "truncated"},
+		{"not JSON", edit(`"serial": 3,`, `"serial": 3,,`), 16, 15, "not valid JSON: invalid character ','"},
+		{"not an object", "[1, 2]\n", 1, 0, "JSON array where the state needs"},
+		{"no version", `{"lineage": "x"}`, 1, 1, `no "version" field`},
+		{"future version", edit(`"version": 1`, `"version": 2`), 17, 3, "state version 2 was written by a newer genform; upgrade genform"},
+		{"huge version", edit(`"version": 1`, `"version": 123456789012345678901234567890`), 17, 3, "was written by a newer genform"},
+		{"version zero", edit(`"version": 1`, `"version": 0`), 17, 3, "unknown state version 0"},
+		{"version string", edit(`"version": 1`, `"version": "1"`), 17, 3, `unknown state version "1"`},
+		{"unknown field", edit(`"serial": 3,`, `"serial": 3, "secrets": "x",`), 16, 16, `unknown field "secrets"`},
+		{"wrong type", edit(`"size": 10`, `"size": "10"`), 11, 0, "records.output.size holds a JSON string"},
+		{"negative serial", edit(`"serial": 3`, `"serial": -3`), 16, 0, "serial holds a JSON number -3"},
+		{"no lineage", edit(`"lineage": "abc"`, `"lineage": ""`), 3, 3, "no lineage"},
+		{"bad input hash", edit(`"eeee`, `"EEEE`), 5, 5, `record image.icon input_hash "EEEE`},
+		{"bad output hash", edit(`"ffff`, `"zzzz`), 5, 5, "output sha256"},
+		{"absolute path", edit(`out/icon.png`, `/etc/passwd`), 5, 5, `output path "/etc/passwd" is absolute`},
+		{"dotdot path", edit(`out/icon.png`, `out/../../x.png`), 5, 5, `has ".."`},
+		{"unclean path", edit(`out/icon.png`, `out//icon.png`), 5, 5, "not canonical"},
+		{"negative size", edit(`"size": 10`, `"size": -1`), 5, 5, "output size -1 is negative"},
+		{"kind mismatch", edit(`"kind": "image"`, `"kind": "video"`), 5, 5, `kind "video" does not match the address, which is a image`},
+		{"unknown kind", edit(`image.icon`, `audio.icon`), 5, 5, `kind "image" does not match`},
+		{"bad address", edit(`image.icon`, `image.icon[x]`), 5, 5, `address "image.icon[x]" has a bad index`},
+		{"image without output", edit(`"provider": "offline"`, `"provider": "offline", "output": null`), 5, 5, "has no output"},
+		{"null record", edit(`"records": {`, `"records": {"chat.x": null,`), 4, 15, "record chat.x is null"},
+		{"bad time", edit(`"provider": "offline"`, `"provider": "offline", "generated_at": "yesterday"`), 5, 5, `generated_at "yesterday" is not an RFC 3339 time`},
+		{"negative cost", edit(`"provider": "offline"`, `"provider": "offline", "cost": -1`), 5, 5, "cost -1 is not a price"},
+		{"job without id", edit(`"jobs": {}`, `"jobs": {"video.v": {"input_hash": "`+hashOf('1')+`", "job_id": "", "provider": "p"}}`), 2, 12, "job video.v has no job_id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "genform.state.json")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Read(path)
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("Read error %v (%T), want *Error", err, err)
+			}
+			if !strings.Contains(se.Reason, tc.want) {
+				t.Errorf("reason %q, want it to contain %q", se.Reason, tc.want)
+			}
+			if se.Path != path || !strings.HasPrefix(err.Error(), path+":") {
+				t.Errorf("error %q does not name the file", err)
+			}
+			if tc.line != 0 && se.Line != tc.line {
+				t.Errorf("line %d, want %d (%v)", se.Line, tc.line, err)
+			}
+			if tc.col != 0 && se.Column != tc.col {
+				t.Errorf("column %d, want %d (%v)", se.Column, tc.col, err)
+			}
+
+			// Write never replaces a state it cannot read.
+			changed, werr := Write(path, sampleFile(), filepath.Join(filepath.Dir(path), "backup.json"))
+			if werr == nil || changed || !errors.As(werr, &se) || !strings.Contains(werr.Error(), "refusing to overwrite") {
+				t.Errorf("Write over it = %v, %v; want a refusal", changed, werr)
+			}
+			if now, _ := os.ReadFile(path); !bytes.Equal(now, []byte(tc.data)) {
+				t.Error("Write changed a state it could not read")
+			}
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	for _, tc := range []struct {
+		err  Error
+		want string
+	}{
+		{Error{Path: "s.json", Line: 3, Column: 7, Reason: "bad"}, "s.json:3:7: bad"},
+		{Error{Path: "s.json", Line: 3, Reason: "bad"}, "s.json:3: bad"},
+		{Error{Path: "s.json", Reason: "bad"}, "s.json: bad"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestReadNormalizes(t *testing.T) {
+	// Whatever Read accepts comes back the way Write writes it.
+	data := strings.Replace(validState, `"provider": "offline"`,
+		`"provider": "offline", "generated_at": "2025-03-04T12:04:05.75+02:00", "request": {}`, 1)
+	path := filepath.Join(t.TempDir(), "s.json")
+	os.WriteFile(path, []byte(data), 0o644)
+	f, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Records["image.icon"]
+	if got := r.GeneratedAt.Format("2006-01-02T15:04:05.999Z07:00"); got != "2025-03-04T10:04:05Z" {
+		t.Errorf("generated_at read as %s", got)
+	}
+	if r.Request != nil {
+		t.Errorf("an empty request read as %#v, want nil", r.Request)
+	}
+	if r.Addr != "image.icon" {
+		t.Errorf("addr %q", r.Addr)
+	}
+}

@@ -1,0 +1,171 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+)
+
+// Marshal returns the exact bytes Write writes for f at its current serial: sorted keys and
+// entries, two-space indent, one trailing newline. It fails if f breaks an invariant that Read
+// would refuse, so genform never writes a state it cannot read back.
+func Marshal(f *File) ([]byte, error) {
+	head, tail, err := encode(f)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(head, f.Serial, tail), nil
+}
+
+// Write writes f to path if its content differs from what is there; changed says whether it
+// did. An unchanged file is left byte-identical with its serial, and f.Serial takes the serial
+// on disk. A change bumps f.Serial, copies the previous file to backupPath (none when empty),
+// then replaces the file atomically. A file on disk that is not a readable state is never
+// overwritten: Write returns the *Error that says why.
+func Write(path string, f *File, backupPath string) (changed bool, err error) {
+	head, tail, err := encode(f)
+	if err != nil {
+		return false, err
+	}
+	perm := fs.FileMode(0o644)
+	var serial uint64
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if s, same := sameContent(old, head, tail); same {
+			f.Serial = s
+			return false, nil
+		}
+		onDisk, err := parse(path, old)
+		if err != nil {
+			return false, fmt.Errorf("refusing to overwrite a state file genform cannot read: %w", err)
+		}
+		serial = max(f.Serial, onDisk.Serial) + 1
+		if fi, err := os.Stat(path); err == nil {
+			perm = fi.Mode().Perm()
+		}
+		if backupPath != "" {
+			if err := WriteFileAtomic(backupPath, old, perm); err != nil {
+				return false, fmt.Errorf("backing up the state: %w", err)
+			}
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		serial = f.Serial + 1
+	default:
+		return false, fmt.Errorf("reading state: %w", err)
+	}
+	if err := WriteFileAtomic(path, assemble(head, serial, tail), perm); err != nil {
+		return false, fmt.Errorf("writing state: %w", err)
+	}
+	f.Serial = serial
+	return true, nil
+}
+
+// encode writes everything but the serial. The top-level keys are written by hand, in sorted
+// order, so that the serial (which sorts after records) splits the file into a head and a tail
+// that do not depend on it: comparing content "other than serial" is then a byte comparison.
+func encode(f *File) (head, tail []byte, err error) {
+	if err := checkFile(f); err != nil {
+		return nil, nil, err
+	}
+	records := make(map[string]*diskRecord, len(f.Records))
+	for addr, r := range f.Records {
+		records[addr] = recordToDisk(r)
+	}
+	jobs := make(map[string]*diskJob, len(f.Jobs))
+	for addr, j := range f.Jobs {
+		jobs[addr] = jobToDisk(j)
+	}
+	var b bytes.Buffer
+	b.Grow(512 * (len(records) + 1))
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("  ", "  ")
+	put := func(key string, v any) error {
+		b.WriteString("  \"" + key + "\": ")
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encoding state %s: %w", key, err)
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+		b.WriteString(",\n")
+		return nil
+	}
+	b.WriteString("{\n")
+	for _, kv := range []struct {
+		key string
+		v   any
+	}{{"jobs", jobs}, {"lineage", f.Lineage}, {"records", records}} {
+		if err := put(kv.key, kv.v); err != nil {
+			return nil, nil, err
+		}
+	}
+	b.WriteString("  \"serial\": ")
+	tail = []byte(",\n  \"version\": " + strconv.Itoa(Version) + "\n}\n")
+	return b.Bytes(), tail, nil
+}
+
+func assemble(head []byte, serial uint64, tail []byte) []byte {
+	out := make([]byte, 0, len(head)+20+len(tail))
+	out = append(out, head...)
+	out = strconv.AppendUint(out, serial, 10)
+	return append(out, tail...)
+}
+
+// sameContent reports whether old is exactly head + some serial + tail, and that serial.
+func sameContent(old, head, tail []byte) (uint64, bool) {
+	if len(old) <= len(head)+len(tail) || !bytes.HasPrefix(old, head) || !bytes.HasSuffix(old, tail) {
+		return 0, false
+	}
+	mid := string(old[len(head) : len(old)-len(tail)])
+	s, err := strconv.ParseUint(mid, 10, 64)
+	if err != nil || strconv.FormatUint(s, 10) != mid {
+		return 0, false
+	}
+	return s, true
+}
+
+// checkFile holds f to what Read accepts; a failure is a bug in the caller.
+func checkFile(f *File) error {
+	if f == nil {
+		return errors.New("state: nil File")
+	}
+	if f.Lineage == "" {
+		return errors.New("state: the state has no lineage (make it with state.New)")
+	}
+	for addr, r := range f.Records {
+		if r == nil {
+			return fmt.Errorf("state: record %s is nil", addr)
+		}
+		if r.Addr != addr {
+			return fmt.Errorf("state: record key %s holds a record for %s", addr, r.Addr)
+		}
+		if why := checkRecord(r); why != "" {
+			return fmt.Errorf("state: record %s %s", addr, why)
+		}
+	}
+	for addr, j := range f.Jobs {
+		if j == nil {
+			return fmt.Errorf("state: job %s is nil", addr)
+		}
+		if j.Addr != addr {
+			return fmt.Errorf("state: job key %s holds a job for %s", addr, j.Addr)
+		}
+		if why := checkJob(j); why != "" {
+			return fmt.Errorf("state: job %s %s", addr, why)
+		}
+	}
+	return nil
+}
+
+// quoteJSON is s as a JSON string, written the way the state file writes strings.
+func quoteJSON(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'})
+}
