@@ -245,9 +245,9 @@ func TestWriteNoOpAndBackup(t *testing.T) {
 
 func TestMarshalRefusesBrokenFile(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(f *File)
-		want  string
+		want   string
 	}{
 		{"key is not the addr", func(f *File) { f.Records["chat.tagline"].Addr = "chat.other" }, "record key chat.tagline holds a record for chat.other"},
 		{"no lineage", func(f *File) { f.Lineage = "" }, "no lineage"},
