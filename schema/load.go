@@ -1,0 +1,206 @@
+package schema
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// File name suffixes Load reads.
+const (
+	SuffixHCL  = ".gen.hcl"
+	SuffixJSON = ".gen.json"
+)
+
+// Load reads every *.gen.hcl and *.gen.json file directly in dir, in name order, and returns
+// the decoded configuration: variables resolved from opts, locals evaluated, assets expanded
+// into instances and the references between them checked. It works in phases (parse,
+// decode, values, expansion, references) and stops after a phase that found errors.
+//
+// The returned Config is never nil: even with errors its Files hold what was parsed, so the
+// diagnostics can be shown with snippets.
+func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	c := &Config{
+		Files:         map[string]*hcl.File{},
+		Variables:     map[string]*Variable{},
+		Vars:          map[string]cty.Value{},
+		Locals:        map[string]cty.Value{},
+		Settings:      Settings{StatePath: "genform.state.json", Parallelism: 8},
+		providerTypes: opts.ProviderTypes,
+		assets:        map[string]*Asset{},
+		env:           envMap(opts.Env),
+		files:         &fileCache{entries: map[string]*fileEntry{}},
+	}
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		c.Dir = abs
+		c.realDir, err = filepath.EvalSymlinks(abs)
+	}
+	if err != nil {
+		return c, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the project folder",
+			Detail:   fmt.Sprintf("genform could not open %s: %v.", dir, err),
+		}}
+	}
+	c.buildContexts()
+
+	files, diags := c.parseFolder()
+	if diags.HasErrors() {
+		return c, diags
+	}
+	d := &decoder{c: c, seen: map[string]hcl.Range{}}
+	for _, f := range files {
+		diags = append(diags, d.decodeFile(f)...)
+	}
+	if diags.HasErrors() {
+		return c, diags
+	}
+	for _, phase := range []func() hcl.Diagnostics{
+		func() hcl.Diagnostics { return c.resolveVariables(opts.Vars) },
+		func() hcl.Diagnostics {
+			diags := c.evalLocals(d.locals)
+			if diags.HasErrors() {
+				return diags
+			}
+			diags = append(diags, c.checkValidations()...)
+			diags = append(diags, c.evalSettings(d.settings)...)
+			return append(diags, c.checkProviders()...)
+		},
+		c.expand,
+		c.analyzeRefs,
+	} {
+		diags = append(diags, phase()...)
+		if diags.HasErrors() {
+			return c, diags
+		}
+	}
+	return c, diags
+}
+
+// parseFolder parses the configuration files of the folder in name order.
+func (c *Config) parseFolder() ([]*hcl.File, hcl.Diagnostics) {
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the project folder",
+			Detail:   fmt.Sprintf("genform could not list %s: %v.", c.Dir, err),
+		}}
+	}
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !(strings.HasSuffix(name, SuffixHCL) || strings.HasSuffix(name, SuffixJSON)) {
+			continue
+		}
+		f, d := c.parseFile(filepath.Join(c.Dir, name), name)
+		diags = append(diags, d...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No configuration files",
+			Detail: fmt.Sprintf("genform reads the *%s and *%s files directly in %s, and there are none. "+
+				"Run genform init to start a project.", SuffixHCL, SuffixJSON, c.Dir),
+		})
+	}
+	return files, diags
+}
+
+// parseFile parses one file in native or JSON syntax (by its extension) and records it under
+// name in c.Files.
+func (c *Config) parseFile(path, name string) (*hcl.File, hcl.Diagnostics) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read file",
+			Detail:   fmt.Sprintf("genform could not read %s: %v.", name, err),
+		}}
+	}
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(name, ".json") {
+		f, diags = hcljson.Parse(src, name)
+	} else {
+		f, diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	}
+	if f != nil {
+		c.Files[name] = f
+	}
+	return f, diags
+}
+
+func envMap(env []string) map[string]string {
+	m := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// Diagnostic helpers.
+
+func errorAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
+}
+
+// rangeOf returns r as a pointer, or nil for the zero range (a value from the command line).
+func rangeOf(r hcl.Range) *hcl.Range {
+	if r.Filename == "" {
+		return nil
+	}
+	return r.Ptr()
+}
+
+// at renders a range the way details mention other declarations: "main.gen.hcl:3".
+func at(r hcl.Range) string { return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line) }
+
+// suggest returns ` Did you mean "x"?` for the option closest to name, or "".
+func suggest(name string, options []string) string {
+	best, bestDist := "", 3
+	for _, o := range options {
+		if d := levenshtein.Distance(name, o, nil); d < bestDist {
+			best, bestDist = o, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// joinAnd joins names as "a, b and c".
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
