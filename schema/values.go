@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -183,14 +184,17 @@ func (c *Config) evalLocals(attrs []*hcl.Attribute) hcl.Diagnostics {
 	}
 	for _, comp := range components(len(list), func(i int) []int { return deps[i] }) {
 		if isCycle(comp, deps) {
+			sort.Ints(comp)
 			names := make([]string, len(comp))
 			for j, i := range comp {
 				names[j] = "local." + list[i].Name
 			}
-			first := list[comp[0]]
-			diags = append(diags, errorAt(first.NameRange, "Cycle in local values",
-				fmt.Sprintf("%s refer to each other, so none of them can be evaluated. Break the cycle by removing one of the references.",
-					joinAnd(names))))
+			detail := fmt.Sprintf("%s refer to each other, so none of them can be evaluated. "+
+				"Break the cycle by removing one of the references.", joinAnd(names))
+			if len(comp) == 1 {
+				detail = fmt.Sprintf("%s refers to itself, so it cannot be evaluated. Remove the reference.", names[0])
+			}
+			diags = append(diags, errorAt(list[comp[0]].NameRange, "Cycle in local values", detail))
 			for _, i := range comp {
 				c.Locals[list[i].Name] = cty.DynamicVal
 			}

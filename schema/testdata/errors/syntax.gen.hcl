@@ -1,0 +1,3 @@
+image "hero" {
+  model = = "m" # ERROR: Invalid expression
+}

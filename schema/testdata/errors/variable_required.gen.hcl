@@ -1,0 +1,7 @@
+variable "brand" { # ERROR: No value for required variable
+  type = string
+}
+
+variable "fine" {
+  default = "x"
+}
