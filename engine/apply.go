@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -165,8 +164,13 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	for remaining > 0 {
+		// Settle or start ready nodes while a slot is free. Checking the slot count here, not
+		// blocking in g.Go, keeps the loop free to hear an interrupt.
 		for len(ready) > 0 && !stopped && gctx.Err() == nil {
 			n := ready[0]
+			if n.ch != nil && n.failed == "" && running >= e.opts.Parallelism && e.needsSlot(n) {
+				break
+			}
 			ready = ready[1:]
 			switch {
 			case n.ch == nil: // barrier
@@ -210,6 +214,18 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 	err := g.Wait()
 	e.sum.NotStarted = remaining - e.sum.barrierless(nodes)
 	return &e.sum, err
+}
+
+// needsSlot reports whether a ready node does work in a slot, rather than being settled at
+// once (no-ops, barriers, instances that failed to evaluate).
+func (e *executor) needsSlot(n *node) bool {
+	switch {
+	case n.ch == nil, n.in != nil && n.in.invalid:
+		return false
+	case n.ch.Action == NoOp && n.ch.InputHash != "":
+		return false
+	}
+	return true
 }
 
 // barrierless counts the barriers among the nodes that never finished, so NotStarted counts

@@ -61,6 +61,7 @@ func (f *fakeProvider) Generate(ctx context.Context, req *providers.Request, job
 	f.mu.Lock()
 	f.calls[req.Prompt]++
 	fail, hold, started := f.fail[req.Prompt], f.hold[req.Prompt], f.started[req.Prompt]
+	delete(f.started, req.Prompt)
 	f.mu.Unlock()
 	if started != nil {
 		close(started)

@@ -85,15 +85,6 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	targets, tdiags := p.targetSet(opts.Targets)
-	diags = append(diags, tdiags...)
-	replace, rdiags := p.matcher(opts.Replace, "-replace")
-	p.replace = replace
-	diags = append(diags, rdiags...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-
 	byAsset := map[*schema.Asset][]*instance{}
 	for _, si := range cfg.Instances {
 		in := &instance{si: si}
@@ -104,6 +95,15 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	for _, a := range cfg.Assets {
 		p.blocks.declare(a)
 	}
+	targets, tdiags := p.targetSet(opts.Targets)
+	diags = append(diags, tdiags...)
+	replace, rdiags := p.matcher(opts.Replace, "-replace")
+	p.replace = replace
+	diags = append(diags, rdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
 
 	plan := &Plan{
 		ConfigHash: ConfigHash(cfg),
