@@ -161,7 +161,7 @@ func (p *planner) matcher(addrs []string, flag string) (func(*schema.Instance) b
 				break
 			}
 		}
-		if !found && p.st.Records[a.String()] == nil {
+		if !found && p.records[a.String()] == nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No such instance",

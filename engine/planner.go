@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -51,14 +52,17 @@ func (in *instance) valueOrUnknown() cty.Value {
 }
 
 type planner struct {
-	cfg    *schema.Config
-	st     *state.File
-	cache  *state.Cache
-	opts   Options
-	files  *fileHasher
-	blocks *blocks
-	insts  map[string]*instance
-	order  []*instance // dependency order
+	cfg *schema.Config
+	// records and jobs are the state as planned against; apply changes the state, not these,
+	// so instances planned again at apply time compare with what was there before
+	records map[string]*state.Record
+	jobs    map[string]*state.Job
+	cache   *state.Cache
+	opts    Options
+	files   *fileHasher
+	blocks  *blocks
+	insts   map[string]*instance
+	order   []*instance // dependency order
 	// paths of outputs this plan knows: path -> sha256 for known ones, "" for outputs that
 	// will be generated (unknown until apply).
 	outputs map[string]string
@@ -73,7 +77,8 @@ type planner struct {
 func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Options) (*Plan, hcl.Diagnostics) {
 	p := &planner{
 		cfg:     cfg,
-		st:      st,
+		records: maps.Clone(st.Records),
+		jobs:    maps.Clone(st.Jobs),
 		cache:   cache,
 		opts:    opts,
 		files:   newFileHasher(cfg.Dir, opts.Stat),
@@ -103,7 +108,6 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	if diags.HasErrors() {
 		return nil, diags
 	}
-
 
 	plan := &Plan{
 		ConfigHash: ConfigHash(cfg),
@@ -179,7 +183,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 	ch.Unknown = append(ch.Unknown, req.unknown...)
 
 	files, upstream := p.hashFiles(in, req)
-	rec := p.st.Records[in.si.Addr]
+	rec := p.records[in.si.Addr]
 	if len(upstream) > 0 || !req.known() {
 		p.check(in, req)
 		ch.Action = Create
@@ -229,7 +233,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			p.known(in, cached)
 			return ch
 		}
-		if job := p.st.Jobs[in.si.Addr]; job != nil && job.InputHash == hash {
+		if job := p.jobs[in.si.Addr]; job != nil && job.InputHash == hash {
 			ch.ResumeJob = job.JobID
 			ch.Reasons = append(ch.Reasons, fmt.Sprintf("resumes job %s (already paid)", job.JobID))
 			p.pending(in)
