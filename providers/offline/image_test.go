@@ -191,6 +191,19 @@ func TestImageVisiblyDiffers(t *testing.T) {
 	})
 }
 
+func TestExtremeSizes(t *testing.T) {
+	for _, size := range []string{"16x16", "4096x16", "16x1000", "17x4096"} {
+		t.Run(size, func(t *testing.T) {
+			req := &providers.Request{Kind: providers.Image, Prompt: "A long prompt that cannot possibly fit on a tiny canvas, however it is wrapped", Size: size}
+			res, data := generate(t, &Provider{}, req)
+			img := decodeRGBA(t, data)
+			if b := img.Bounds(); b.Dx() != res.Width || b.Dy() != res.Height {
+				t.Errorf("decoded %v, result %dx%d", b, res.Width, res.Height)
+			}
+		})
+	}
+}
+
 func TestTransparentBackground(t *testing.T) {
 	req := &providers.Request{Kind: providers.Image, Prompt: "icon", Size: "96x96", Background: "transparent", OutputPath: "icon.png"}
 	_, data := generate(t, &Provider{}, req)

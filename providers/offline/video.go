@@ -108,6 +108,7 @@ func renderVideo(ctx context.Context, req *providers.Request, job *providers.Job
 	}
 	anim := &gif.GIF{Config: image.Config{ColorModel: gifPalette, Width: w, Height: h}}
 	frame := 0
+	c := newCanvas(w, h) // reused: each frame's sky repaints every pixel
 	for i, tk := range list {
 		// Each shot is its own variation of the scene: the same seed turned a little.
 		shotTint := t
@@ -119,7 +120,6 @@ func renderVideo(ctx context.Context, req *providers.Request, job *providers.Job
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("offline: %w", err)
 			}
-			c := newCanvas(w, h)
 			sc.paint(c, frame*1000/max(total-1, 1), false)
 			sc.caption(c, tk.scene, 3)
 			bar := max(h/90, 2)
