@@ -99,7 +99,7 @@ func (c *Config) expandForEach(a *Asset) hcl.Diagnostics {
 		return bad(fmt.Sprintf("for_each takes a map or a set of strings, not a %s. "+
 			"Convert a list of strings with toset(): for_each = toset([...]).", ty.FriendlyName()))
 	case ty.IsSetType():
-		if !ty.ElementType().Equals(cty.String) {
+		if !ty.ElementType().Equals(cty.String) && v.LengthInt() > 0 {
 			return bad(fmt.Sprintf("for_each over a set needs a set of strings, and this is a %s.", ty.FriendlyName()))
 		}
 	case !ty.IsMapType() && !ty.IsObjectType():

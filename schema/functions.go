@@ -62,7 +62,7 @@ var pureFuncs = sync.OnceValue(func() map[string]function.Function {
 		"setsubtract":     stdlib.SetSubtractFunc,
 		"setproduct":      stdlib.SetProductFunc,
 		"zipmap":          stdlib.ZipmapFunc,
-		"coalesce":        stdlib.CoalesceFunc,
+		"coalesce":        coalesceFunc,
 		"coalescelist":    stdlib.CoalesceListFunc,
 		"compact":         stdlib.CompactFunc,
 		"chunklist":       stdlib.ChunklistFunc,
@@ -329,6 +329,37 @@ var lengthFunc = function.New(&function.Spec{
 		return v.Length(), nil
 	},
 })
+
+// coalesceFunc is Terraform's coalesce: the first argument that is neither null nor an
+// empty string.
+var coalesceFunc = function.New(&function.Spec{
+	VarParam: &function.Parameter{Name: "vals", Type: cty.DynamicPseudoType, AllowUnknown: true,
+		AllowDynamicType: true, AllowNull: true},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		return stdlib.CoalesceFunc.ReturnType(argTypes(args))
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		kept := make([]cty.Value, 0, len(args))
+		for _, a := range args {
+			if a.Type() == cty.String && a.IsKnown() && !a.IsNull() && a.AsString() == "" {
+				continue
+			}
+			kept = append(kept, a)
+		}
+		if len(kept) == 0 {
+			return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+		}
+		return stdlib.CoalesceFunc.Call(kept)
+	},
+})
+
+func argTypes(args []cty.Value) []cty.Type {
+	out := make([]cty.Type, len(args))
+	for i, a := range args {
+		out[i] = a.Type()
+	}
+	return out
+}
 
 var sha256Func = function.New(&function.Spec{
 	Params: []function.Parameter{{Name: "str", Type: cty.String}},
