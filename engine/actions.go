@@ -124,7 +124,7 @@ func (e *executor) place(in *instance, rec *state.Record, res *providers.Result,
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 		rec.Output = &state.Output{Path: path, SHA256: sha256Hex(data), Size: int64(len(data)), MediaType: "text/plain; charset=utf-8"}
-		e.p.files.forget(path)
+		e.wrote(path, abs, rec.Output.SHA256)
 		return nil
 	}
 	if res.File == "" {
@@ -143,8 +143,17 @@ func (e *executor) place(in *instance, rec *state.Record, res *providers.Result,
 		Path: path, SHA256: res.SHA256, Size: res.Size, MediaType: res.MediaType,
 		Width: res.Width, Height: res.Height, Seconds: res.Seconds,
 	}
-	e.p.files.forget(path)
+	e.wrote(path, abs, res.SHA256)
 	return nil
+}
+
+// wrote tells the file hasher and the stat cache the hash of a file apply just wrote, so the
+// next plan does not read it back.
+func (e *executor) wrote(path, abs, sha string) {
+	e.p.files.forget(path)
+	if e.opts.Stat != nil {
+		_ = e.opts.Stat.Remember(abs, sha) // only a cache: a miss means one read later
+	}
 }
 
 // restore brings back an output from the cache (or from the file's previous path) without
@@ -191,7 +200,9 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 			os.Remove(old) // moved: the cache keeps a copy
 		}
 	}
-	e.p.files.forget(path)
+	if rec.Output != nil {
+		e.wrote(path, abs, rec.Output.SHA256)
+	}
 	if err := e.record(in, &rec, false); err != nil {
 		return nil, err
 	}
