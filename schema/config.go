@@ -112,10 +112,11 @@ type Asset struct {
 	// Instances are the block's expanded instances, a sub-slice of Config.Instances.
 	Instances []*Instance
 
-	attrOrder []string        // Attrs' names in source order
-	dependsOn hcl.Expression  // nil when absent
-	count     int             // with Count: the number of instances
-	keys      map[string]bool // with ForEach: the instance keys
+	attrOrder  []string        // Attrs' names in source order
+	dependsOn  hcl.Expression  // nil when absent
+	readsFiles bool            // an expression may call a file function: Eval records what it reads
+	count      int             // with Count: the number of instances
+	keys       map[string]bool // with ForEach: the instance keys
 }
 
 // Addr is the block's address: "image.hero".

@@ -75,7 +75,7 @@ func (c *Config) instanceContext(inst *Instance, assets map[string]map[string]ct
 	}
 	addAssets(vars, assets)
 	ctx.Variables = vars
-	if rec != nil {
+	if rec != nil && a.readsFiles {
 		ctx.Functions = c.fileFuncs(rec, true)
 	}
 	return ctx

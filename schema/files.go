@@ -67,7 +67,7 @@ func (c *Config) within(real string) bool {
 
 // dirInside tells whether dir, an absolute folder under the project folder, resolves inside
 // it. A folder that does not exist yet is judged by its nearest existing parent. Folders
-// found inside are remembered for the rest of the Load.
+// found inside are remembered for the life of the Config.
 func (c *Config) dirInside(dir string) bool {
 	if dir == c.realDir {
 		return true
@@ -77,10 +77,13 @@ func (c *Config) dirInside(dir string) bool {
 	}
 	real, err := filepath.EvalSymlinks(dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		// A folder that does not exist yet (out/ before the first apply) is created by
+		// genform as a plain folder; remember it too, or every instance would walk it again.
 		parent := filepath.Dir(dir)
-		return parent != dir && c.within(parent) && c.dirInside(parent)
-	}
-	if err != nil || !c.within(real) {
+		if parent == dir || !c.within(parent) || !c.dirInside(parent) {
+			return false
+		}
+	} else if err != nil || !c.within(real) {
 		return false
 	}
 	c.files.dirs.Store(dir, struct{}{})

@@ -206,6 +206,7 @@ func (c *Config) analyzeRefs() hcl.Diagnostics {
 			w, ds := c.walkExpr(expr, sc)
 			diags = append(diags, ds...)
 			refs = append(refs, w.refs...)
+			a.readsFiles = a.readsFiles || callsFileFunc(expr)
 		}
 		for _, name := range a.attrOrder {
 			add(a.Attrs[name].Expr)
@@ -230,6 +231,26 @@ func (c *Config) analyzeRefs() hcl.Diagnostics {
 		return diags
 	}
 	return c.checkCycles()
+}
+
+// fileFuncNames are the functions whose reads Eval records.
+var fileFuncNames = map[string]bool{"file": true, "fileexists": true, "filesha256": true, "templatefile": true}
+
+// callsFileFunc tells whether expr may call a function that reads a file. An expression of
+// the JSON syntax cannot be inspected, so it may.
+func callsFileFunc(expr hcl.Expression) bool {
+	native, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return true
+	}
+	found := false
+	hclsyntax.VisitAll(native, func(n hclsyntax.Node) hcl.Diagnostics {
+		if call, ok := n.(*hclsyntax.FunctionCallExpr); ok && fileFuncNames[call.Name] {
+			found = true
+		}
+		return nil
+	})
+	return found
 }
 
 // dependsOn reads a depends_on list of asset references.
