@@ -1,0 +1,135 @@
+package gatetest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// PNG returns a real w x h PNG whose colours derive from seed, so different prompts give
+// different bytes.
+func PNG(seed string, w, h int) []byte { return makePNG(seed, w, h) }
+
+func makeImage(seed string, w, h int) image.Image {
+	sum := sha256.Sum256([]byte(seed))
+	img := image.NewNRGBA(image.Rect(0, 0, max(w, 1), max(h, 1)))
+	for y := range img.Rect.Dy() {
+		for x := range img.Rect.Dx() {
+			img.SetNRGBA(x, y, color.NRGBA{R: sum[0] + uint8(x), G: sum[1] + uint8(y), B: sum[2], A: 255})
+		}
+	}
+	return img
+}
+
+func makePNG(seed string, w, h int) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, makeImage(seed, w, h)); err != nil {
+		panic(err) // encoding to memory cannot fail
+	}
+	return b.Bytes()
+}
+
+func makeJPEG(seed string, w, h int) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, makeImage(seed, w, h), nil); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// ratioDims gives small pixel dimensions with a Gemini aspect ratio: 64 on the long side.
+func ratioDims(ratio string) (int, int) {
+	a, b, ok := strings.Cut(ratio, ":")
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || x <= 0 || y <= 0 {
+		return 64, 64
+	}
+	s := 64 / max(x, y)
+	if s == 0 {
+		return 64, 64
+	}
+	return x * s, y * s
+}
+
+// sizeDims gives the images API size divided by 16 ("1536x1024" -> 96x64).
+func sizeDims(size string) (int, int) {
+	a, b, ok := strings.Cut(size, "x")
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || x < 16 || y < 16 || x > 8192 || y > 8192 {
+		return 64, 64
+	}
+	return x / 16, y / 16
+}
+
+// mp4Header returns the first bytes of a size-byte MP4: an ftyp box, then the header of an
+// mdat box holding the rest.
+func mp4Header(size int64) []byte {
+	size = max(size, 32)
+	var b bytes.Buffer
+	b.Write([]byte{0, 0, 0, 0x18})
+	b.WriteString("ftypisom")
+	b.Write([]byte{0, 0, 2, 0})
+	b.WriteString("isommp41")
+	rest := size - int64(b.Len())
+	if rest <= 0xffffffff {
+		binary.Write(&b, binary.BigEndian, uint32(rest))
+		b.WriteString("mdat")
+	} else {
+		binary.Write(&b, binary.BigEndian, uint32(1))
+		b.WriteString("mdat")
+		binary.Write(&b, binary.BigEndian, uint64(rest))
+	}
+	return b.Bytes()
+}
+
+// serveMP4 streams a generated MP4 of the given size without holding it in memory.
+func serveMP4(w http.ResponseWriter, r *http.Request, seed string, size int64) {
+	head := mp4Header(size)
+	size = max(size, int64(len(head)))
+	w.Header().Set("Content-Type", "video/mp4")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if _, err := w.Write(head); err != nil {
+		return
+	}
+	sum := sha256.Sum256([]byte(seed))
+	chunk := bytes.Repeat(sum[:], 64<<10/len(sum))
+	io.Copy(w, &patternReader{pattern: chunk, left: size - int64(len(head))})
+}
+
+// patternReader yields left bytes of a repeated pattern.
+type patternReader struct {
+	pattern []byte
+	off     int
+	left    int64
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(b)) > p.left {
+		b = b[:p.left]
+	}
+	n := 0
+	for n < len(b) {
+		c := copy(b[n:], p.pattern[p.off:])
+		n += c
+		p.off = (p.off + c) % len(p.pattern)
+	}
+	p.left -= int64(n)
+	return n, nil
+}

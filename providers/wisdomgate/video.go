@@ -1,0 +1,204 @@
+package wisdomgate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/genform/genform/providers"
+)
+
+// video: create a job (POST /v1/videos, multipart) unless job.ResumeID names one, report its
+// id, poll GET /v1/videos/{id} until it ends, then download from meta_data.url or
+// GET /v1/videos/{id}/content. Every step retries its own request; nothing here ever creates a
+// second job.
+func (p *Provider) video(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {
+	id := job.ResumeID
+	var st *videoStatus
+	if id == "" {
+		report(job, providers.PhaseGenerating, -1, "")
+		var err error
+		if st, err = p.createVideo(ctx, req, job); err != nil {
+			return nil, err
+		}
+		id = st.ID
+		if job.Started != nil {
+			if err := job.Started(id); err != nil {
+				return nil, fmt.Errorf("recording video job %s: %w", id, err)
+			}
+		}
+	} else if !validID(id) {
+		return nil, permanent(fmt.Sprintf("cannot resume video job %q: not a job id", id))
+	}
+	if st == nil || st.state() != videoCompleted || st.URL == "" {
+		var err error
+		if st, err = p.waitVideo(ctx, id, job); err != nil {
+			return nil, err
+		}
+	}
+	link := st.URL
+	if link == "" {
+		link = p.api("/v1/videos/" + id + "/content")
+	}
+	res, err := p.download(ctx, link, providers.Video, job)
+	if err != nil {
+		var pe *providers.Error
+		if errors.As(err, &pe) && (pe.Status == http.StatusNotFound || pe.Status == http.StatusGone) {
+			return nil, &providers.Error{Class: providers.Expired, Status: pe.Status, Err: err,
+				Message: fmt.Sprintf("video job %s is complete but its file is gone: %s", id, pe.Message)}
+		}
+		return nil, err
+	}
+	res.JobID = id
+	res.Seconds = st.Seconds
+	if res.Seconds == 0 {
+		res.Seconds = float64(req.Seconds)
+	}
+	return res, nil
+}
+
+// createVideo sends the create request; the reply carries id (001) or task_id (000).
+func (p *Provider) createVideo(ctx context.Context, req *providers.Request, job *providers.Job) (*videoStatus, error) {
+	fields := []field{{name: "model", value: req.Model}, {name: "prompt", value: videoPrompt(req.Prompt, req.Shots)}}
+	if secs := videoSeconds(req); secs != "" {
+		fields = append(fields, field{name: "seconds", value: secs})
+	}
+	if req.Size != "" {
+		fields = append(fields, field{name: "size", value: req.Size})
+	}
+	fields = append(fields, optionFields(req.Options)...)
+	if req.Reference != nil {
+		if err := checkFile(*req.Reference, 0); err != nil {
+			return nil, err
+		}
+		fields = append(fields, field{name: "input_reference", file: req.Reference})
+	}
+	var st *videoStatus
+	err := p.do(ctx, p.multipartCall(p.api("/v1/videos"), fields, true), job, func(resp *http.Response) error {
+		b, err := readReply(resp.Body, 1<<20)
+		if err != nil {
+			return err
+		}
+		if st, err = parseVideo(b); err != nil {
+			return permanent(p.redact(err.Error()))
+		}
+		if !validID(st.ID) {
+			return permanent(fmt.Sprintf("the gateway returned an unusable job id %q", truncate(st.ID, 100)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st.state() == videoFailed {
+		return nil, p.videoFailed(st)
+	}
+	return st, nil
+}
+
+// waitVideo polls a job until it is completed or failed.
+func (p *Provider) waitVideo(ctx context.Context, id string, job *providers.Job) (*videoStatus, error) {
+	for {
+		var st *videoStatus
+		var hint time.Duration
+		err := p.do(ctx, &call{method: http.MethodGet, url: p.api("/v1/videos/" + id)}, job, func(resp *http.Response) error {
+			b, err := readReply(resp.Body, 1<<20)
+			if err != nil {
+				return err
+			}
+			if st, err = parseVideo(b); err != nil {
+				return permanent(p.redact(err.Error()))
+			}
+			if ms, err := strconv.Atoi(resp.Header.Get("openai-poll-after-ms")); err == nil && ms > 0 {
+				hint = time.Duration(ms) * time.Millisecond
+			}
+			return nil
+		})
+		if err != nil {
+			var pe *providers.Error
+			if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+				return nil, &providers.Error{Class: providers.Expired, Status: pe.Status, Err: err,
+					Message: fmt.Sprintf("video job %s is not known to the gateway (%s)", id, pe.Message)}
+			}
+			return nil, err
+		}
+		switch st.state() {
+		case videoCompleted:
+			return st, nil
+		case videoFailed:
+			return nil, p.videoFailed(st)
+		}
+		phase := providers.PhaseRendering
+		if st.Status == "queued" {
+			phase = providers.PhaseQueued
+		}
+		report(job, phase, st.Progress, st.Status)
+		wait := p.pollInterval
+		if hint > 0 {
+			wait = min(max(hint, time.Second), time.Minute)
+		}
+		if err := p.clock.Sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("waiting for video job %s: %w", id, err)
+		}
+	}
+}
+
+func (p *Provider) videoFailed(st *videoStatus) error {
+	msg := st.Error
+	if msg == "" {
+		msg = "no reason given"
+	}
+	return permanent(p.redact(fmt.Sprintf("video job %s failed: %s", st.ID, msg)))
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:=-]{0,199}$`)
+
+// validID accepts job ids that are safe to put in a URL path.
+func validID(id string) bool { return idPattern.MatchString(id) && !strings.Contains(id, "..") }
+
+// videoPrompt renders a storyboard into the documented format:
+//
+//	Shot 1:
+//	duration: 7.5sec
+//	Scene: The plane takes off.
+//
+// with shots separated by blank lines. A prompt given as well comes first, as a paragraph.
+func videoPrompt(prompt string, shots []providers.Shot) string {
+	if len(shots) == 0 {
+		return prompt
+	}
+	var b strings.Builder
+	if p := strings.TrimSpace(prompt); p != "" {
+		b.WriteString(p)
+		b.WriteString("\n\n")
+	}
+	for i, s := range shots {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "Shot %d:\nduration: %ssec\nScene: %s", i+1,
+			strconv.FormatFloat(s.Duration, 'f', -1, 64), strings.Join(strings.Fields(s.Scene), " "))
+	}
+	return b.String()
+}
+
+// videoSeconds is the seconds field: the request's, or else the shots' total when it is whole.
+func videoSeconds(req *providers.Request) string {
+	if req.Seconds > 0 {
+		return strconv.Itoa(req.Seconds)
+	}
+	var total float64
+	for _, s := range req.Shots {
+		total += s.Duration
+	}
+	if total > 0 && total == math.Trunc(total) && total < 1e6 {
+		return strconv.Itoa(int(total))
+	}
+	return ""
+}
