@@ -246,7 +246,7 @@ func TestWriteNoOpAndBackup(t *testing.T) {
 func TestMarshalRefusesBrokenFile(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		break_ func(f *File)
+		mutate func(f *File)
 		want   string
 	}{
 		{"key is not the addr", func(f *File) { f.Records["chat.tagline"].Addr = "chat.other" }, "record key chat.tagline holds a record for chat.other"},
@@ -258,7 +258,7 @@ func TestMarshalRefusesBrokenFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := sampleFile()
-			tc.break_(f)
+			tc.mutate(f)
 			path := filepath.Join(t.TempDir(), "s.json")
 			if _, err := Write(path, f, ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Write error %v, want one containing %q", err, tc.want)

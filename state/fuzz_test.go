@@ -1,0 +1,58 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzRead: no input panics, every refusal is an *Error, and whatever reads back is written
+// and read again unchanged, with the same bytes every time it is written.
+func FuzzRead(f *testing.F) {
+	goldens, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	for _, g := range goldens {
+		data, err := os.ReadFile(g)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(validState))
+	f.Add([]byte(validState[:120]))
+	f.Add([]byte(strings.Replace(validState, `"version": 1`, `"version": 2`, 1)))
+	f.Add([]byte(strings.Replace(validState, `"provider": "offline"`,
+		`"provider": "offline", "generated_at": "0000-01-01T00:30:00+01:00", "request": {"n": 1e300, "a": [null, {}], "s": "\u2028<\ud800"}`, 1)))
+	f.Add([]byte(`{"version":1,"lineage":"x","serial":18446744073709551615}`))
+	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`null`))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := parse("fuzz.json", data)
+		if err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.Reason == "" {
+				t.Fatalf("refusal %v (%T) is not an *Error with a reason", err, err)
+			}
+			return
+		}
+		first, err := Marshal(st)
+		if err != nil {
+			t.Fatalf("a state that reads does not write: %v", err)
+		}
+		again, err := parse("fuzz.json", first)
+		if err != nil {
+			t.Fatalf("a written state does not read: %v\n%s", err, first)
+		}
+		if !reflect.DeepEqual(st, again) {
+			t.Fatalf("read, write, read changed the state:\n%#v\n%#v", st, again)
+		}
+		second, err := Marshal(again)
+		if err != nil || !bytes.Equal(first, second) {
+			t.Fatalf("writing twice gave different bytes (%v):\n%s\n%s", err, first, second)
+		}
+	})
+}

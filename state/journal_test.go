@@ -1,0 +1,224 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func chatRecord(addr string, n int) *Record {
+	return &Record{
+		Addr: addr, Kind: "chat", Provider: "offline", InputHash: fmt.Sprintf("%064x", n),
+		Text: fmt.Sprintf("reply %d <&>", n), GeneratedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+}
+
+func TestJournalRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".genform", "journal.jsonl")
+	if entries, err := ReadJournal(path); entries != nil || err != nil {
+		t.Fatalf("missing journal: %v, %v; want nil, nil", entries, err)
+	}
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Entry{
+		{Record: sampleFile().Records[`image.hero["pixel art"]`]},
+		{Job: sampleFile().Jobs["video.trailer"]},
+		{Record: sampleFile().Records["video.teaser"], ForgetJob: "video.teaser"},
+		{Forget: "chat.old"},
+	}
+	for _, e := range want {
+		if err := j.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read back\n%#v\nwant\n%#v", got, want)
+	}
+	data, _ := os.ReadFile(path)
+	if n := strings.Count(string(data), "\n"); n != len(want) {
+		t.Errorf("%d lines for %d entries", n, len(want))
+	}
+}
+
+func TestJournalRefusesBadEntries(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	bad := chatRecord("chat.a", 1)
+	bad.InputHash = "nope"
+	for _, e := range []Entry{{}, {Record: bad}, {Job: &Job{Addr: "video.v", InputHash: hashOf('1'), Provider: "p"}}} {
+		if err := j.Append(e); err == nil {
+			t.Errorf("Append(%+v) took an entry the journal could not read back", e)
+		}
+	}
+	if err := j.Append(Entry{Forget: "chat.a"}); err != nil {
+		t.Errorf("a refused entry broke the journal: %v", err)
+	}
+}
+
+func TestJournalConcurrentAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 40
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if err := j.Append(Entry{Record: chatRecord(fmt.Sprintf("chat.w%d[%d]", w, i), w*1000+i)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(Entry{Forget: "x.y"}); err == nil {
+		t.Error("Append after Close succeeded")
+	}
+	entries, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != writers*each {
+		t.Fatalf("%d entries, want %d", len(entries), writers*each)
+	}
+	next := make([]int, writers) // each writer's lines appear whole and in its order
+	for _, e := range entries {
+		var w, i int
+		if _, err := fmt.Sscanf(e.Record.Addr, "chat.w%d[%d]", &w, &i); err != nil {
+			t.Fatal(err)
+		}
+		if i != next[w] {
+			t.Fatalf("writer %d: entry %d after %d", w, i, next[w]-1)
+		}
+		next[w]++
+	}
+}
+
+func TestJournalTornLastLine(t *testing.T) {
+	line := func(n int) string {
+		b, err := encodeEntry(Entry{Record: chatRecord(fmt.Sprintf("chat.c%d", n), n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	whole := line(1) + line(2)
+	third := line(3)
+	for _, tc := range []struct {
+		name    string
+		data    string
+		want    int    // entries read
+		wantErr string // ReadJournal error
+		after   int    // entries after OpenJournal repairs it and one more is appended
+	}{
+		{"whole", whole, 2, "", 3},
+		{"torn mid-line", whole + third[:40], 2, "", 3},
+		{"torn before the newline", whole + strings.TrimSuffix(third, "\n"), 3, "", 4},
+		{"torn with trailing blank", whole + third[:40] + "\n", 2, "", 3},
+		{"bad line in the middle", line(1) + third[:40] + "\n" + line(2), 0, "journal.jsonl:2:", 0},
+		{"whole line that breaks an invariant", whole + strings.Replace(third, `"kind":"chat"`, `"kind":"image"`, 1), 0, "journal.jsonl:3: record chat.c3 kind", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			os.WriteFile(path, []byte(tc.data), 0o644)
+			entries, err := ReadJournal(path)
+			if tc.wantErr != "" {
+				var se *Error
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want an *Error containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || len(entries) != tc.want {
+				t.Fatalf("%d entries, %v; want %d", len(entries), err, tc.want)
+			}
+			j, err := OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Append(Entry{Forget: "chat.c1"}); err != nil {
+				t.Fatal(err)
+			}
+			j.Close()
+			entries, err = ReadJournal(path)
+			if err != nil || len(entries) != tc.after {
+				t.Fatalf("after repair and append: %d entries, %v; want %d", len(entries), err, tc.after)
+			}
+			if entries[len(entries)-1].Forget != "chat.c1" {
+				t.Error("the appended entry is not last")
+			}
+		})
+	}
+}
+
+// Folding a journal into a state gives what applying each change to the state would.
+func TestJournalFold(t *testing.T) {
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "genform.state.json")
+	journalPath := filepath.Join(dir, ".genform", "journal.jsonl")
+	st := sampleFile()
+	if _, err := Write(statePath, st, ""); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := OpenJournal(journalPath)
+	for _, e := range []Entry{
+		{Record: chatRecord("chat.tagline", 7)},
+		{Forget: "image.icon[0]"},
+		{Job: &Job{Addr: "video.new", InputHash: hashOf('4'), Provider: "wisdomgate", JobID: "task_9"}},
+		{ForgetJob: "video.trailer"},
+	} {
+		if err := j.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+
+	st, err := Read(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := ReadJournal(journalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Apply(entries)
+	if changed, err := Write(statePath, st, ""); err != nil || !changed {
+		t.Fatalf("Write = %v, %v", changed, err)
+	}
+	back, _ := Read(statePath)
+	if back.Records["chat.tagline"].Text != "reply 7 <&>" || back.Records["image.icon[0]"] != nil ||
+		back.Jobs["video.new"] == nil || back.Jobs["video.trailer"] != nil {
+		t.Errorf("folded state: %+v %+v", back.Records, back.Jobs)
+	}
+	// Folding the same journal again (a crash before it was removed) changes nothing.
+	st.Apply(entries)
+	if changed, err := Write(statePath, st, ""); err != nil || changed {
+		t.Errorf("folding twice: Write = %v, %v; want false", changed, err)
+	}
+}
