@@ -1,0 +1,204 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// StatCache remembers the sha256 of files by path and stat (size, mtime, inode, change time),
+// so a file that has not changed is never read again: a 1 GiB reference is hashed once, then
+// every plan only stats it. It is only a cache: a missing or unreadable cache file is an empty
+// cache. Safe for concurrent use.
+//
+// Like git's index, it does not trust a hash taken while the file's mtime was too recent to
+// tell a later same-size write apart (the "racy" case): such a file is hashed again next time.
+type StatCache struct {
+	path string
+	open func(name string) (*os.File, error) // os.Open; tests count reads
+	now  func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]statEntry
+	dirty   bool
+}
+
+type statEntry struct {
+	Ctime  int64  `json:"ctime,omitempty"` // unix ns
+	Inode  uint64 `json:"inode,omitempty"`
+	Mtime  int64  `json:"mtime"` // unix ns
+	SHA256 string `json:"sha256,omitempty"`
+	Size   int64  `json:"size"`
+}
+
+type statFile struct {
+	Entries map[string]statEntry `json:"entries"`
+	Version int                  `json:"version"`
+}
+
+// Racy windows: how long after a file's mtime a hash is not trusted. File systems that keep
+// whole seconds (mtime with no fraction) need two; nanosecond ones tick at least every 10 ms.
+const (
+	racyCoarse = 2 * time.Second
+	racyFine   = 50 * time.Millisecond
+)
+
+// OpenStatCache loads the stat cache kept at path (which Save writes).
+func OpenStatCache(path string) (*StatCache, error) {
+	s := &StatCache{path: path, open: os.Open, now: time.Now, entries: map[string]statEntry{}}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s, nil
+	}
+	var sf statFile
+	if json.Unmarshal(data, &sf) != nil || sf.Version != Version {
+		s.dirty = true // rewrite what we could not read
+		return s, nil
+	}
+	for k, e := range sf.Entries {
+		if isSHA256(e.SHA256) {
+			s.entries[k] = e
+		}
+	}
+	return s, nil
+}
+
+func statOf(fi fs.FileInfo) statEntry {
+	ino, ctime := sysStat(fi)
+	return statEntry{Ctime: ctime, Inode: ino, Mtime: fi.ModTime().UnixNano(), Size: fi.Size()}
+}
+
+// same reports whether e was taken of the file whose stat is now st.
+func (e statEntry) same(st statEntry) bool {
+	return e.Size == st.Size && e.Mtime == st.Mtime && e.Inode == st.Inode && e.Ctime == st.Ctime
+}
+
+// stat stats path and returns the cached entry for it, if any.
+func (s *StatCache) stat(path string) (key string, st, cached statEntry, ok bool, err error) {
+	key = filepath.Clean(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		s.forget(key)
+		return key, st, cached, false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return key, st, cached, false, fmt.Errorf("hashing %s: not a regular file", path)
+	}
+	st = statOf(fi)
+	s.mu.Lock()
+	cached, ok = s.entries[key]
+	s.mu.Unlock()
+	return key, st, cached, ok, nil
+}
+
+// Hash returns the sha256 and size of the file at path: from the cache when its stat has not
+// changed, else by reading it (and remembering the answer).
+func (s *StatCache) Hash(path string) (sha string, size int64, err error) {
+	key, st, cached, ok, err := s.stat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	if ok && cached.same(st) {
+		return cached.SHA256, st.Size, nil
+	}
+	start := s.now()
+	f, err := s.open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("hashing: %w", err)
+	}
+	defer f.Close()
+	sha, size, err = copyHashed(io.Discard, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return "", 0, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	after := statOf(fi)
+	// Remember only a hash of a file that held still while it was read and whose mtime is
+	// old enough that a later write would show in it.
+	if after.same(st) && size == st.Size && !racy(st.Mtime, start) {
+		after.SHA256 = sha
+		s.put(key, after)
+	}
+	return sha, size, nil
+}
+
+func racy(mtime int64, hashedAt time.Time) bool {
+	window := racyFine
+	if mtime%int64(time.Second) == 0 {
+		window = racyCoarse
+	}
+	return mtime > hashedAt.Add(-window).UnixNano()
+}
+
+// Stat stats path (reading nothing) and reports whether the cached hash still holds for it;
+// sha is that hash when unchanged. A path never hashed is not unchanged.
+func (s *StatCache) Stat(path string) (size int64, unchanged bool, sha string, err error) {
+	_, st, cached, ok, err := s.stat(path)
+	if err != nil {
+		return 0, false, "", err
+	}
+	if ok && cached.same(st) {
+		return st.Size, true, cached.SHA256, nil
+	}
+	return st.Size, false, "", nil
+}
+
+// Remember records that the file at path, as it is now, hashes to sha: for a file the caller
+// has just written itself (an output), so the next plan need not read it.
+func (s *StatCache) Remember(path, sha string) error {
+	if !isSHA256(sha) {
+		return fmt.Errorf("stat cache: %q is not a hex sha256", sha)
+	}
+	key, st, _, _, err := s.stat(path)
+	if err != nil {
+		return err
+	}
+	st.SHA256 = sha
+	s.put(key, st)
+	return nil
+}
+
+func (s *StatCache) put(key string, e statEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.entries[key]; ok && old == e {
+		return
+	}
+	s.entries[key] = e
+	s.dirty = true
+}
+
+func (s *StatCache) forget(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.entries[key]; ok {
+		delete(s.entries, key)
+		s.dirty = true
+	}
+}
+
+// Save writes the cache (atomically) if anything changed since it was opened or saved.
+func (s *StatCache) Save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	data, err := json.Marshal(statFile{Entries: s.entries, Version: Version})
+	if err != nil {
+		return fmt.Errorf("saving the stat cache: %w", err)
+	}
+	if err := WriteFileAtomic(s.path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("saving the stat cache: %w", err)
+	}
+	s.dirty = false
+	return nil
+}
