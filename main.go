@@ -38,6 +38,9 @@ type command struct {
 // commands lists every command genform has, in the order help shows them.
 func commands() []command {
 	return []command{
+		{"init", "Start a project: a sample main.gen.hcl and .gitignore", cmdInit},
+		{"validate", "Check the configuration", cmdValidate},
+		{"fmt", "Format the configuration files canonically", cmdFmt},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }

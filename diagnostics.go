@@ -1,0 +1,102 @@
+package main
+
+// This file renders diagnostics, for every command: as text with source snippets, or as JSON.
+
+import (
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
+)
+
+// diags writes diagnostics to stderr, with file, line, column and a source snippet from files
+// (which may be nil when nothing was parsed), and tells whether any of them was an error.
+func (c *cli) diags(d hcl.Diagnostics, files map[string]*hcl.File) bool {
+	if len(d) == 0 {
+		return false
+	}
+	wr := hcl.NewDiagnosticTextWriter(c.stderr, files, terminalWidth(c.stderr), useColor(c.stderr))
+	_ = wr.WriteDiagnostics(d) // a failed write to stderr has nowhere to be reported
+	return d.HasErrors()
+}
+
+// isTerminal tells whether v (a reader or writer) is a terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// useColor tells whether output to w may use colour: only on a terminal, and never when
+// NO_COLOR is set (https://no-color.org) or the terminal is dumb.
+func useColor(w any) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return isTerminal(w)
+}
+
+// terminalWidth is the width of the terminal w is, or 0 (no wrapping) when it is not one.
+func terminalWidth(w any) uint {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || width <= 0 {
+		return 0
+	}
+	return uint(width)
+}
+
+// diagnosticJSON is one diagnostic in -json output.
+type diagnosticJSON struct {
+	Severity string     `json:"severity"` // "error" or "warning"
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail"`
+	Range    *rangeJSON `json:"range"` // null when the diagnostic has no source location
+}
+
+type rangeJSON struct {
+	Filename string  `json:"filename"`
+	Start    posJSON `json:"start"`
+	End      posJSON `json:"end"`
+}
+
+type posJSON struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+// diagnosticsJSON converts diagnostics for -json output; it never returns nil, so an empty
+// list encodes as [].
+func diagnosticsJSON(d hcl.Diagnostics) []diagnosticJSON {
+	out := make([]diagnosticJSON, 0, len(d))
+	for _, diag := range d {
+		j := diagnosticJSON{Severity: "error", Summary: diag.Summary, Detail: diag.Detail}
+		if diag.Severity == hcl.DiagWarning {
+			j.Severity = "warning"
+		}
+		if r := diag.Subject; r != nil {
+			j.Range = &rangeJSON{
+				Filename: r.Filename,
+				Start:    posJSON{r.Start.Line, r.Start.Column, r.Start.Byte},
+				End:      posJSON{r.End.Line, r.End.Column, r.End.Byte},
+			}
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// countDiags counts errors and warnings.
+func countDiags(d hcl.Diagnostics) (errors, warnings int) {
+	for _, diag := range d {
+		if diag.Severity == hcl.DiagWarning {
+			warnings++
+		} else {
+			errors++
+		}
+	}
+	return errors, warnings
+}

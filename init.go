@@ -1,0 +1,144 @@
+package main
+
+// This file holds genform init: the scaffold of a new project.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// scaffold is the main.gen.hcl genform init writes: a project on the offline provider that
+// validates, plans and applies as it is, and teaches the language as it goes.
+const scaffold = `# A genform project. Each chat, image and video block declares an asset:
+# "genform plan" shows what would be generated and why, "genform apply" generates it.
+# Only what changed is generated again: the state file remembers every input's hash.
+
+# Project settings (every one is optional).
+genform {
+  parallelism = 4 # how many generations run at once
+}
+
+# A variable. Override it with -var brand="...", a -var-file, or GENFORM_VAR_brand.
+variable "brand" {
+  type        = string
+  default     = "Acme Tea"
+  description = "The brand every asset is about."
+}
+
+# Locals name values used in more than one place.
+locals {
+  styles = toset(["watercolor", "pixel art"]) # a set of strings, for for_each below
+}
+
+# The offline provider renders placeholder media on this machine: no network, no key.
+# To generate for real, declare provider "wisdomgate" {} (it reads WISDOM_GATE_KEY)
+# and remove this block.
+provider "offline" {
+  latency = "200ms" # a pretend generation time
+}
+
+# A chat asset: a text reply. path is optional for chat: the text is also written there.
+chat "tagline" {
+  model       = "deepseek-v3"
+  system      = "You write short, warm taglines."
+  prompt      = "Write a tagline for ${var.brand}."
+  temperature = 0.7
+  path        = "out/tagline.txt"
+}
+
+# One image per style: for_each makes an instance per element, named by each.key
+# (image.poster["watercolor"]). Using chat.tagline.text makes the tagline come first,
+# and a new tagline regenerates the posters.
+image "poster" {
+  for_each     = local.styles
+  model        = "gemini-3-pro-image-preview"
+  prompt       = "A poster for ${var.brand} saying \"${chat.tagline.text}\", ${each.value} style"
+  aspect_ratio = "16:9"
+  path         = "out/poster-${replace(each.key, " ", "-")}.png"
+}
+
+# A video told as a storyboard of shots, starting from one of the posters.
+video "teaser" {
+  model     = "sora-2"
+  reference = image.poster["watercolor"].path
+  shot {
+    duration = 2
+    scene    = "The ${var.brand} logo fades in over a watercolor sky."
+  }
+  shot {
+    duration = 2
+    scene    = "The camera pans across the posters."
+  }
+  path = "out/teaser.gif" # the offline provider renders video as an animated GIF
+}
+
+# Outputs are values to read after apply: genform output posters.
+output "posters" {
+  value = [for p in image.poster : p.path]
+}
+`
+
+// ignoreLine is the .gitignore line for genform's working data.
+const ignoreLine = ".genform/"
+
+func cmdInit(c *cli, args []string) int {
+	flags := newFlags(c, "init", "")
+	if code := parseFlags(c, flags, args); code >= 0 {
+		return code
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "Error: init takes no arguments, and got %q; use genform -chdir=DIR init for another folder\n\n", flags.Arg(0))
+		flags.Usage()
+		return 1
+	}
+	if fi, err := os.Stat(c.dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(c.stderr, "Error: %s is not a folder\n", c.dir)
+		return 1
+	}
+	main := filepath.Join(c.dir, "main.gen.hcl")
+	if _, err := os.Lstat(main); !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintln(c.stderr, "Error: main.gen.hcl already exists; genform init never overwrites it. "+
+			"Remove it first, or run init in an empty folder.")
+		return 1
+	}
+	if err := writeFileAtomic(main, []byte(scaffold)); err != nil {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return 1
+	}
+	ignored, err := ensureIgnored(filepath.Join(c.dir, ".gitignore"))
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(c.stdout, "Created main.gen.hcl.")
+	if ignored {
+		fmt.Fprintf(c.stdout, "Added %s to .gitignore.\n", ignoreLine)
+	}
+	fmt.Fprintln(c.stdout, "\nNext: genform validate, genform plan, then genform apply.")
+	return 0
+}
+
+// ensureIgnored makes sure .gitignore has a line for .genform/, creating the file or
+// appending to it. It tells whether it changed anything.
+func ensureIgnored(path string) (bool, error) {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	for _, line := range bytes.Split(old, []byte("\n")) {
+		switch string(bytes.TrimSpace(line)) {
+		case ".genform", ".genform/", "/.genform", "/.genform/":
+			return false, nil
+		}
+	}
+	data := old
+	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
+		data = append(data, '\n')
+	}
+	data = append(data, ignoreLine+"\n"...)
+	return true, writeFileAtomic(path, data)
+}
