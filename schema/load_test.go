@@ -431,3 +431,23 @@ var _ = hcl.Pos{}
 func chatBlock(name string) string {
 	return "chat \"" + name + "\" {\n  model  = \"m\"\n  prompt = \"p\"\n}\n"
 }
+
+func TestEvalContextForProviders(t *testing.T) {
+	c := mustLoad(t, map[string]string{"main.gen.hcl": `
+variable "t" { default = "30s" }
+locals { key_name = "MY_KEY" }
+provider "wisdomgate" {
+  api_key = env(local.key_name)
+  timeout = var.t
+}`}, LoadOptions{Env: []string{"MY_KEY=k-123"}})
+	attrs, diags := c.Providers[0].Body.JustAttributes()
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for name, want := range map[string]string{"api_key": "k-123", "timeout": "30s"} {
+		v, diags := attrs[name].Expr.Value(c.EvalContext())
+		if diags.HasErrors() || v.AsString() != want {
+			t.Errorf("%s = %#v %v, want %q", name, v, diags, want)
+		}
+	}
+}
