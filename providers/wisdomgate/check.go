@@ -32,8 +32,9 @@ func (p *Provider) Check(req *providers.Request) []providers.Problem {
 	case m.kind != req.Kind:
 		return append(probs, providers.Problem{Field: "model",
 			Summary: fmt.Sprintf("%q is %s %s model", req.Model, article(string(m.kind)), m.kind),
-			Detail: fmt.Sprintf("A %s block needs %s %s model, such as %s.",
-				req.Kind, article(string(req.Kind)), req.Kind, quoteList(modelsOf(req.Kind), "or"))})
+			Detail: fmt.Sprintf("%s %s block needs %s %s model, such as %s.",
+				strings.ToUpper(article(string(req.Kind))[:1])+article(string(req.Kind))[1:], req.Kind,
+				article(string(req.Kind)), req.Kind, quoteList(modelsOf(req.Kind), "or"))})
 	case m.shutdown != "":
 		probs = append(probs, providers.Problem{Warning: true, Field: "model",
 			Summary: fmt.Sprintf("%s shuts down on %s", req.Model, m.shutdown),
