@@ -20,6 +20,9 @@ func (c *cli) diags(d hcl.Diagnostics, files map[string]*hcl.File) bool {
 	return d.HasErrors()
 }
 
+// color tells whether what a command prints on stdout may use colour.
+func (c *cli) color() bool { return useColor(c.stdout) }
+
 // isTerminal tells whether v (a reader or writer) is a terminal.
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)

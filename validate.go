@@ -32,6 +32,9 @@ func addVarFlags(fs *flag.FlagSet) *varFlags {
 // values returns the arguments for schema.LoadOptions.Vars.
 func (v *varFlags) values() []schema.VarValue { return v.vals }
 
+// set replaces the arguments, as when a saved plan brings its own.
+func (v *varFlags) set(vals []schema.VarValue) { v.vals = append([]schema.VarValue(nil), vals...) }
+
 type varFlag struct{ v *varFlags }
 
 func (f varFlag) String() string { return "" }
