@@ -41,6 +41,12 @@ func commands() []command {
 		{"init", "Start a project: a sample main.gen.hcl and .gitignore", cmdInit},
 		{"validate", "Check the configuration", cmdValidate},
 		{"fmt", "Format the configuration files canonically", cmdFmt},
+		{"plan", "Show what apply would generate, why, and what it costs", cmdPlan},
+		{"apply", "Generate what changed", cmdApply},
+		{"show", "Show the state, or a saved plan", cmdShow},
+		{"state", "Inspect or forget recorded instances", cmdState},
+		{"output", "Show output values", cmdOutput},
+		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }

@@ -1,5 +1,3 @@
-//go:build genform_wip
-
 package main
 
 import (
@@ -88,8 +86,8 @@ func (h *lineHook) Started(ch *engine.Change) {
 func (h *lineHook) Progress(ch *engine.Change, p providers.Progress) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.phase[ch.Addr] == p.Phase && p.Phase != providers.PhaseRetrying {
-		return // one line per phase, not per percent
+	if p.Phase == providers.PhaseGenerating || h.phase[ch.Addr] == p.Phase && p.Phase != providers.PhaseRetrying {
+		return // Started said it; then one line per phase, not per percent
 	}
 	h.phase[ch.Addr] = p.Phase
 	line := fmt.Sprintf("%s: %s", ch.Addr, p.Phase)

@@ -1,5 +1,3 @@
-//go:build genform_wip
-
 package main
 
 import (
@@ -65,6 +63,8 @@ func priceText(ch *engine.Change) string {
 		return "already paid"
 	case !ch.Cost.Known:
 		return "paid, cost unknown"
+	case ch.Cost.USD == 0:
+		return "no charge"
 	}
 	return fmt.Sprintf("paid, $%.2f", ch.Cost.USD)
 }

@@ -1,5 +1,3 @@
-//go:build genform_wip
-
 package main
 
 import (

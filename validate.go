@@ -8,15 +8,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/genform/genform/engine"
 	"os"
 	"strings"
 
 	"github.com/genform/genform/schema"
 )
-
-// builtinProviderTypes are the provider types validate accepts.
-// TODO(lead): take them from the provider registry once main has one in the build.
-var builtinProviderTypes = []string{"offline", "wisdomgate"}
 
 // varFlags collects -var and -var-file arguments in command-line order: the later one wins.
 type varFlags struct{ vals []schema.VarValue }
@@ -82,10 +79,19 @@ func cmdValidate(c *cli, args []string) int {
 		return 1
 	}
 	cfg, diags := schema.Load(c.dir, schema.LoadOptions{
-		Vars: vars.values(), Env: os.Environ(), ProviderTypes: builtinProviderTypes,
+		Vars: vars.values(), Env: os.Environ(), ProviderTypes: providerTypes(),
 	})
 	if !diags.HasErrors() {
 		diags = append(diags, cfg.Validate()...)
+	}
+	if !diags.HasErrors() {
+		// the providers decode their blocks and check each request against what they know
+		// of its model
+		provs, pdiags := engine.NewProviders(cfg, registry(), os.Getenv)
+		diags = append(diags, pdiags...)
+		if !pdiags.HasErrors() {
+			diags = append(diags, engine.Check(cfg, provs)...)
+		}
 	}
 	if *jsonOut {
 		errs, warns := countDiags(diags)

@@ -190,8 +190,8 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 		if rec != nil {
 			ch.Action = Regenerate
 			ch.Before = rec
+			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		}
-		ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		ch.Diff = diffRequest(rec, req)
 		ch.Cost = prov.Price(req.req)
 		p.pending(in)

@@ -37,14 +37,15 @@ func NewProviders(cfg *schema.Config, reg providers.Registry, getenv func(string
 			out[pc.Addr()] = p
 		}
 	}
+	// an asset may name an unaliased provider type that has no block: it runs with defaults
 	for _, a := range cfg.Assets {
 		addr := cfg.ProviderFor(a)
-		if addr != "wisdomgate" || out[addr] != nil || len(cfg.Providers) > 0 {
+		if addr == "" || out[addr] != nil || strings.Contains(addr, ".") {
 			continue
 		}
-		if factory := reg["wisdomgate"]; factory != nil {
+		if factory := reg[addr]; factory != nil {
 			p, d := factory(providers.Config{
-				Type: "wisdomgate", Body: hcl.EmptyBody(),
+				Type: addr, Body: hcl.EmptyBody(),
 				EvalContext: cfg.EvalContext(), Dir: cfg.Dir, Getenv: getenv,
 			})
 			diags = append(diags, d...)
