@@ -1,0 +1,5 @@
+//go:build !race
+
+package wisdomgate
+
+const raceEnabled = false
