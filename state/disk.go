@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"path"
@@ -17,7 +18,7 @@ type diskFile struct {
 	Lineage string                 `json:"lineage"`
 	Records map[string]*diskRecord `json:"records"`
 	Serial  uint64                 `json:"serial"`
-	Version uint64                 `json:"version"`
+	Version json.RawMessage        `json:"version"` // checked after decoding, see parse
 }
 
 type diskRecord struct {

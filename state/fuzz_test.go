@@ -43,6 +43,9 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a state that reads does not write: %v", err)
 		}
+		if std, err := marshalStd(st); err != nil || !bytes.Equal(std, first) {
+			t.Fatalf("the encoder differs from encoding/json (%v):\n%s\n%s", err, first, std)
+		}
 		again, err := parse("fuzz.json", first)
 		if err != nil {
 			t.Fatalf("a written state does not read: %v\n%s", err, first)

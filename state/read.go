@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"sort"
@@ -47,33 +48,53 @@ func parse(name string, data []byte) (*File, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Path: name, Reason: "the state file is empty; restore it from its backup or from git, or delete it to start over"}
 	}
-	var head struct {
-		Version json.RawMessage `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, jsonError(name, data, err)
-	}
-	if head.Version == nil {
-		return nil, &Error{Path: name, Line: 1, Column: 1, Reason: `no "version" field: this is not a genform state file`}
-	}
-	v, err := strconv.ParseUint(string(head.Version), 10, 64)
-	line, col := keyPosition(data, "version", 0)
-	switch {
-	case errors.Is(err, strconv.ErrRange) || (err == nil && v > Version):
-		return nil, &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf(
-			"state version %s was written by a newer genform; upgrade genform (this one reads version %d)", head.Version, Version)}
-	case err != nil || v != Version:
-		return nil, &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf(
-			"unknown state version %s; this genform reads version %d", head.Version, Version)}
-	}
-
 	var d diskFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
+	err := dec.Decode(&d)
+	if err == nil {
+		off := int(dec.InputOffset())
+		if _, terr := dec.Token(); terr != io.EOF {
+			off += len(data[off:]) - len(bytes.TrimLeft(data[off:], " \t\r\n"))
+			line, col := position(data, off)
+			return nil, &Error{Path: name, Line: line, Column: col, Reason: "unexpected data after the end of the state's JSON object"}
+		}
+	}
+	if err != nil {
+		// The version decides what the rest means: a file of another version is refused for
+		// its version, not for what version 1 makes of its content.
+		var head struct {
+			Version json.RawMessage `json:"version"`
+		}
+		if json.Unmarshal(data, &head) == nil && head.Version != nil {
+			if verr := checkVersion(name, data, head.Version); verr != nil {
+				return nil, verr
+			}
+		}
 		return nil, jsonError(name, data, err)
 	}
+	if err := checkVersion(name, data, d.Version); err != nil {
+		return nil, err
+	}
 	return fileFromDisk(name, data, &d)
+}
+
+// checkVersion refuses any version but this one.
+func checkVersion(name string, data []byte, raw json.RawMessage) error {
+	if raw == nil {
+		return &Error{Path: name, Line: 1, Column: 1, Reason: `no "version" field: this is not a genform state file`}
+	}
+	v, err := strconv.ParseUint(string(raw), 10, 64)
+	if err == nil && v == Version {
+		return nil
+	}
+	line, col := keyPosition(data, "version", 0)
+	if errors.Is(err, strconv.ErrRange) || (err == nil && v > Version) {
+		return &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf(
+			"state version %s was written by a newer genform; upgrade genform (this one reads version %d)", raw, Version)}
+	}
+	return &Error{Path: name, Line: line, Column: col, Reason: fmt.Sprintf(
+		"unknown state version %s; this genform reads version %d", raw, Version)}
 }
 
 func fileFromDisk(name string, data []byte, d *diskFile) (*File, error) {
@@ -122,6 +143,9 @@ func jsonError(name string, data []byte, err error) *Error {
 	var typ *json.UnmarshalTypeError
 	e := &Error{Path: name}
 	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.Line, e.Column = position(data, len(data))
+		e.Reason = "the file is truncated (the JSON ends early); restore it from its backup or from git"
 	case errors.As(err, &syn):
 		if syn.Offset >= int64(len(data)) || strings.Contains(syn.Error(), "unexpected end of JSON input") {
 			e.Line, e.Column = position(data, len(data))

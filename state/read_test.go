@@ -150,3 +150,15 @@ func TestReadNormalizes(t *testing.T) {
 		t.Errorf("addr %q", r.Addr)
 	}
 }
+
+func TestReadTrailingData(t *testing.T) {
+	for _, extra := range []string{"{}", "]", "x", `"more"`} {
+		path := filepath.Join(t.TempDir(), "s.json")
+		os.WriteFile(path, []byte(validState+"\n "+extra+"\n"), 0o644)
+		_, err := Read(path)
+		var se *Error
+		if !errors.As(err, &se) || se.Line != 20 || se.Column != 2 {
+			t.Errorf("trailing %q: %v", extra, err)
+		}
+	}
+}

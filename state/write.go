@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -65,47 +64,34 @@ func Write(path string, f *File, backupPath string) (changed bool, err error) {
 	return true, nil
 }
 
-// encode writes everything but the serial. The top-level keys are written by hand, in sorted
-// order, so that the serial (which sorts after records) splits the file into a head and a tail
-// that do not depend on it: comparing content "other than serial" is then a byte comparison.
+// encode writes everything but the serial. The serial sorts after records, so it splits the
+// file into a head and a tail that do not depend on it: comparing content "other than serial"
+// is then a byte comparison.
 func encode(f *File) (head, tail []byte, err error) {
 	if err := checkFile(f); err != nil {
 		return nil, nil, err
 	}
-	records := make(map[string]*diskRecord, len(f.Records))
-	for addr, r := range f.Records {
-		records[addr] = recordToDisk(r)
+	e := &encoder{b: make([]byte, 0, 1024*(len(f.Records)+1))}
+	top := e.open(0)
+	top.key("jobs")
+	jobs := e.open(1)
+	for _, addr := range sortedKeys(f.Jobs) {
+		jobs.key(addr)
+		e.job(f.Jobs[addr], 2)
 	}
-	jobs := make(map[string]*diskJob, len(f.Jobs))
-	for addr, j := range f.Jobs {
-		jobs[addr] = jobToDisk(j)
-	}
-	var b bytes.Buffer
-	b.Grow(512 * (len(records) + 1))
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("  ", "  ")
-	put := func(key string, v any) error {
-		b.WriteString("  \"" + key + "\": ")
-		if err := enc.Encode(v); err != nil {
-			return fmt.Errorf("encoding state %s: %w", key, err)
-		}
-		b.Truncate(b.Len() - 1) // Encode's newline
-		b.WriteString(",\n")
-		return nil
-	}
-	b.WriteString("{\n")
-	for _, kv := range []struct {
-		key string
-		v   any
-	}{{"jobs", jobs}, {"lineage", f.Lineage}, {"records", records}} {
-		if err := put(kv.key, kv.v); err != nil {
-			return nil, nil, err
+	jobs.close()
+	e.strField(&top, "lineage", f.Lineage)
+	top.key("records")
+	records := e.open(1)
+	for _, addr := range sortedKeys(f.Records) {
+		records.key(addr)
+		if err := e.record(f.Records[addr], 2); err != nil {
+			return nil, nil, fmt.Errorf("state: record %s: %w", addr, err)
 		}
 	}
-	b.WriteString("  \"serial\": ")
-	tail = []byte(",\n  \"version\": " + strconv.Itoa(Version) + "\n}\n")
-	return b.Bytes(), tail, nil
+	records.close()
+	top.key("serial")
+	return e.b, []byte(",\n  \"version\": " + strconv.Itoa(Version) + "\n}\n"), nil
 }
 
 func assemble(head []byte, serial uint64, tail []byte) []byte {
@@ -163,9 +149,7 @@ func checkFile(f *File) error {
 
 // quoteJSON is s as a JSON string, written the way the state file writes strings.
 func quoteJSON(s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'})
+	e := encoder{}
+	e.str(s)
+	return e.b
 }
