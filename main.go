@@ -47,6 +47,7 @@ func commands() []command {
 		{"state", "Inspect or forget recorded instances", cmdState},
 		{"output", "Show output values", cmdOutput},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
+		{"models", "List the models the gateway offers", cmdModels},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }
