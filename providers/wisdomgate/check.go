@@ -37,9 +37,9 @@ func (p *Provider) Check(req *providers.Request) []providers.Problem {
 				article(string(req.Kind)), req.Kind, quoteList(modelsOf(req.Kind), "or"))})
 	case m.shutdown != "":
 		probs = append(probs, providers.Problem{Warning: true, Field: "model",
-			Summary: fmt.Sprintf("%s shuts down on %s", req.Model, m.shutdown),
-			Detail: fmt.Sprintf("The upstream provider announced that %s will be shut down permanently on %s; "+
-				"the gateway may stop serving it then. Plan a move to another model.", req.Model, m.shutdown)})
+			Summary: fmt.Sprintf("%s is announced to shut down on %s", req.Model, m.shutdown),
+			Detail: fmt.Sprintf("The upstream provider announced that %s shuts down permanently on %s; "+
+				"from then on the gateway may stop serving it. Plan a move to another model.", req.Model, m.shutdown)})
 	}
 	c := checker{req: req, m: m, ep: p.endpointFor(req.Kind, req.Model)}
 	switch req.Kind {

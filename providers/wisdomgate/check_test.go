@@ -47,7 +47,7 @@ func TestCheckAcceptsEveryEnumeratedValue(t *testing.T) {
 		for _, r := range reqs {
 			t.Run(fmt.Sprintf("%s/%s", name, describe(r)), func(t *testing.T) {
 				for _, pr := range p.Check(&r) {
-					if !pr.Warning || !strings.Contains(pr.Summary, "shuts down") {
+					if !pr.Warning || !strings.Contains(pr.Summary, "shut down") {
 						t.Errorf("problem: %+v", pr)
 					}
 				}
@@ -127,7 +127,7 @@ func TestCheckProblems(t *testing.T) {
 		{"image model in a video block", providers.Request{Kind: providers.Video, Model: "gpt-image-1"},
 			"model", false, `"gpt-image-1" is an image model`, `A video block needs a video model`},
 		{"Sora shutdown", providers.Request{Kind: providers.Video, Model: "sora-2"},
-			"model", true, `sora-2 shuts down on 2026-09-24`, `Plan a move to another model.`},
+			"model", true, `sora-2 is announced to shut down on 2026-09-24`, `Plan a move to another model.`},
 		{"video seconds outside the documents", providers.Request{Kind: providers.Video, Model: "veo-3.1", Seconds: 7},
 			"seconds", true, `Undocumented seconds 7 for veo-3.1`, `Did you mean 8? veo-3.1 is documented with 4, 8 or 12 seconds`},
 		{"video size case", providers.Request{Kind: providers.Video, Model: "veo-3.1", Size: "1280X720"},

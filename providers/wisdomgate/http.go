@@ -72,7 +72,7 @@ func (p *Provider) do(ctx context.Context, c *call, job *providers.Job, handle f
 		}
 		defer resp.Body.Close()
 		p.logf("wisdomgate: %s %s -> %s in %v", c.method, redactURL(c.url), resp.Status, time.Since(start).Round(time.Millisecond))
-		if resp.StatusCode >= 400 || resp.StatusCode < 200 {
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			outcome = providers.Done
 			if resp.StatusCode == http.StatusTooManyRequests {
 				outcome = providers.Throttled
