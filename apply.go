@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -67,7 +68,7 @@ func cmdApply(c *cli, args []string) int {
 			}
 		}
 		if pf.json {
-			c.writeJSON(map[string]any{"type": "summary", "changes": false})
+			c.writeJSONLine(map[string]any{"type": "summary", "changes": false})
 		} else {
 			fmt.Fprintln(c.stdout, "No changes. Everything is up to date.")
 		}
@@ -189,6 +190,14 @@ func (c *cli) apply(p *project, plan *engine.Plan, jsonOut bool, parallelism int
 	return 0
 }
 
+// writeJSONLine writes v as one line: apply -json prints one JSON object per line, the
+// final summary included.
+func (c *cli) writeJSONLine(v any) {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
 func (c *cli) summary(s *engine.Summary, jsonOut bool) {
 	if jsonOut {
 		failures := []map[string]string{}
@@ -196,7 +205,7 @@ func (c *cli) summary(s *engine.Summary, jsonOut bool) {
 			failures = append(failures, map[string]string{"address": f.Addr, "error": f.Err.Error()})
 		}
 		usd := s.Cost
-		c.writeJSON(map[string]any{
+		c.writeJSONLine(map[string]any{
 			"type": "summary", "changes": true,
 			"generated": s.Generated, "restored": s.Restored, "deleted": s.Deleted,
 			"failed": s.Failed, "skipped": s.Skipped, "interrupted": s.Interrupted, "not_started": s.NotStarted,
