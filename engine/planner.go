@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -118,7 +119,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		planner:    p,
 	}
 	for _, a := range order {
-		scope := p.blocks.scope(a.Refs)
+		var todo []*instance
 		for _, in := range byAsset[a] {
 			if targets != nil && !targets[in.si.Addr] {
 				if rec := st.Records[in.si.Addr]; rec != nil {
@@ -126,7 +127,10 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 				}
 				continue
 			}
-			in.change = p.planInstance(in, scope)
+			todo = append(todo, in)
+		}
+		p.planBlock(todo, p.blocks.scope(a.Refs))
+		for _, in := range todo {
 			p.diags = append(p.diags, in.diags...)
 			p.order = append(p.order, in)
 			plan.Changes = append(plan.Changes, in.change)
@@ -152,6 +156,23 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	diags = append(diags, p.diags...)
 	diags = append(diags, p.budget(plan)...)
 	return plan, diags
+}
+
+// planBlock plans the instances of one block, on every core: they are independent of each
+// other (a block cannot reference itself), and share the values of the blocks before.
+func (p *planner) planBlock(insts []*instance, scope map[string]map[string]cty.Value) {
+	workers := min(runtime.GOMAXPROCS(0), len(insts)/64+1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(insts); i += workers {
+				insts[i].change = p.planInstance(insts[i], scope)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // planInstance evaluates one instance and decides its action. Apply calls it again for an
@@ -330,20 +351,23 @@ const (
 
 func (p *planner) outputStatus(o *state.Output) outputStatus {
 	abs := filepath.Join(p.cfg.Dir, filepath.FromSlash(o.Path))
-	fi, err := os.Stat(abs)
-	if err != nil || !fi.Mode().IsRegular() {
-		return outputMissing
-	}
-	if fi.Size() != o.Size {
-		return outputModified
-	}
 	if p.opts.Stat != nil {
-		if _, unchanged, sha, err := p.opts.Stat.Stat(abs); err == nil && unchanged {
-			if sha == o.SHA256 {
-				return outputOK
-			}
+		// one stat: the stat cache knows the hash of a file that did not change since
+		size, unchanged, sha, err := p.opts.Stat.Stat(abs)
+		switch {
+		case err != nil:
+			return outputMissing
+		case size != o.Size:
+			return outputModified
+		case unchanged && sha == o.SHA256:
+			return outputOK
+		case unchanged:
 			return outputModified
 		}
+	} else if fi, err := os.Stat(abs); err != nil || !fi.Mode().IsRegular() {
+		return outputMissing
+	} else if fi.Size() != o.Size {
+		return outputModified
 	}
 	sha, err := p.files.hash(o.Path)
 	if err != nil {
