@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/genform
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build test lint bench clean
+.PHONY: build test lint bench clean demo
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) .
@@ -16,6 +16,15 @@ lint:
 
 test: lint
 	$(GO) test -race -count=1 ./...
+
+# demo applies the quickstart example offline (no network, no key); a second run says there
+# is nothing to do.
+demo: build
+	$(BIN) -chdir=examples/quickstart apply -auto-approve
+	@echo
+	@echo "The generated files are in examples/quickstart/out/:"
+	@ls -1 examples/quickstart/out | sed 's/^/  /'
+	@echo "Try: $(BIN) -chdir=examples/quickstart plan -var brand=\"Moon Tea\"   (or see README.md)"
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
