@@ -112,6 +112,11 @@ func (s *sink) finish() (*providers.Result, error) {
 		}
 		res.Width, res.Height = cfg.Width, cfg.Height
 	}
+	// os.CreateTemp makes the file private; an output is an ordinary file
+	if err := s.f.Chmod(0o644); err != nil {
+		s.discard()
+		return nil, &providers.Error{Class: providers.Permanent, Message: "writing the output file: " + err.Error(), Err: err}
+	}
 	if err := s.f.Close(); err != nil {
 		os.Remove(s.f.Name())
 		return nil, &providers.Error{Class: providers.Permanent, Message: "writing the output file: " + err.Error(), Err: err}

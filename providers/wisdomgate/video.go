@@ -134,11 +134,14 @@ func (p *Provider) waitVideo(ctx context.Context, id string, job *providers.Job)
 		case videoFailed:
 			return nil, p.videoFailed(st)
 		}
-		phase := providers.PhaseRendering
-		if st.Status == "queued" {
-			phase = providers.PhaseQueued
+		phase, msg := providers.PhaseRendering, st.Status
+		switch st.Status {
+		case "queued":
+			phase, msg = providers.PhaseQueued, ""
+		case "in_progress", "processing":
+			msg = ""
 		}
-		report(job, phase, st.Progress, st.Status)
+		report(job, phase, st.Progress, msg)
 		wait := p.pollInterval
 		if hint > 0 {
 			wait = min(max(hint, time.Second), time.Minute)
