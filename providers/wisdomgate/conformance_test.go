@@ -299,8 +299,10 @@ func checkOutput(t *testing.T, res *providers.Result, dir string) []byte {
 	if res.SHA256 != hex.EncodeToString(sum[:]) || res.Size != int64(len(b)) {
 		t.Errorf("sha256/size = %s/%d, file has %x/%d", res.SHA256, res.Size, sum, len(b))
 	}
-	if fi, err := os.Stat(res.File); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("file mode = %v (%v), want 0644", fi.Mode(), err)
+	if fi, err := os.Stat(res.File); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o644 {
+		t.Errorf("file mode = %v, want 0644", fi.Mode())
 	}
 	if strings.HasSuffix(res.File, ".part") {
 		t.Errorf("file %s still has its temporary name", res.File)
