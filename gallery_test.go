@@ -1,0 +1,694 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"html"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/genform/genform/state"
+)
+
+// galleryFixture is a project folder with outputs on disk, in the cache and in the state.
+type galleryFixture struct {
+	t     *testing.T
+	dir   string
+	st    *state.File
+	cache *state.Cache
+}
+
+func newGalleryFixture(t *testing.T) *galleryFixture {
+	t.Helper()
+	dir := t.TempDir()
+	cache, err := state.OpenCache(filepath.Join(dir, ".genform", "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := state.New()
+	st.Serial = 3
+	return &galleryFixture{t: t, dir: dir, st: st, cache: cache}
+}
+
+func shaHex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func pngOf(t *testing.T, c color.Color, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// file writes data at the project-relative path rel and caches it; it returns the sha256.
+func (f *galleryFixture) file(rel string, data []byte) string {
+	f.t.Helper()
+	abs := filepath.Join(f.dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.WriteFile(abs, data, 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	sha := shaHex(data)
+	if err := f.cache.PutKnown(abs, sha); err != nil {
+		f.t.Fatal(err)
+	}
+	return sha
+}
+
+var galleryTime = time.Date(2026, 5, 6, 7, 8, 0, 0, time.UTC)
+
+// image records an image instance whose output is a PNG of one colour.
+func (f *galleryFixture) image(addr, rel, prompt string, c color.Color) *state.Record {
+	data := pngOf(f.t, c, 32, 18)
+	cost := 0.04
+	r := &state.Record{
+		Addr: addr, Kind: "image", Provider: "offline", Model: "painter", InputHash: shaHex([]byte(addr + prompt)),
+		Request: map[string]any{"prompt": prompt, "size": "32x18"},
+		Output:  &state.Output{Path: rel, SHA256: f.file(rel, data), Size: int64(len(data)), MediaType: "image/png", Width: 32, Height: 18},
+		Cost:    &cost, GeneratedAt: galleryTime,
+	}
+	f.st.Records[addr] = r
+	return r
+}
+
+func (f *galleryFixture) chat(addr, prompt, text string) *state.Record {
+	r := &state.Record{
+		Addr: addr, Kind: "chat", Provider: "offline", Model: "echo", InputHash: shaHex([]byte(addr + prompt)),
+		Request: map[string]any{"prompt": prompt}, Text: text, GeneratedAt: galleryTime.Add(time.Hour),
+	}
+	f.st.Records[addr] = r
+	if err := f.cache.Index(r.InputHash, r); err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+func (f *galleryFixture) render(plan *planFile, moved bool, opts galleryOptions) (page, out string) {
+	f.t.Helper()
+	index, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache, Plan: plan, Moved: moved}, opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	b, err := os.ReadFile(index)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return string(b), filepath.Dir(index)
+}
+
+var cardStart = regexp.MustCompile(`<article class="card[^"]*" data-kind="([^"]*)" data-action="([^"]*)" data-status="([^"]*)"[^>]*>\s*<header><code class="addr">([^<]*)</code>`)
+
+// galleryCards maps each card's address to its HTML.
+func galleryCards(t *testing.T, page string) map[string]string {
+	t.Helper()
+	cards := map[string]string{}
+	locs := cardStart.FindAllStringSubmatchIndex(page, -1)
+	for i, loc := range locs {
+		end := len(page)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		addr := html.UnescapeString(page[loc[8]:loc[9]])
+		if _, dup := cards[addr]; dup {
+			t.Errorf("two cards for %s", addr)
+		}
+		cards[addr] = page[loc[0]:end]
+	}
+	return cards
+}
+
+var srcAttr = regexp.MustCompile(`<(?:img|video)\b[^>]*\ssrc="([^"]*)"`)
+
+// mediaSrcs lists the media a card's HTML shows, in order.
+func mediaSrcs(card string) []string {
+	var out []string
+	for _, m := range srcAttr.FindAllStringSubmatch(card, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestGalleryShowsEveryInstance(t *testing.T) {
+	f := newGalleryFixture(t)
+	f.chat("chat.tagline", "A tagline for Acme", "Acme: made with care.")
+	dawn := f.image(`image.hero["dawn"]`, "out/hero-dawn.png", "a skyline at dawn", color.RGBA{240, 160, 60, 255})
+	f.image(`image.hero["dusk"]`, "out/hero-dusk.png", "a skyline at dusk", color.RGBA{60, 60, 160, 255})
+	for i, c := range []color.RGBA{{200, 0, 0, 255}, {0, 200, 0, 255}, {0, 0, 200, 255}} {
+		f.image("image.tile["+string(rune('0'+i))+"]", "out/tile-"+string(rune('0'+i))+".png", "tile", c)
+	}
+	gif := []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+	f.st.Records["video.teaser"] = &state.Record{
+		Addr: "video.teaser", Kind: "video", Provider: "offline", Model: "reel", InputHash: shaHex([]byte("teaser")),
+		Request:     map[string]any{"prompt": "The logo fades in."},
+		Output:      &state.Output{Path: "out/teaser.gif", SHA256: f.file("out/teaser.gif", gif), Size: int64(len(gif)), MediaType: "image/gif", Width: 1, Height: 1, Seconds: 8},
+		GeneratedAt: galleryTime.Add(2 * time.Hour),
+	}
+	mp4 := []byte("\x00\x00\x00\x18ftypmp42 not really a movie")
+	f.st.Records["video.clip"] = &state.Record{
+		Addr: "video.clip", Kind: "video", Provider: "wisdomgate", Model: "sora-2", InputHash: shaHex([]byte("clip")),
+		Request:     map[string]any{"prompt": "A clip."},
+		Output:      &state.Output{Path: "out/clip.mp4", SHA256: f.file("out/clip.mp4", mp4), Size: int64(len(mp4)), MediaType: "video/mp4", Seconds: 4},
+		GeneratedAt: galleryTime,
+	}
+
+	page, out := f.render(nil, false, galleryOptions{})
+	cards := galleryCards(t, page)
+	if len(cards) != len(f.st.Records) {
+		t.Errorf("%d cards, want one per instance (%d)", len(cards), len(f.st.Records))
+	}
+	for addr, r := range f.st.Records {
+		card, ok := cards[addr]
+		if !ok {
+			t.Errorf("no card for %s", addr)
+			continue
+		}
+		t.Run(addr, func(t *testing.T) {
+			if r.Kind == "chat" {
+				if !strings.Contains(card, `<pre class="text">`+r.Text+`</pre>`) {
+					t.Errorf("the reply is not shown:\n%s", card)
+				}
+				return
+			}
+			srcs := mediaSrcs(card)
+			want := "media/" + r.Output.SHA256 + filepath.Ext(r.Output.Path)
+			if len(srcs) != 1 || srcs[0] != want {
+				t.Fatalf("media %v, want [%s]", srcs, want)
+			}
+			data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(want)))
+			if err != nil || shaHex(data) != r.Output.SHA256 {
+				t.Errorf("the copy beside the page is not the output (err %v)", err)
+			}
+			for _, fact := range []string{r.Model, shortSHA(r.Output.SHA256), r.Output.Path, promptOf(r.Request)} {
+				if !strings.Contains(card, html.EscapeString(fact)) {
+					t.Errorf("the card does not say %q", fact)
+				}
+			}
+		})
+	}
+	if !strings.Contains(cards["video.clip"], `<video src="media/`) || !strings.Contains(cards["video.clip"], " controls") {
+		t.Errorf("an mp4 is not a <video controls>:\n%s", cards["video.clip"])
+	}
+	if !strings.Contains(cards["video.teaser"], `<img src="media/`) {
+		t.Errorf("a GIF video is not an <img>:\n%s", cards["video.teaser"])
+	}
+	if !strings.Contains(cards[dawn.Addr], `width="32" height="18"`) || !strings.Contains(cards[dawn.Addr], "32×18") {
+		t.Errorf("the image's resolution is not shown:\n%s", cards[dawn.Addr])
+	}
+	// grouped by block, numeric indexes in numeric order
+	order := regexp.MustCompile(`<h2>([^<]*) <span class="n">(\d+)</span>`).FindAllStringSubmatch(page, -1)
+	var blocks []string
+	for _, m := range order {
+		blocks = append(blocks, m[1]+"="+m[2])
+	}
+	if got := strings.Join(blocks, " "); got != "chat.tagline=1 image.hero=2 image.tile=3 video.clip=1 video.teaser=1" {
+		t.Errorf("groups %s", got)
+	}
+	for _, want := range []string{
+		"<b>8</b> instances", "<b>1</b> chat", "<b>5</b> image", "<b>2</b> video",
+		"recorded cost <b>$0.20 + 3 of unknown cost</b>", // 5 images at $0.04; the chat and videos unknown
+		"last apply <b>2026-05-06 09:08 UTC</b>",
+	} {
+		if !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("the header does not say %q", want)
+		}
+	}
+}
+
+func TestGalleryEscapesWhatItEmbeds(t *testing.T) {
+	f := newGalleryFixture(t)
+	hostile := `<script>alert("prompt")</script> & <img src=x onerror=alert(1)>`
+	f.chat("chat.evil", hostile, `</pre><script>alert("reply")</script>`)
+	f.image(`image.x["\"><script>alert(1)</script>"]`, "out/x.png", hostile, color.Black)
+	page, _ := f.render(nil, false, galleryOptions{})
+	if n := strings.Count(strings.ToLower(page), "<script"); n != 1 {
+		t.Errorf("%d <script> tags, want only the page's own", n)
+	}
+	if n := strings.Count(page, "<img"); n != 1 {
+		t.Errorf("%d <img> tags, want only the image's own: a hostile one is markup", n)
+	}
+	for _, want := range []string{
+		`&lt;script&gt;alert(&#34;prompt&#34;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;`,
+		`&lt;/pre&gt;&lt;script&gt;alert(&#34;reply&#34;)&lt;/script&gt;`,
+		`image.x[&#34;\&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#34;]`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not show %s as text", want)
+		}
+	}
+	if cards := galleryCards(t, page); len(cards) != 2 {
+		t.Errorf("%d cards, want 2", len(cards))
+	}
+}
+
+// urlAttr finds every attribute that can load or link something.
+var urlAttr = regexp.MustCompile(`(?i)\s(src|href|poster|srcset|action|formaction|data|xlink:href)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
+
+func TestGalleryLinksAreRelative(t *testing.T) {
+	f := newGalleryFixture(t)
+	f.image("image.a", "out/a.png", "see https://example.com/x.png and //cdn.example/y.js", color.White)
+	f.image("image.b", "out/sub/b.PNG", "b", color.Black)
+	f.chat("chat.c", "c", "visit http://example.com")
+	page, out := f.render(nil, false, galleryOptions{})
+	links := urlAttr.FindAllStringSubmatch(page, -1)
+	if len(links) < 4 {
+		t.Fatalf("only %d links found: the pattern is broken", len(links))
+	}
+	valid := regexp.MustCompile(`^media/[0-9a-f]{64}\.[a-z0-9]+$`)
+	for _, l := range links {
+		v := strings.Trim(l[2], `"'`)
+		if !valid.MatchString(v) {
+			t.Errorf("%s=%q is not a relative link to a copied file", l[1], v)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(out, v)); err != nil {
+			t.Errorf("%s=%q: %v", l[1], v, err)
+		}
+	}
+	style := page[strings.Index(page, "<style>"):strings.Index(page, "</style>")]
+	if strings.Contains(style, "url(") || strings.Contains(style, "@import") {
+		t.Errorf("the style loads something")
+	}
+	script := page[strings.Index(page, "<script>"):strings.Index(page, "</script>")]
+	if regexp.MustCompile(`https?:|fetch\(|XMLHttpRequest|import\(`).MatchString(script) {
+		t.Errorf("the script reaches the network")
+	}
+}
+
+// planFixture is a project with four instances and a saved plan that changes all of them
+// but one: a prompt edit, a new instance, a restore from the cache and a deletion.
+type planFixture struct {
+	*galleryFixture
+	plan                     *planFile
+	dawn, dusk, icon, teaser *state.Record
+	newDawn, oldIcon         []byte
+	cachedIcon               *state.Record
+}
+
+func newPlanFixture(t *testing.T) *planFixture {
+	f := &planFixture{galleryFixture: newGalleryFixture(t)}
+	f.dawn = f.image(`image.hero["dawn"]`, "out/hero-dawn.png", "a watercolor skyline at dawn, soft light", color.RGBA{240, 160, 60, 255})
+	f.dusk = f.image(`image.hero["dusk"]`, "out/hero-dusk.png", "a skyline at dusk", color.RGBA{60, 60, 160, 255})
+	f.teaser = f.image("image.teaser", "out/teaser.png", "old teaser", color.RGBA{90, 90, 90, 255})
+	// The icon's earlier version is in the cache: the plan restores it.
+	f.oldIcon = pngOf(t, color.RGBA{0, 128, 128, 255}, 16, 16)
+	f.cachedIcon = &state.Record{Addr: "image.icon", Kind: "image", Provider: "offline", Model: "painter",
+		InputHash: shaHex([]byte("icon v1")), Request: map[string]any{"prompt": "a round icon"},
+		Output:      &state.Output{Path: "out/icon.png", SHA256: f.file(".genform/tmp/icon-v1.png", f.oldIcon), Size: int64(len(f.oldIcon)), MediaType: "image/png", Width: 16, Height: 16},
+		GeneratedAt: galleryTime.Add(-time.Hour)}
+	if err := f.cache.Index(f.cachedIcon.InputHash, f.cachedIcon); err != nil {
+		t.Fatal(err)
+	}
+	f.icon = f.image("image.icon", "out/icon.png", "a square icon", color.RGBA{200, 0, 200, 255})
+	f.newDawn = pngOf(t, color.RGBA{255, 220, 120, 255}, 32, 18)
+	cost := 0.04
+	side := func(r *state.Record) *sideJSON {
+		return &sideJSON{InputHash: r.InputHash, Path: r.Output.Path, SHA256: r.Output.SHA256, Request: r.Request}
+	}
+	f.plan = &planFile{Lineage: f.st.Lineage, Serial: f.st.Serial, Changes: []changeJSON{
+		{Address: f.dawn.Addr, Kind: "image", Model: "painter", Provider: "offline", Action: "regenerate", Paid: true, Cost: &cost,
+			Reasons: []string{"prompt changed"},
+			Diff:    []diffJSON{{Name: "prompt", Before: f.dawn.Request["prompt"], After: "a pixel-art skyline at dawn, soft light"}},
+			Before:  side(f.dawn),
+			After:   &sideJSON{InputHash: shaHex([]byte("dawn v2")), Path: "out/hero-dawn.png", Request: map[string]any{"prompt": "a pixel-art skyline at dawn, soft light"}}},
+		{Address: f.dusk.Addr, Kind: "image", Action: "no-op", Before: side(f.dusk), After: side(f.dusk)},
+		{Address: "image.new", Kind: "image", Model: "painter", Provider: "offline", Action: "create", Paid: true,
+			Reasons: []string{"not in the state"},
+			After:   &sideJSON{InputHash: shaHex([]byte("new")), Path: "out/new.png", Request: map[string]any{"prompt": "a new image", "size": "64x64"}}},
+		{Address: f.icon.Addr, Kind: "image", Model: "painter", Provider: "offline", Action: "restore",
+			Reasons: []string{"prompt changed", "its output for this input is in the cache"},
+			Diff:    []diffJSON{{Name: "prompt", Before: "a square icon", After: "a round icon"}},
+			Before:  side(f.icon), After: side(f.cachedIcon)},
+		{Address: f.teaser.Addr, Kind: "image", Model: "painter", Provider: "offline", Action: "delete",
+			Reasons: []string{"no longer declared"}, Before: side(f.teaser)},
+	}}
+	f.plan.Changes[3].After.InputHash = f.cachedIcon.InputHash
+	return f
+}
+
+// apply makes the state what applying the plan gives, except for the instances in failed.
+func (f *planFixture) apply(failed ...string) {
+	skip := map[string]bool{}
+	for _, a := range failed {
+		skip[a] = true
+	}
+	if !skip[f.dawn.Addr] {
+		r := *f.dawn
+		r.InputHash, r.Request = f.plan.Changes[0].After.InputHash, f.plan.Changes[0].After.Request
+		out := *r.Output
+		out.SHA256 = f.file(out.Path, f.newDawn)
+		r.Output, r.GeneratedAt = &out, galleryTime.Add(24*time.Hour)
+		f.st.Records[r.Addr] = &r
+	}
+	if !skip["image.new"] {
+		f.image("image.new", "out/new.png", "a new image", color.RGBA{10, 200, 10, 255}).InputHash = f.plan.Changes[2].After.InputHash
+	}
+	if !skip[f.icon.Addr] {
+		r := *f.cachedIcon
+		f.file("out/icon.png", f.oldIcon)
+		f.st.Records[r.Addr] = &r
+	}
+	if !skip[f.teaser.Addr] {
+		delete(f.st.Records, f.teaser.Addr)
+		os.Remove(filepath.Join(f.dir, "out", "teaser.png"))
+	}
+	f.st.Serial++
+}
+
+// figures splits a changed card into its before and after figures.
+func figures(t *testing.T, card string) (before, after string) {
+	t.Helper()
+	parts := strings.Split(card, "<figure ")
+	if len(parts) != 3 {
+		t.Fatalf("%d figures, want before and after:\n%s", len(parts)-1, card)
+	}
+	if !strings.Contains(parts[1], "<figcaption>before</figcaption>") || !strings.Contains(parts[2], "<figcaption>after</figcaption>") {
+		t.Fatalf("the figures are not before then after:\n%s", card)
+	}
+	return parts[1], strings.SplitN(parts[2], "</figure>", 2)[0]
+}
+
+func TestGalleryPlanBeforeAndAfter(t *testing.T) {
+	media := func(sha, ext string) []string { return []string{"media/" + sha + ext} }
+	tests := []struct {
+		name     string
+		applied  bool
+		failed   []string
+		addr     string
+		status   string
+		badge    string
+		before   []string // media srcs
+		after    []string
+		afterSay string
+	}{
+		{name: "regenerate before apply", addr: `image.hero["dawn"]`, status: "pending", badge: "to regenerate",
+			before: []string{"dawn"}, afterSay: "not generated yet"},
+		{name: "create before apply", addr: "image.new", status: "pending", badge: "to create",
+			afterSay: "not generated yet"},
+		{name: "restore before apply shows the cached result", addr: "image.icon", status: "pending", badge: "to restore",
+			before: []string{"icon"}, after: []string{"cached icon"}, afterSay: "will be restored from the cache"},
+		{name: "delete before apply", addr: "image.teaser", status: "pending", badge: "to delete",
+			before: []string{"teaser"}, afterSay: "will be deleted"},
+		{name: "regenerated", applied: true, addr: `image.hero["dawn"]`, status: "done", badge: "regenerated",
+			before: []string{"dawn"}, after: []string{"new dawn"}},
+		{name: "created", applied: true, addr: "image.new", status: "done", badge: "created", after: []string{"new"}},
+		{name: "restored", applied: true, addr: "image.icon", status: "done", badge: "restored",
+			before: []string{"icon"}, after: []string{"cached icon"}},
+		{name: "deleted", applied: true, addr: "image.teaser", status: "done", badge: "deleted",
+			before: []string{"teaser"}, afterSay: "deleted: its file is in the cache"},
+		{name: "failed", applied: true, failed: []string{`image.hero["dawn"]`}, addr: `image.hero["dawn"]`, status: "failed", badge: "failed",
+			before: []string{"dawn"}, afterSay: "failed: nothing new was made"},
+		{name: "unfinished", applied: true, failed: []string{"image.new"}, addr: "image.new", status: "unfinished", badge: "not created",
+			afterSay: "not done"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newPlanFixture(t)
+			shas := map[string]string{"dawn": f.dawn.Output.SHA256, "icon": f.icon.Output.SHA256, "teaser": f.teaser.Output.SHA256,
+				"cached icon": f.cachedIcon.Output.SHA256, "new dawn": shaHex(f.newDawn)}
+			opts := galleryOptions{}
+			if tt.applied {
+				f.apply(tt.failed...)
+				if r := f.st.Records["image.new"]; r != nil {
+					shas["new"] = r.Output.SHA256
+				}
+				if tt.status == "failed" {
+					opts.Failed = map[string]string{tt.addr: "the gateway said: 500 <oops>"}
+				}
+			}
+			page, out := f.render(f.plan, tt.applied, opts)
+			card := galleryCards(t, page)[tt.addr]
+			if card == "" {
+				t.Fatalf("no card for %s", tt.addr)
+			}
+			if !strings.Contains(card, `data-status="`+tt.status+`"`) || !strings.Contains(card, `<span class="badge">`+tt.badge+`</span>`) {
+				t.Errorf("not marked %s / %q:\n%s", tt.status, tt.badge, card)
+			}
+			before, after := figures(t, card)
+			for side, want := range map[string][]string{"before": tt.before, "after": tt.after} {
+				fig := map[string]string{"before": before, "after": after}[side]
+				var wantSrcs []string
+				for _, name := range want {
+					wantSrcs = append(wantSrcs, media(shas[name], ".png")...)
+				}
+				if got := mediaSrcs(fig); strings.Join(got, " ") != strings.Join(wantSrcs, " ") {
+					t.Errorf("%s shows %v, want %v", side, got, wantSrcs)
+				}
+				for _, src := range wantSrcs {
+					data, err := os.ReadFile(filepath.Join(out, src))
+					if err != nil || "media/"+shaHex(data)+".png" != src {
+						t.Errorf("%s: %s is not the right file (err %v)", side, src, err)
+					}
+				}
+			}
+			if tt.afterSay != "" && !strings.Contains(after, tt.afterSay) {
+				t.Errorf("after does not say %q:\n%s", tt.afterSay, after)
+			}
+			if tt.status == "failed" && !strings.Contains(card, `<p class="error">the gateway said: 500 &lt;oops&gt;</p>`) {
+				t.Errorf("the failure is not shown:\n%s", card)
+			}
+		})
+	}
+}
+
+func TestGalleryPromptDiff(t *testing.T) {
+	f := newPlanFixture(t)
+	page, _ := f.render(f.plan, false, galleryOptions{})
+	cards := galleryCards(t, page)
+	for addr, want := range map[string]string{
+		`image.hero["dawn"]`: `<div class="prompt diff" title="prompt: deleted words struck out, new words underlined">a <del>watercolor</del><ins>pixel-art</ins> skyline at dawn, soft light</div>`,
+		"image.icon":         `a <del>square</del><ins>round</ins> icon</div>`,
+	} {
+		if !strings.Contains(cards[addr], want) {
+			t.Errorf("%s: no diff %s in\n%s", addr, want, cards[addr])
+		}
+	}
+	if !strings.Contains(cards[`image.hero["dawn"]`], "because prompt changed") {
+		t.Errorf("the reason is not shown")
+	}
+	if strings.Contains(cards[`image.hero["dusk"]`], "<del>") || strings.Contains(cards[`image.hero["dusk"]`], "<figcaption>") {
+		t.Errorf("an unchanged instance shows a change:\n%s", cards[`image.hero["dusk"]`])
+	}
+	if !strings.Contains(html.UnescapeString(page), "Plan: 1 to create, 1 to regenerate, 1 to restore, 1 to delete. Estimated cost: $0.04 + 1 of unknown cost.") {
+		t.Errorf("the plan summary is missing")
+	}
+}
+
+func TestGalleryChangedOnly(t *testing.T) {
+	f := newPlanFixture(t)
+	page, _ := f.render(f.plan, false, galleryOptions{Changed: true})
+	cards := galleryCards(t, page)
+	if len(cards) != 4 || cards[`image.hero["dusk"]`] != "" {
+		t.Errorf("cards %d, want the 4 changed ones", len(cards))
+	}
+	if !strings.Contains(page, "1 unchanged instance is left out") {
+		t.Errorf("the page does not say what -changed left out")
+	}
+}
+
+func TestWordDiff(t *testing.T) {
+	render := func(spans []diffSpan) string {
+		var b strings.Builder
+		for _, s := range spans {
+			switch {
+			case s.Del:
+				b.WriteString("[-" + s.Text + "-]")
+			case s.Ins:
+				b.WriteString("{+" + s.Text + "+}")
+			default:
+				b.WriteString(s.Text)
+			}
+		}
+		return b.String()
+	}
+	tests := []struct{ before, after, want string }{
+		{"a red fox", "a blue fox", "a [-red-]{+blue+} fox"},
+		{"a red fox", "a red fox jumps", "a red fox{+ jumps+}"},
+		{"the big red fox", "the small blue fox", "the [-big red-]{+small blue+} fox"},
+		{"one two three four", "one three four five", "one [-two -]three four{+ five+}"},
+		{"", "new", "{+new+}"},
+		{"old", "", "[-old-]"},
+		{"same", "same", "same"},
+		{"Acme, watercolor", "Acme, pixel art", "Acme, [-watercolor-]{+pixel art+}"},
+		{"line one\nline two", "line one\nline 2", "line one\nline [-two-]{+2+}"},
+		{"café au lait", "café noir", "café [-au lait-]{+noir+}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.before+"->"+tt.after, func(t *testing.T) {
+			spans := wordDiff(tt.before, tt.after)
+			if got := render(spans); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			var b, a strings.Builder
+			for _, s := range spans {
+				if !s.Ins {
+					b.WriteString(s.Text)
+				}
+				if !s.Del {
+					a.WriteString(s.Text)
+				}
+			}
+			if b.String() != tt.before || a.String() != tt.after {
+				t.Errorf("the spans do not rebuild both texts: %q %q", b.String(), a.String())
+			}
+		})
+	}
+}
+
+func TestWordDiffHuge(t *testing.T) {
+	before := strings.Repeat("alpha beta ", 3000) + "end"
+	after := strings.Repeat("gamma delta ", 3000) + "fin"
+	start := time.Now()
+	spans := wordDiff(before, after)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if len(spans) != 2 || !spans[0].Del || !spans[1].Ins {
+		t.Errorf("a diff past the table limit is not one deletion and one insertion: %d spans", len(spans))
+	}
+}
+
+func TestGalleryMediaSources(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(f *galleryFixture, r *state.Record)
+		shown bool
+	}{
+		{"file on disk", func(f *galleryFixture, r *state.Record) {}, true},
+		{"only in the cache", func(f *galleryFixture, r *state.Record) {
+			os.Remove(filepath.Join(f.dir, "out", "a.png"))
+		}, true},
+		{"changed on disk, cached", func(f *galleryFixture, r *state.Record) {
+			os.WriteFile(filepath.Join(f.dir, "out", "a.png"), []byte("edited"), 0o644)
+		}, true},
+		{"changed on disk, not cached", func(f *galleryFixture, r *state.Record) {
+			os.RemoveAll(filepath.Join(f.dir, ".genform", "cache"))
+			os.WriteFile(filepath.Join(f.dir, "out", "a.png"), []byte("edited"), 0o644)
+		}, false},
+		{"gone", func(f *galleryFixture, r *state.Record) {
+			os.RemoveAll(filepath.Join(f.dir, ".genform", "cache"))
+			os.Remove(filepath.Join(f.dir, "out", "a.png"))
+		}, false},
+		{"path leaves the project", func(f *galleryFixture, r *state.Record) {
+			outside := filepath.Join(filepath.Dir(f.dir), "outside-"+filepath.Base(f.dir)+".png")
+			data := []byte("a file outside the project")
+			os.WriteFile(outside, data, 0o644)
+			t.Cleanup(func() { os.Remove(outside) })
+			os.RemoveAll(filepath.Join(f.dir, ".genform", "cache"))
+			r.Output.Path, r.Output.SHA256 = "../"+filepath.Base(outside), shaHex(data)
+		}, false},
+		{"not a sha256", func(f *galleryFixture, r *state.Record) {
+			r.Output.SHA256 = "../../etc/passwd"
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newGalleryFixture(t)
+			r := f.image("image.a", "out/a.png", "a", color.White)
+			tt.setup(f, r)
+			page, out := f.render(nil, false, galleryOptions{})
+			srcs := mediaSrcs(page)
+			if shown := len(srcs) == 1; shown != tt.shown {
+				t.Fatalf("shown %v (%v), want %v", shown, srcs, tt.shown)
+			}
+			if !tt.shown {
+				if !strings.Contains(page, "the file is gone") {
+					t.Errorf("the card does not say the file is gone")
+				}
+				if entries, _ := os.ReadDir(filepath.Join(out, "media")); len(entries) != 0 {
+					t.Errorf("media holds %d files", len(entries))
+				}
+				return
+			}
+			data, err := os.ReadFile(filepath.Join(out, srcs[0]))
+			if err != nil || shaHex(data) != r.Output.SHA256 {
+				t.Errorf("the copy is not the recorded output (err %v)", err)
+			}
+		})
+	}
+}
+
+func TestGalleryOutFolder(t *testing.T) {
+	f := newGalleryFixture(t)
+	r := f.image("image.a", "out/a.png", "a", color.White)
+	// a stale copy from an earlier run goes; a file genform did not name stays
+	media := filepath.Join(f.dir, "review", "media")
+	os.MkdirAll(media, 0o755)
+	stale := filepath.Join(media, strings.Repeat("0", 64)+".png")
+	mine := filepath.Join(media, "notes.txt")
+	os.WriteFile(stale, []byte("old"), 0o644)
+	os.WriteFile(mine, []byte("mine"), 0o644)
+	if _, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}, galleryOptions{Out: "review"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("the stale copy is still there")
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("a file genform did not write was removed")
+	}
+	if _, err := os.Stat(filepath.Join(media, r.Output.SHA256+".png")); err != nil {
+		t.Errorf("the output was not copied: %v", err)
+	}
+	// a second run over its own page is fine; a folder with someone else's index.html is not
+	if _, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}, galleryOptions{Out: "review"}); err != nil {
+		t.Errorf("writing over its own page: %v", err)
+	}
+	os.MkdirAll(filepath.Join(f.dir, "site"), 0o755)
+	os.WriteFile(filepath.Join(f.dir, "site", "index.html"), []byte("<h1>my site</h1>"), 0o644)
+	_, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}, galleryOptions{Out: "site"})
+	if err == nil || !strings.Contains(err.Error(), "was not written by genform gallery") {
+		t.Errorf("overwrote another index.html (err %v)", err)
+	}
+}
+
+func TestGalleryEmpty(t *testing.T) {
+	f := newGalleryFixture(t)
+	page, _ := f.render(nil, false, galleryOptions{})
+	if !strings.Contains(page, "Nothing has been generated yet") || !strings.Contains(page, "last apply <b>never</b>") {
+		t.Errorf("an empty project's page does not say so")
+	}
+}
+
+func TestStateMoved(t *testing.T) {
+	st := state.New()
+	st.Serial = 4
+	tests := []struct {
+		name   string
+		pl     planFile
+		exists bool
+		want   bool
+	}{
+		{"same state", planFile{Lineage: st.Lineage, Serial: 4}, true, false},
+		{"written since", planFile{Lineage: st.Lineage, Serial: 3}, true, true},
+		{"another lineage", planFile{Lineage: "other", Serial: 4}, true, true},
+		{"planned without a state, still none", planFile{}, false, false},
+		{"planned without a state, applied", planFile{}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := stateMoved(st, tt.exists, &tt.pl); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
