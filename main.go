@@ -48,6 +48,7 @@ func commands() []command {
 		{"output", "Show output values", cmdOutput},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
+		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }
