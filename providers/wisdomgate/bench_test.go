@@ -120,8 +120,8 @@ type batchResult struct {
 
 // rateLimitedBatch makes n images with par goroutines against a gateway that allows
 // perSecond requests per second, a token bucket holding burst tokens.
-func rateLimitedBatch(tb testing.TB, n, par int, perSecond float64, burst int) batchResult {
-	srv := gatetest.New(gatetest.Options{RateLimit: perSecond, Burst: burst, Latency: 20 * time.Millisecond})
+func rateLimitedBatch(tb testing.TB, n, par int, perSecond float64, burst int, latency time.Duration) batchResult {
+	srv := gatetest.New(gatetest.Options{RateLimit: perSecond, Burst: burst, Latency: latency})
 	defer srv.Close()
 	p, diags := New(providers.Config{Type: "wisdomgate", Getenv: func(k string) string {
 		return map[string]string{KeyEnv: testKey}[k]
@@ -173,7 +173,7 @@ func TestRateLimitedBatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 10 seconds")
 	}
-	r := rateLimitedBatch(t, 200, 32, 20, 20)
+	r := rateLimitedBatch(t, 200, 32, 20, 20, 20*time.Millisecond)
 	// The bucket starts full, so the first 20 pass at once; steady leaves that head start out.
 	steady := float64(r.images-20) / r.elapsed.Seconds()
 	t.Logf("200 images, parallelism 32, gateway limit 20/s (bucket of 20): %v, %.2f images/s overall, %.2f/s (%.0f%% of the limit) without the bucket's head start; %d answers 429; window settled at %.1f",
@@ -188,8 +188,18 @@ func TestRateLimitedBatch(t *testing.T) {
 
 func BenchmarkRateLimitedBatch(b *testing.B) {
 	for b.Loop() {
-		r := rateLimitedBatch(b, 200, 32, 20, 20)
+		r := rateLimitedBatch(b, 200, 32, 20, 20, 20*time.Millisecond)
 		b.ReportMetric(r.rate, "images/s")
 		b.ReportMetric(float64(r.throttled), "429s")
+	}
+}
+
+func TestRateLimitedBatchSlowGateway(t *testing.T) {
+	if os.Getenv("GENFORM_SLOW_BATCH") == "" {
+		t.Skip("set GENFORM_SLOW_BATCH=1")
+	}
+	for _, lat := range []time.Duration{20 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second} {
+		r := rateLimitedBatch(t, 200, 32, 20, 20, lat)
+		t.Logf("latency %v: %v, %.2f images/s, %d answers 429, window %.1f", lat, r.elapsed.Round(time.Millisecond), r.rate, r.throttled, r.window)
 	}
 }
