@@ -22,9 +22,9 @@ type Request struct {
 	Query       string
 	Header      http.Header
 	ContentType string // the media type, without parameters
-	// JSON is the decoded JSON body, with every base64 payload (base64 of image or video bytes,
-	// any base64 string of 256 characters or more, or a
-	// data: URI) replaced by its Summarize form. Nil for other bodies.
+	// JSON is the decoded JSON body, with every base64 payload (base64 of image or video
+	// bytes, any base64 string of 256 characters or more, or a data: URI) replaced by its
+	// Summarize form. Nil for other bodies.
 	JSON any
 	// Fields and Files are a multipart body's parts, in order of arrival per name.
 	Fields map[string][]string
