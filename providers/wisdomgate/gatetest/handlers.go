@@ -145,8 +145,11 @@ func (s *Server) handleGemini(w http.ResponseWriter, _ *http.Request, req *Reque
 	ratio, _ := ic["aspectRatio"].(string)
 	size, _ := ic["imageSize"].(string)
 	sizes := geminiSizes
-	if req.Model == "gemini-2.5-flash-image" {
+	switch req.Model {
+	case "gemini-2.5-flash-image":
 		sizes = []string{"1K", "2K"}
+	case "gemini-3.1-flash-image-preview":
+		sizes = []string{"0.5K", "1K", "2K", "4K"}
 	}
 	switch {
 	case ratio != "" && !slices.Contains(geminiRatios, ratio):
