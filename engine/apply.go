@@ -245,10 +245,10 @@ func (s *Summary) barrierless(nodes []*node) int {
 func (e *executor) apply(ctx context.Context, n *node) error {
 	ch := n.ch
 	start := e.opts.Now()
-	e.opts.Hook.Started(ch)
 	var o *Outcome
 	var err error
 	if ch.Action == Delete {
+		e.opts.Hook.Started(ch)
 		o, err = e.delete(ch)
 	} else {
 		o, err = e.instance(ctx, n.in)
@@ -274,9 +274,15 @@ func (in *instance) changeOr(ch *Change) *Change {
 // out what it needs: nothing, a restore or a generation.
 func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error) {
 	ch := in.change
-	if ch.InputHash == "" || ch.Action == NoOp {
+	replanned := ch.InputHash == "" || ch.Action == NoOp
+	if replanned {
 		scope := e.p.blocks.scope(in.si.Asset.Refs)
 		ch = e.p.planInstance(in, scope)
+	}
+	// The hook hears of the instance only now, so it is told what will really be done: a
+	// change planned as "regenerate" may turn out unchanged once its upstreams are known.
+	e.opts.Hook.Started(ch)
+	if replanned {
 		if in.diags.HasErrors() || ch.InputHash == "" {
 			err := diagError(in.diags)
 			if err == nil {
