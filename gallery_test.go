@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"html"
 	"image"
 	"image/color"
@@ -20,13 +21,13 @@ import (
 
 // galleryFixture is a project folder with outputs on disk, in the cache and in the state.
 type galleryFixture struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	st    *state.File
 	cache *state.Cache
 }
 
-func newGalleryFixture(t *testing.T) *galleryFixture {
+func newGalleryFixture(t testing.TB) *galleryFixture {
 	t.Helper()
 	dir := t.TempDir()
 	cache, err := state.OpenCache(filepath.Join(dir, ".genform", "cache"))
@@ -43,7 +44,7 @@ func shaHex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func pngOf(t *testing.T, c color.Color, w, h int) []byte {
+func pngOf(t testing.TB, c color.Color, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
@@ -691,4 +692,32 @@ func TestStateMoved(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkGallery renders the page of 1000 images whose copies are already beside it (a
+// second run), and of 1000 instances whose copies must be made.
+func BenchmarkGallery(b *testing.B) {
+	f := newGalleryFixture(b)
+	for i := 0; i < 1000; i++ {
+		f.image(fmt.Sprintf("image.many[%d]", i), fmt.Sprintf("out/many-%d.png", i), fmt.Sprintf("picture number %d", i), color.RGBA{uint8(i), uint8(i >> 8), 7, 255})
+	}
+	in := galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}
+	if _, err := renderGallery(in, galleryOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("copies present", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := renderGallery(in, galleryOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("copying", func(b *testing.B) {
+		for b.Loop() {
+			os.RemoveAll(filepath.Join(f.dir, ".genform", "gallery"))
+			if _, err := renderGallery(in, galleryOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
