@@ -2,13 +2,33 @@ package state
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
+
+// parseStd reads a state with encoding/json: the reference the hand-written decoder must agree
+// with.
+func parseStd(name string, data []byte) (*File, error) {
+	var d diskFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data")
+	}
+	if err := checkVersion(name, data, d.Version); err != nil {
+		return nil, err
+	}
+	return fileFromDisk(name, data, &d)
+}
 
 // FuzzRead: no input panics, every refusal is an *Error, and whatever reads back is written
 // and read again unchanged, with the same bytes every time it is written.
@@ -32,8 +52,20 @@ func FuzzRead(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st, err := parse("fuzz.json", data)
+		std, stdErr := parseStd("fuzz.json", data)
+		var se *Error
+		switch {
+		case err == nil && stdErr != nil:
+			t.Fatalf("the decoder took what encoding/json refuses (%v)", stdErr)
+		case err != nil && stdErr == nil:
+			// Stricter on purpose: no repeated keys, no case folding of keys.
+			if !errors.As(err, &se) || !(strings.Contains(se.Reason, "appears twice") || strings.HasPrefix(se.Reason, "unknown field")) {
+				t.Fatalf("the decoder refused what encoding/json reads: %v", err)
+			}
+		case err == nil && !reflect.DeepEqual(st, std):
+			t.Fatalf("the decoder and encoding/json disagree:\n%#v\n%#v", st, std)
+		}
 		if err != nil {
-			var se *Error
 			if !errors.As(err, &se) || se.Reason == "" {
 				t.Fatalf("refusal %v (%T) is not an *Error with a reason", err, err)
 			}

@@ -48,19 +48,8 @@ func parse(name string, data []byte) (*File, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Path: name, Reason: "the state file is empty; restore it from its backup or from git, or delete it to start over"}
 	}
-	var d diskFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&d)
-	if err == nil {
-		off := int(dec.InputOffset())
-		if _, terr := dec.Token(); terr != io.EOF {
-			off += len(data[off:]) - len(bytes.TrimLeft(data[off:], " \t\r\n"))
-			line, col := position(data, off)
-			return nil, &Error{Path: name, Line: line, Column: col, Reason: "unexpected data after the end of the state's JSON object"}
-		}
-	}
-	if err != nil {
+	d, derr := decodeState(data)
+	if derr != nil {
 		// The version decides what the rest means: a file of another version is refused for
 		// its version, not for what version 1 makes of its content.
 		var head struct {
@@ -71,13 +60,21 @@ func parse(name string, data []byte) (*File, error) {
 				return nil, verr
 			}
 		}
-		return nil, jsonError(name, data, err)
+		e := &Error{Path: name, Reason: derr.reason}
+		if derr.truncated {
+			e.Reason = truncatedReason
+			derr.off = len(data)
+		}
+		e.Line, e.Column = position(data, derr.off)
+		return nil, e
 	}
 	if err := checkVersion(name, data, d.Version); err != nil {
 		return nil, err
 	}
-	return fileFromDisk(name, data, &d)
+	return fileFromDisk(name, data, d)
 }
+
+const truncatedReason = "the file is truncated (the JSON ends early); restore it from its backup or from git"
 
 // checkVersion refuses any version but this one.
 func checkVersion(name string, data []byte, raw json.RawMessage) error {
@@ -145,11 +142,11 @@ func jsonError(name string, data []byte, err error) *Error {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.Line, e.Column = position(data, len(data))
-		e.Reason = "the file is truncated (the JSON ends early); restore it from its backup or from git"
+		e.Reason = truncatedReason
 	case errors.As(err, &syn):
 		if syn.Offset >= int64(len(data)) || strings.Contains(syn.Error(), "unexpected end of JSON input") {
 			e.Line, e.Column = position(data, len(data))
-			e.Reason = "the file is truncated (the JSON ends early); restore it from its backup or from git"
+			e.Reason = truncatedReason
 		} else {
 			e.Line, e.Column = position(data, int(syn.Offset)-1)
 			e.Reason = "not valid JSON: " + syn.Error()
