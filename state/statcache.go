@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -25,6 +26,7 @@ type StatCache struct {
 
 	mu      sync.Mutex
 	entries map[string]statEntry
+	used    map[string]bool // asked about since opened
 	dirty   bool
 }
 
@@ -50,7 +52,7 @@ const (
 
 // OpenStatCache loads the stat cache kept at path (which Save writes).
 func OpenStatCache(path string) (*StatCache, error) {
-	s := &StatCache{path: path, open: os.Open, now: time.Now, entries: map[string]statEntry{}}
+	s := &StatCache{path: path, open: os.Open, now: time.Now, entries: map[string]statEntry{}, used: map[string]bool{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return s, nil
@@ -92,6 +94,7 @@ func (s *StatCache) stat(path string) (key string, st, cached statEntry, ok bool
 	st = statOf(fi)
 	s.mu.Lock()
 	cached, ok = s.entries[key]
+	s.used[key] = true
 	s.mu.Unlock()
 	return key, st, cached, ok, nil
 }
@@ -185,10 +188,22 @@ func (s *StatCache) forget(key string) {
 	}
 }
 
-// Save writes the cache (atomically) if anything changed since it was opened or saved.
+// Save writes the cache (atomically) if anything changed since it was opened or saved. Entries
+// of files that are gone are dropped (those not asked about in this run are checked with a
+// stat), so the cache does not grow with files long deleted.
 func (s *StatCache) Save() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for key := range s.entries {
+		if s.used[key] {
+			continue
+		}
+		if _, err := os.Lstat(key); errors.Is(err, fs.ErrNotExist) {
+			delete(s.entries, key)
+			s.dirty = true
+		}
+		s.used[key] = true // checked: not again at the next Save
+	}
 	if !s.dirty {
 		return nil
 	}

@@ -287,3 +287,29 @@ func TestStatCacheLargeFileHashedOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestStatCacheDropsGoneFiles(t *testing.T) {
+	dir := t.TempDir()
+	past := time.Now().Add(-time.Hour)
+	keep, gone := filepath.Join(dir, "keep.txt"), filepath.Join(dir, "gone.txt")
+	writeOld(t, keep, []byte("k"), past)
+	writeOld(t, gone, []byte("g"), past)
+	cachePath := filepath.Join(dir, "stat.json")
+	s, _ := OpenStatCache(cachePath)
+	s.Hash(keep)
+	s.Hash(gone)
+	s.Save()
+
+	os.Remove(gone)
+	s2, _ := OpenStatCache(cachePath) // a run that asks about neither
+	if err := s2.Save(); err != nil {
+		t.Fatal(err)
+	}
+	s3, _ := OpenStatCache(cachePath)
+	if _, ok := s3.entries[filepath.Clean(gone)]; ok {
+		t.Error("the entry of a deleted file survived Save")
+	}
+	if _, ok := s3.entries[filepath.Clean(keep)]; !ok {
+		t.Error("the entry of a file not asked about was dropped")
+	}
+}
