@@ -19,6 +19,7 @@ func cmdApply(c *cli, args []string) int {
 	pf := addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for approval")
 	parallelism := fs.Int("parallelism", 0, "at most `N` instances at work at once (default: the genform block's, else 8)")
+	gallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -28,7 +29,7 @@ func cmdApply(c *cli, args []string) int {
 	var saved *planFile
 	if fs.NArg() == 1 {
 		var err error
-		if saved, err = readPlanFile(fs.Arg(0)); err != nil {
+		if saved, err = readPlanFile(projectPath(c.dir, fs.Arg(0))); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -82,7 +83,13 @@ func cmdApply(c *cli, args []string) int {
 			return code
 		}
 	}
-	return c.apply(p, plan, pf.json, *parallelism)
+	return c.apply(p, plan, applyOptions{json: pf.json, parallelism: *parallelism, gallery: *gallery})
+}
+
+type applyOptions struct {
+	json        bool
+	parallelism int
+	gallery     bool
 }
 
 // approve asks for "yes" on a terminal; without one it refuses. -1 means approved.
@@ -104,7 +111,8 @@ func (c *cli) approve() int {
 
 // apply runs the executor, with Ctrl-C handling and progress, then folds the journal into the
 // state file.
-func (c *cli) apply(p *project, plan *engine.Plan, jsonOut bool, parallelism int) int {
+func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
+	jsonOut, parallelism := o.json, o.parallelism
 	// An interrupted apply's journal is folded into the state first, so this apply's journal
 	// starts empty.
 	if p.journal > 0 {
@@ -184,6 +192,16 @@ func (c *cli) apply(p *project, plan *engine.Plan, jsonOut bool, parallelism int
 		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
 	}
 	c.summary(sum, jsonOut)
+	if o.gallery {
+		index, err := writeGallery(p, galleryPlan(plan), galleryOptions{Applied: true, Failed: galleryFailures(sum)})
+		if err != nil {
+			fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
+			return 1
+		}
+		if !jsonOut {
+			fmt.Fprintf(c.stdout, "Gallery: %s\n", displayPath(index))
+		}
+	}
 	if sum.Failed > 0 || sum.Interrupted > 0 || sum.NotStarted > 0 {
 		return 1
 	}

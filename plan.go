@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/genform/genform/engine"
@@ -150,10 +149,7 @@ func writePlanFile(path string, p *project, plan *engine.Plan, pf *planFlags) er
 	if err != nil {
 		return err
 	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.dir, path)
-	}
-	return state.WriteFileAtomic(path, append(b, '\n'), 0o644)
+	return state.WriteFileAtomic(projectPath(p.dir, path), append(b, '\n'), 0o644)
 }
 
 func readPlanFile(path string) (*planFile, error) {
@@ -169,6 +165,18 @@ func readPlanFile(path string) (*planFile, error) {
 		return nil, fmt.Errorf("%s is not a saved plan of this genform version", path)
 	}
 	return &pl, nil
+}
+
+// inputHash is the input hash a saved change was planned with: the new one, or for a delete
+// the recorded one.
+func (j changeJSON) inputHash() string {
+	switch {
+	case j.After != nil:
+		return j.After.InputHash
+	case j.Before != nil:
+		return j.Before.InputHash
+	}
+	return ""
 }
 
 // errStale is the refusal of a saved plan that no longer matches.
@@ -187,7 +195,7 @@ func checkSaved(saved *planFile, plan *engine.Plan) error {
 	}
 	for i, ch := range plan.Changes {
 		s := saved.Changes[i]
-		if s.Address != ch.Addr || s.Action != string(ch.Action) || s.After.InputHash != ch.InputHash {
+		if s.Address != ch.Addr || s.Action != string(ch.Action) || s.inputHash() != ch.InputHash {
 			return fmt.Errorf("%w: %s would be planned differently now (input files changed?); run genform plan again", errStale, ch.Addr)
 		}
 	}

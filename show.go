@@ -19,7 +19,7 @@ func cmdShow(c *cli, args []string) int {
 	switch fs.NArg() {
 	case 0:
 	case 1:
-		pl, err := readPlanFile(fs.Arg(0))
+		pl, err := readPlanFile(projectPath(c.dir, fs.Arg(0)))
 		if err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
