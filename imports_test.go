@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportRules checks ARCHITECTURE.md's import rules with go list: schema, state and
+// providers never import engine or each other; providers/* import only providers of genform;
+// only the CLI imports a concrete provider.
+func TestImportRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const mod = "github.com/genform/genform"
+	forbidden := map[string][]string{
+		"schema":    {"engine", "state", "providers"},
+		"state":     {"engine", "schema", "providers"},
+		"providers": {"engine", "schema", "state"},
+		"engine":    {"providers/wisdomgate", "providers/offline"},
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], mod), "/")
+		room := pkg
+		if strings.HasPrefix(pkg, "providers/") {
+			room = "providers"
+		}
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, mod+"/") {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, mod+"/")
+			for _, bad := range forbidden[room] {
+				if dep == bad || strings.HasPrefix(dep, bad+"/") {
+					t.Errorf("%s imports %s: ARCHITECTURE.md forbids %s -> %s", fields[0], imp, room, bad)
+				}
+			}
+			// a concrete provider is imported only by the CLI (and its own tests)
+			if (strings.HasPrefix(dep, "providers/wisdomgate") || strings.HasPrefix(dep, "providers/offline")) &&
+				pkg != "" && !strings.HasPrefix(pkg, dep) && !strings.HasPrefix(dep, pkg+"/") {
+				t.Errorf("%s imports the concrete provider %s: only main may", fields[0], imp)
+			}
+		}
+		checked++
+	}
+	if checked < 7 {
+		t.Fatalf("go list saw only %d packages", checked)
+	}
+}
