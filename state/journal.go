@@ -290,5 +290,8 @@ func journalError(path string, line int, err error) *Error {
 	}
 	out := *e
 	out.Path, out.Line = path, line
+	if out.Reason == truncatedReason {
+		out.Reason = "the line is cut short, yet more lines follow it; the journal is damaged"
+	}
 	return &out
 }

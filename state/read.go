@@ -43,7 +43,9 @@ func Read(path string) (*File, error) {
 	return parse(path, data)
 }
 
-// parse decodes a state file: the version first, then the body of that version.
+// parse decodes a state file. The version rules: a file whose version is not this one is
+// refused for its version, whatever else its content would make wrong; only a version 1 file
+// is converted to a File (and checked against its invariants).
 func parse(name string, data []byte) (*File, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Path: name, Reason: "the state file is empty; restore it from its backup or from git, or delete it to start over"}
