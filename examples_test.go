@@ -1,8 +1,9 @@
 package main
 
 // The examples are tests: every folder under examples/ validates in place and plans in a
-// copy; the offline ones apply; the gateway ones apply against the fake gateway; the CI
-// workflow's commands exist and run; and `make demo` works twice in a fresh clone.
+// copy; the offline ones apply; the gateway ones apply against the fake gateway; the CLI
+// scripts that apply them carry exact copies of them. (The CI workflow, the README and
+// `make demo` are in examples_docs_test.go.)
 
 import (
 	"bytes"
@@ -11,7 +12,6 @@ import (
 	"image/png"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -326,12 +326,20 @@ func TestExamplePromptLibrary(t *testing.T) {
 	}
 }
 
-// fakeGateway starts the fake gateway and points a copied example at it.
-func fakeGateway(t *testing.T, dir, file, from, to string) *gatetest.Server {
+// startGateway starts the fake gateway, with its key in WISDOM_GATE_KEY.
+func startGateway(t *testing.T) *gatetest.Server {
 	t.Helper()
 	gw := gatetest.New(gatetest.Options{Key: "test-key"})
 	t.Cleanup(gw.Close)
 	t.Setenv("WISDOM_GATE_KEY", "test-key")
+	return gw
+}
+
+// fakeGateway starts the fake gateway and points a copied example at it, replacing the
+// first from in file with to ($URL in it is the gateway's URL).
+func fakeGateway(t *testing.T, dir, file, from, to string) *gatetest.Server {
+	t.Helper()
+	gw := startGateway(t)
 	path := filepath.Join(dir, file)
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -390,227 +398,6 @@ func TestExampleProductLaunchGateway(t *testing.T) {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-// commandLines finds the genform command lines in a text (a workflow, a shell block): the
-// lines whose first word, after any "run:" or "$", is genform. Each is the words after
-// genform, up to a shell operator or comment.
-func commandLines(text string) [][]string {
-	var lines [][]string
-	for _, line := range strings.Split(text, "\n") {
-		words := strings.Fields(line)
-		for len(words) > 0 && (words[0] == "run:" || words[0] == "$" || words[0] == "-") {
-			words = words[1:]
-		}
-		if len(words) == 0 || (words[0] != "genform" && words[0] != "bin/genform" && words[0] != "$(BIN)") {
-			continue
-		}
-		var cmd []string
-		for _, a := range words[1:] {
-			if strings.ContainsAny(a[:1], "><|&;)#") || strings.HasPrefix(a, "2>") {
-				break
-			}
-			cmd = append(cmd, strings.Trim(a, `"'`))
-		}
-		lines = append(lines, cmd)
-	}
-	return lines
-}
-
-// flagsOf reads a command's flags from its -h output: name -> takes a value.
-func flagsOf(t *testing.T, cmd ...string) map[string]bool {
-	t.Helper()
-	stdout, _ := mustGenform(t, 0, append(slices.Clone(cmd), "-h")...)
-	flags := map[string]bool{}
-	for _, line := range strings.Split(stdout, "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && strings.HasPrefix(line, "  -") {
-			flags[strings.TrimPrefix(f[0], "-")] = len(f) > 1
-		}
-	}
-	return flags
-}
-
-// checkCommandLine fails unless words (what follows "genform") name a command and only
-// flags it has, all before its arguments.
-func checkCommandLine(t *testing.T, words []string) {
-	t.Helper()
-	for len(words) > 0 && strings.HasPrefix(words[0], "-chdir=") {
-		words = words[1:]
-	}
-	if len(words) == 0 {
-		return
-	}
-	var known bool
-	for _, c := range commands() {
-		known = known || c.name == words[0]
-	}
-	if words[0] == "help" || words[0] == "-h" || words[0] == "-version" {
-		return
-	}
-	if !known {
-		t.Errorf("genform %s: there is no command %q", strings.Join(words, " "), words[0])
-		return
-	}
-	cmd, args := words[:1], words[1:]
-	if cmd[0] == "state" {
-		if len(args) == 0 {
-			t.Errorf("genform state needs list, show or rm")
-			return
-		}
-		cmd, args = words[:2], words[2:]
-	}
-	flags := flagsOf(t, cmd...)
-	positional := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			positional = true
-			continue
-		}
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		takes, ok := flags[name]
-		switch {
-		case name == "h" || name == "help":
-		case !ok:
-			t.Errorf("genform %s: no flag -%s (it has %v)", strings.Join(words, " "), name, keys(flags))
-		case positional:
-			t.Errorf("genform %s: -%s after an argument is not read as a flag", strings.Join(words, " "), name)
-		case takes && !hasValue:
-			i++ // its value
-		}
-	}
-}
-
-func keys(m map[string]bool) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
-
-// TestExampleCIWorkflow checks the workflow's genform commands against the CLI, then runs
-// them on a copy of examples/ci: the pull request's plan, show and gallery, and main's apply
-// (through the fake gateway).
-func TestExampleCIWorkflow(t *testing.T) {
-	offlineEnv(t)
-	wf, err := os.ReadFile(filepath.Join("examples", "ci", ".github", "workflows", "genform.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps [][]string
-	for _, words := range commandLines(string(wf)) {
-		checkCommandLine(t, words)
-		if len(words) > 0 && slices.Contains([]string{"plan", "show", "gallery", "apply"}, words[0]) {
-			steps = append(steps, words)
-		}
-	}
-	var names []string
-	for _, s := range steps {
-		names = append(names, strings.Join(s, " "))
-	}
-	want := []string{
-		"plan -detailed-exitcode -json -out plan.bin",
-		"show plan.bin",
-		"gallery -plan plan.bin -changed -out gallery",
-		"apply -auto-approve",
-	}
-	if !slices.Equal(names, want) {
-		t.Fatalf("the workflow runs %q, want %q", names, want)
-	}
-	for _, s := range []string{"secrets.WISDOM_GATE_KEY", "pull_request", "branches: [main]", "git add", "actions/upload-artifact", "cost_usd"} {
-		if !bytes.Contains(wf, []byte(s)) {
-			t.Errorf("the workflow has no %q", s)
-		}
-	}
-
-	dir := copyExample(t, "ci")
-	t.Chdir(dir) // the workflow runs in the project folder
-
-	// the pull request
-	code, stdout, stderr := genform(t, steps[0]...)
-	if code != 2 {
-		t.Fatalf("%s: exit %d, want 2 (changes)\n%s", names[0], code, stderr)
-	}
-	var p testPlan
-	if err := json.Unmarshal([]byte(stdout), &p); err != nil || p.Summary.Create != 2 || p.Summary.CostUSD != 0.10 {
-		t.Errorf("%s: %+v, %v; want 2 to create for $0.10", names[0], p.Summary, err)
-	}
-	stdout, _ = mustGenform(t, 0, steps[1]...)
-	if !strings.Contains(stdout, "\nPlan: 2 to create, 0 to regenerate, 0 to restore, 0 to delete. Estimated cost: $0.10.\n") {
-		t.Errorf("%s: the comment's summary line is missing from\n%s", names[1], stdout)
-	}
-	mustGenform(t, 0, steps[2]...)
-	if _, err := os.Stat(filepath.Join("gallery", "index.html")); err != nil {
-		t.Errorf("%s: %v", names[2], err)
-	}
-
-	// main
-	fakeGateway(t, ".", "main.gen.hcl", `provider "wisdomgate" {}`, `provider "wisdomgate" { base_url = "$URL" }`)
-	stdout, _ = mustGenform(t, 0, steps[3]...)
-	if !strings.Contains(stdout, "Apply complete! 2 generated") {
-		t.Errorf("%s said\n%s", names[3], stdout)
-	}
-	for _, f := range []string{"genform.state.json", "out/banner.png", "out/headline.txt"} {
-		if _, err := os.Stat(f); err != nil {
-			t.Errorf("apply: %v (the workflow commits it)", err)
-		}
-	}
-	if code, stdout, _ := genform(t, steps[0]...); code != 0 {
-		t.Errorf("the next pull request's plan: exit %d, want 0\n%s", code, stdout)
-	}
-}
-
-// TestMakeDemo runs `make demo` twice in a fresh clone: a newcomer's first command.
-func TestMakeDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds genform: skipped in -short mode")
-	}
-	for _, tool := range []string{"make", "git", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("no %s: %v", tool, err)
-		}
-	}
-	clone := filepath.Join(t.TempDir(), "genform")
-	if out, err := exec.Command("git", "clone", "--quiet", "--depth=1", "file://"+mustAbs(t, "."), clone).CombinedOutput(); err != nil {
-		t.Skipf("git clone: %v\n%s", err, out)
-	}
-	demo := func() string {
-		t.Helper()
-		cmd := exec.Command("make", "--no-print-directory", "demo")
-		cmd.Dir = clone
-		// no network: every module is in the module cache already; no key either
-		cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly", "WISDOM_GATE_KEY=", "NO_COLOR=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("make demo: %v\n%s", err, out)
-		}
-		return string(out)
-	}
-	first := demo()
-	for _, want := range []string{"Apply complete! 4 generated", "examples/quickstart/out/", "teaser.gif"} {
-		if !strings.Contains(first, want) {
-			t.Errorf("the first make demo: no %q in\n%s", want, first)
-		}
-	}
-	if second := demo(); !strings.Contains(second, "No changes. Everything is up to date.") {
-		t.Errorf("the second make demo:\n%s", second)
-	}
-	out, err := exec.Command("git", "-C", clone, "status", "--porcelain").CombinedOutput()
-	if err != nil || len(out) > 0 {
-		t.Errorf("make demo leaves files git does not ignore: %v\n%s", err, out)
-	}
-}
-
-func mustAbs(t *testing.T, p string) string {
-	t.Helper()
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
 }
 
 // TestExampleScriptsMatchExamples: the CLI scripts that apply the examples carry copies of
