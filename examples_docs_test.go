@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/genform/genform/state"
 )
 
 // commandLines finds the genform command lines in a text (a workflow, a shell block): the
@@ -445,5 +447,111 @@ func TestReadmeTutorial(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "teaser.mp4")); err != nil {
 		t.Errorf("the teaser from the gateway: %v", err)
+	}
+}
+
+// TestReadmeTroubleshooting makes each error the README's troubleshooting section explains,
+// and checks the README quotes what genform really says.
+func TestReadmeTroubleshooting(t *testing.T) {
+	offlineEnv(t)
+	text, _ := readme(t, "")
+	i := strings.Index(text, "\n## Troubleshooting\n")
+	j := strings.Index(text[i+1:], "\n## ")
+	if i < 0 || j < 0 {
+		t.Fatal("README.md has no Troubleshooting section")
+	}
+	section := strings.Join(strings.Fields(text[i:i+1+j]), " ")
+
+	project := func(t *testing.T, config string) string {
+		t.Helper()
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.gen.hcl"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	const offline = `provider "offline" {}
+chat "tagline" {
+  model  = "deepseek-v3"
+  prompt = "A tagline for Acme"
+  path   = "out/tagline.txt"
+}
+`
+	tests := []struct {
+		name string
+		make func(t *testing.T) (stderr string)
+		says []string // in stderr, and in the README
+	}{
+		{"lock held", func(t *testing.T) string {
+			dir := project(t, offline)
+			l, err := state.Lock(filepath.Join(dir, ".genform", "lock"), "apply")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Unlock()
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "apply", "-auto-approve")
+			return stderr
+		}, []string{"Error: the project is locked by genform apply (pid "}},
+		{"stale plan", func(t *testing.T) string {
+			dir := project(t, offline)
+			mustGenform(t, 0, "-chdir="+dir, "plan", "-out", "plan.bin")
+			mustGenform(t, 0, "-chdir="+dir, "apply", "-auto-approve")
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "apply", "plan.bin")
+			return stderr
+		}, []string{"Error: saved plan is stale: the state changed since it was made", "run genform plan again"}},
+		{"no key", func(t *testing.T) string {
+			dir := project(t, strings.Replace(offline, `provider "offline" {}`, `provider "wisdomgate" {}`, 1))
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "apply", "-auto-approve")
+			return stderr
+		}, []string{"no API key for the wisdomgate provider: set WISDOM_GATE_KEY (or api_key in the provider block)"}},
+		{"budget", func(t *testing.T) string {
+			_, stderr := mustGenform(t, 1, "-chdir="+copyExample(t, "product-launch"), "plan", "-var", "budget=0.2")
+			return stderr
+		}, []string{"Error: Plan exceeds the budget", "The estimated cost of this plan is $0.26, above the budget of $0.20. Raise budget in the genform block, or generate less at once with -target."}},
+		{"unknown model", func(t *testing.T) string {
+			dir := project(t, `chat "a" {
+  model  = "deepseek-v4"
+  prompt = "hi"
+}
+`)
+			_, stderr := mustGenform(t, 0, "-chdir="+dir, "validate")
+			return stderr
+		}, []string{`Warning: Unknown model "deepseek-v4"`, `Did you mean "deepseek-v3"?`}},
+		{"path escapes", func(t *testing.T) string {
+			dir := project(t, `provider "offline" {}
+image "b" {
+  model  = "m"
+  prompt = "x"
+  path   = "../x.png"
+}
+`)
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "validate")
+			return stderr
+		}, []string{"Error: Invalid output path", `The image.b path "../x.png" leaves the project folder.`}},
+		{"corrupt state", func(t *testing.T) string {
+			dir := project(t, offline)
+			if err := os.WriteFile(filepath.Join(dir, "genform.state.json"), []byte("{\"version\": 1, \"records\": \n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "plan")
+			return stderr
+		}, []string{"genform.state.json:2:1: the file is truncated (the JSON ends early); restore it from its backup or from git"}},
+		{"no terminal", func(t *testing.T) string {
+			_, stderr := mustGenform(t, 1, "-chdir="+project(t, offline), "apply")
+			return stderr
+		}, []string{"Error: apply needs approval, and there is no terminal to ask on."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stderr := strings.Join(strings.Fields(tt.make(t)), " ")
+			for _, want := range tt.says {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("genform does not say %q; it says\n%s", want, stderr)
+				}
+				if !strings.Contains(section, want) {
+					t.Errorf("the README's troubleshooting does not quote %q", want)
+				}
+			}
+		})
 	}
 }
