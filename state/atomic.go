@@ -13,6 +13,14 @@ import (
 // file or the new one, never a part: a temporary file in the same folder, fsync, rename, fsync
 // of the folder. Missing folders are made.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return writeAtomic(path, data, perm, true)
+}
+
+// writeAtomic writes through a temporary file renamed into place, so a reader never sees a
+// partial file. durable adds the fsyncs that make it survive a power cut; the cache's own
+// files skip them (a torn cache file is found by its hash and ignored), which keeps a
+// generation's bookkeeping to the one fsync of the journal.
+func writeAtomic(path string, data []byte, perm fs.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -33,8 +41,10 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if err := tmp.Chmod(perm); err != nil {
 		return fail(err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
+	if durable {
+		if err := tmp.Sync(); err != nil {
+			return fail(err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(name)
@@ -43,6 +53,9 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if err := os.Rename(name, path); err != nil {
 		os.Remove(name)
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(dir)
 }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // ErrCorrupt is wrapped by cache errors about a blob whose content no longer matches the
@@ -18,21 +19,29 @@ import (
 var ErrCorrupt = errors.New("cache blob does not match its sha256")
 
 // Cache is the content-addressed output cache: blobs/ab/abcdef... hold output files by sha256,
-// index/<input hash>.json remembers which record an input hash produced. Blobs are copies,
-// never hard links, so editing an output in place cannot corrupt the cache, and they are
-// verified by hash before use. Safe for concurrent use by many goroutines and processes: every
-// file appears by atomic rename.
+// and index.jsonl, an append-only log, remembers which record each input hash produced (the
+// last line for a hash wins). Blobs are copies, never hard links, so editing an output in
+// place cannot corrupt the cache, and they are verified by hash before use. Safe for
+// concurrent use by many goroutines and processes: blobs appear by atomic rename, index lines
+// by single appends, and a torn last line is ignored.
+//
+// The index is a log rather than a file per input hash because creating a file costs far more
+// than appending a line on common file systems (0.65 ms against 0.05 ms on ext4 here), and
+// apply indexes every generation.
 type Cache struct {
 	dir    string
 	rename func(oldpath, newpath string) error // os.Rename; tests make it fail across devices
+
+	mu    sync.Mutex
+	log   *os.File                   // index.jsonl opened for appending, on first Index
+	index map[string]json.RawMessage // input hash -> record line, loaded on first Lookup
+	size  int64                      // bytes of index.jsonl read into index
 }
 
 // OpenCache opens (creating) the cache in dir.
 func OpenCache(dir string) (*Cache, error) {
-	for _, sub := range []string{"blobs", "index"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return nil, fmt.Errorf("opening the cache: %w", err)
-		}
+	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
+		return nil, fmt.Errorf("opening the cache: %w", err)
 	}
 	return &Cache{dir: dir, rename: os.Rename}, nil
 }
@@ -41,8 +50,8 @@ func (c *Cache) blobPath(sha string) string {
 	return filepath.Join(c.dir, "blobs", sha[:2], sha)
 }
 
-func (c *Cache) indexPath(inputHash string) string {
-	return filepath.Join(c.dir, "index", inputHash+".json")
+func (c *Cache) indexPath() string {
+	return filepath.Join(c.dir, "index.jsonl")
 }
 
 // Put copies file into the cache and returns its sha256 and size. A blob already present is
@@ -100,7 +109,7 @@ func (c *Cache) store(tmp *os.File, sha string) error {
 		discard(tmp)
 		return nil
 	}
-	if err := commit(tmp, 0o444, c.blobPath(sha)); err != nil {
+	if err := commit(tmp, 0o444, c.blobPath(sha), false); err != nil {
 		return fmt.Errorf("caching blob %s: %w", sha, err)
 	}
 	return nil
@@ -146,7 +155,7 @@ func (c *Cache) Restore(sha, dst string) error {
 		os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
 		return fmt.Errorf("restoring %s: %w: blob %s now hashes to %s", dst, ErrCorrupt, sha, got)
 	}
-	if err := commit(tmp, 0o644, dst); err != nil {
+	if err := commit(tmp, 0o644, dst, true); err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
 	return nil
@@ -166,9 +175,10 @@ func (c *Cache) verify(sha string, size int64) bool {
 	return err == nil && got == sha
 }
 
-type indexFile struct {
-	Record  *addrRecord `json:"record"`
-	Version int         `json:"version"`
+type indexLine struct {
+	InputHash string      `json:"input_hash"`
+	Record    *addrRecord `json:"record"`
+	Version   int         `json:"version"`
 }
 
 // Index remembers that inputHash produced r, in one small file written atomically.
@@ -185,14 +195,36 @@ func (c *Cache) Index(inputHash string, r *Record) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(indexFile{Record: &addrRecord{Addr: r.Addr, diskRecord: *recordToDisk(r)}, Version: Version}); err != nil {
+	if err := enc.Encode(indexLine{InputHash: inputHash, Record: &addrRecord{Addr: r.Addr, diskRecord: *recordToDisk(r)}, Version: Version}); err != nil {
 		return fmt.Errorf("cache index: %w", err)
 	}
-	if err := WriteFileAtomic(c.indexPath(inputHash), b.Bytes(), 0o644); err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.log == nil {
+		f, err := os.OpenFile(c.indexPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("cache index: %w", err)
+		}
+		c.log = f
+	}
+	// one write of a whole line: O_APPEND keeps lines of concurrent processes apart. No fsync:
+	// the journal is the durable record; a lost index line only means a cache miss.
+	if _, err := c.log.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("cache index: %w", err)
 	}
 	return nil
+}
+
+// Close releases the index log. The cache stays usable: it reopens the log when needed.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.log == nil {
+		return nil
+	}
+	err := c.log.Close()
+	c.log = nil
+	return err
 }
 
 // Lookup returns the record inputHash produced, only if its output blob (if it has one) is
@@ -201,17 +233,17 @@ func (c *Cache) Lookup(inputHash string) (*Record, bool) {
 	if !isSHA256(inputHash) {
 		return nil, false
 	}
-	data, err := os.ReadFile(c.indexPath(inputHash))
-	if err != nil {
+	raw, ok := c.lookupLine(inputHash)
+	if !ok {
 		return nil, false
 	}
-	var ix indexFile
-	dec := json.NewDecoder(bytes.NewReader(data))
+	var rec addrRecord
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if dec.Decode(&ix) != nil || ix.Version != Version || ix.Record == nil {
+	if dec.Decode(&rec) != nil {
 		return nil, false
 	}
-	r, why := recordFromDisk(ix.Record.Addr, &ix.Record.diskRecord)
+	r, why := recordFromDisk(rec.Addr, &rec.diskRecord)
 	if why != "" {
 		return nil, false
 	}
@@ -219,6 +251,57 @@ func (c *Cache) Lookup(inputHash string) (*Record, bool) {
 		return nil, false
 	}
 	return r, true
+}
+
+// lookupLine finds the newest index line for an input hash, reading what the log gained since
+// the last look (another process may be appending).
+func (c *Cache) lookupLine(inputHash string) (json.RawMessage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.index == nil {
+		c.index = map[string]json.RawMessage{}
+	}
+	f, err := os.Open(c.indexPath())
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > c.size {
+		if _, err := f.Seek(c.size, io.SeekStart); err == nil {
+			c.size += c.readIndex(f)
+		}
+	}
+	raw, ok := c.index[inputHash]
+	return raw, ok
+}
+
+// readIndex adds the whole lines of r to the index and returns how many bytes they took: a
+// torn last line (a crash mid-append, or an append under way) is left for a later read.
+func (c *Cache) readIndex(r io.Reader) int64 {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return 0
+	}
+	var used int64
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			break
+		}
+		line := data[:nl]
+		data = data[nl+1:]
+		used += int64(nl + 1)
+		var l struct {
+			InputHash string          `json:"input_hash"`
+			Record    json.RawMessage `json:"record"`
+			Version   int             `json:"version"`
+		}
+		if json.Unmarshal(line, &l) != nil || l.Version != Version || !isSHA256(l.InputHash) || len(l.Record) == 0 {
+			continue // a damaged line costs only its cache entry
+		}
+		c.index[l.InputHash] = l.Record
+	}
+	return used
 }
 
 // Stash moves file into the cache (a delete that can be undone) and returns its sha256: a
@@ -268,10 +351,10 @@ func (c *Cache) Stash(file string) (sha string, err error) {
 }
 
 // commit makes a written, still open temporary file durable and renames it to dst.
-func commit(tmp *os.File, perm fs.FileMode, dst string) error {
+func commit(tmp *os.File, perm fs.FileMode, dst string, durable bool) error {
 	name := tmp.Name()
 	err := tmp.Chmod(perm)
-	if err == nil {
+	if err == nil && durable {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -286,6 +369,9 @@ func commit(tmp *os.File, perm fs.FileMode, dst string) error {
 	if err != nil {
 		os.Remove(name)
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(filepath.Dir(dst))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -212,9 +213,29 @@ func TestCacheIndexLookup(t *testing.T) {
 	if err := c.Index("../../etc", chat); err == nil {
 		t.Error("Index took a path for a hash")
 	}
-	writeFile(t, c.indexPath(hashOf('6')), []byte(`{"record": {`))
+	// a torn line (a crash mid-append) is not an entry, and the lines after it still are
+	f, err := os.OpenFile(c.indexPath(), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, `{"input_hash": %q, "record": {`+"\n", hashOf('6'))
+	f.Close()
 	if _, ok := c.Lookup(hashOf('6')); ok {
-		t.Error("Lookup read a broken index file")
+		t.Error("Lookup read a broken index line")
+	}
+	if err := c.Index(hashOf('5'), chat); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := c.Lookup(hashOf('5')); !ok || r.Addr != chat.Addr {
+		t.Errorf("a line after a broken one: %v %v", r, ok)
+	}
+	// another process's cache sees what this one indexed
+	other, err := OpenCache(c.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := other.Lookup(hashOf('5')); !ok {
+		t.Error("a second Cache on the same folder misses an indexed entry")
 	}
 }
 
