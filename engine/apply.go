@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -80,7 +81,55 @@ type node struct {
 	downs   []*node
 	failed  string // the address of a failed or skipped upstream, once one is
 	status  Status
+	height  int // the longest chain of nodes waiting on this one: the critical path goes first
+	seq     int // plan order, for ties
 }
+
+// heights sets each node's height: 1 + the largest height among the nodes that wait for it.
+// Starting the tallest ready node first keeps a long chain from queueing behind hundreds of
+// independent instances (a list scheduler along the critical path).
+func heights(nodes []*node) {
+	var visit func(n *node) int
+	done := make(map[*node]bool, len(nodes))
+	visit = func(n *node) int {
+		if done[n] {
+			return n.height
+		}
+		h := 0
+		for _, d := range n.downs {
+			h = max(h, visit(d))
+		}
+		n.height = h + 1
+		done[n] = true
+		return n.height
+	}
+	for i, n := range nodes {
+		n.seq = i
+		visit(n)
+	}
+}
+
+// readyQueue holds the nodes whose upstreams are done, tallest first, then in plan order.
+type readyQueue struct{ h []*node }
+
+func (q *readyQueue) Len() int { return len(q.h) }
+func (q *readyQueue) Less(i, j int) bool {
+	a, b := q.h[i], q.h[j]
+	if a.height != b.height {
+		return a.height > b.height
+	}
+	return a.seq < b.seq
+}
+func (q *readyQueue) Swap(i, j int) { q.h[i], q.h[j] = q.h[j], q.h[i] }
+func (q *readyQueue) Push(x any)    { q.h = append(q.h, x.(*node)) }
+func (q *readyQueue) Pop() any {
+	n := q.h[len(q.h)-1]
+	q.h = q.h[:len(q.h)-1]
+	return n
+}
+func (q *readyQueue) push(n *node) { heap.Push(q, n) }
+func (q *readyQueue) pop() *node   { return heap.Pop(q).(*node) }
+func (q *readyQueue) peek() *node  { return q.h[0] }
 
 func (e *executor) graph() []*node {
 	var nodes []*node
@@ -137,10 +186,11 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.opts.Parallelism)
 	finished := make(chan *node, len(nodes))
-	var ready []*node
+	heights(nodes)
+	ready := &readyQueue{}
 	for _, n := range nodes {
 		if n.waiting == 0 {
-			ready = append(ready, n)
+			ready.push(n)
 		}
 	}
 	interrupt := e.opts.Interrupt
@@ -159,19 +209,19 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 			}
 			d.waiting--
 			if d.waiting == 0 {
-				ready = append(ready, d)
+				ready.push(d)
 			}
 		}
 	}
 	for remaining > 0 {
 		// Settle or start ready nodes while a slot is free. Checking the slot count here, not
 		// blocking in g.Go, keeps the loop free to hear an interrupt.
-		for len(ready) > 0 && !stopped && gctx.Err() == nil {
-			n := ready[0]
+		for ready.Len() > 0 && !stopped && gctx.Err() == nil {
+			n := ready.peek()
 			if n.ch != nil && n.failed == "" && running >= e.opts.Parallelism && e.needsSlot(n) {
 				break
 			}
-			ready = ready[1:]
+			ready.pop()
 			switch {
 			case n.ch == nil: // barrier
 				n.status = Done
@@ -200,7 +250,7 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 				})
 			}
 		}
-		if running == 0 && (stopped || gctx.Err() != nil || len(ready) == 0) {
+		if running == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
 			break
 		}
 		select {

@@ -216,3 +216,30 @@ func TestOutputPathEscapes(t *testing.T) {
 		t.Errorf("a new folder inside: %v", err)
 	}
 }
+
+// The longest chain starts first: with one slot, the head of a three-step chain runs before
+// independents declared ahead of it, so the chain does not wait behind them.
+func TestApplyCriticalPathFirst(t *testing.T) {
+	cfg := independents(5) + `
+chat "c0" {
+  model  = "m"
+  prompt = "c0"
+}
+chat "c1" {
+  model  = "m"
+  prompt = "c1 ${chat.c0.text}"
+}
+chat "c2" {
+  model  = "m"
+  prompt = "c2 ${chat.c1.text}"
+}
+`
+	p := newProject(t, map[string]string{"main.gen.hcl": cfg})
+	sum := p.apply(p.plan(Options{}), ApplyOptions{Parallelism: 1})
+	if sum.Generated != 8 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if p.fake.order[0] != "c0" || p.fake.order[1] != "c1 reply to c0" {
+		t.Errorf("order %v: the chain should start first", p.fake.order)
+	}
+}
