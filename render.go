@@ -233,12 +233,12 @@ func lineDiff(b, a []string) []string {
 			ops = append(ops, op{' ', b[i]})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, op{'+', a[j]})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			ops = append(ops, op{'-', b[i]})
 			i++
+		default:
+			ops = append(ops, op{'+', a[j]})
+			j++
 		}
 	}
 	var out []string

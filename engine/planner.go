@@ -213,7 +213,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			ch.Before = rec
 			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		}
-		ch.Diff = diffRequest(rec, req)
+		ch.Diff = diffRequest(rec, req, in.provType)
 		ch.Cost = prov.Price(req.req)
 		p.pending(in)
 		return ch
@@ -236,7 +236,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 		p.checkOutput(in, rec)
 		return ch
 	default:
-		ch.Diff = diffRequest(rec, req)
+		ch.Diff = diffRequest(rec, req, in.provType)
 		if rec == nil {
 			ch.Action = Create
 		} else {
@@ -282,9 +282,12 @@ func (p *planner) unchanged(in *instance, rec *state.Record, hash string, files 
 	}
 	model := in.req.req.Model
 	for _, name := range a.IgnoreChanges {
-		if name == "model" {
+		switch name {
+		case "model":
 			model = rec.Model
 			continue
+		case "shot":
+			name = "shots" // the blocks are written shot, recorded as the list shots
 		}
 		if old, ok := rec.Request[name]; ok {
 			fields[name] = old

@@ -89,7 +89,7 @@ func (p *planner) provider(a *schema.Asset) (string, providers.Provider, hcl.Dia
 }
 
 // diffRequest lists the attributes whose values differ between the record and the request.
-func diffRequest(rec *state.Record, req *request) []AttrDiff {
+func diffRequest(rec *state.Record, req *request, provType string) []AttrDiff {
 	var before map[string]any
 	if rec != nil {
 		before = rec.Request
@@ -107,6 +107,9 @@ func diffRequest(rec *state.Record, req *request) []AttrDiff {
 		unknown[k] = true
 	}
 	var out []AttrDiff
+	if rec != nil && provType != "" && rec.Provider != provType {
+		out = append(out, AttrDiff{Name: "provider", Before: rec.Provider, After: provType})
+	}
 	if rec != nil && req.req.Model != "" && rec.Model != req.req.Model {
 		out = append(out, AttrDiff{Name: "model", Before: rec.Model, After: req.req.Model})
 	}

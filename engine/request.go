@@ -124,7 +124,7 @@ func newRequest(kind string, res *schema.Resolved) *request {
 			r.fields["shots"] = shots
 		} else {
 			q.Shots = nil
-			r.unknown = append(r.unknown, "shot")
+			r.unknown = append(r.unknown, "shots")
 		}
 	}
 	for _, f := range q.References {
