@@ -312,7 +312,7 @@ video "teaser" {
 	// Run 1: killed once it polls (the job id is recorded before the first poll).
 	first := startGenform(ctx, t, dir, "apply", "-auto-approve")
 	if !first.until(func(line string) bool {
-		return line == "video.teaser: queued (queued)" || strings.HasPrefix(line, "video.teaser: rendering")
+		return strings.HasPrefix(line, "video.teaser: queued") || strings.HasPrefix(line, "video.teaser: rendering")
 	}) {
 		first.wait(t, 0)
 		t.Fatalf("the apply ended without polling:\n%s", strings.Join(first.out, "\n"))
