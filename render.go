@@ -57,6 +57,8 @@ func costText(usd float64, unknown int) string {
 
 func priceText(ch *engine.Change) string {
 	switch {
+	case ch.Action == engine.Delete && ch.Path != "":
+		return "free; its file moves into the cache"
 	case !ch.Action.Paid():
 		return "free"
 	case ch.ResumeJob != "":
@@ -73,7 +75,7 @@ var actionWords = map[engine.Action]struct{ sym, verb string }{
 	engine.Create:     {"+", "created"},
 	engine.Regenerate: {"~", "regenerated"},
 	engine.Restore:    {"<", "restored from the cache"},
-	engine.Delete:     {"-", "deleted (its file moves into the cache)"},
+	engine.Delete:     {"-", "deleted"},
 }
 
 func renderChange(w io.Writer, ch *engine.Change, pal palette) {

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -223,11 +225,11 @@ func (p *planner) targetSet(targets []string) (map[string]bool, hcl.Diagnostics)
 // carries it, and is refused when the configuration it was made from has changed.
 func ConfigHash(cfg *schema.Config) string {
 	h := sha256.New()
-	for _, name := range sortedKeys(cfg.Files) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Files)) {
 		fmt.Fprintf(h, "file %s %d\n", name, len(cfg.Files[name].Bytes))
 		h.Write(cfg.Files[name].Bytes)
 	}
-	for _, name := range sortedKeys(cfg.Vars) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Vars)) {
 		v, _ := jsonValue(cfg.Vars[name])
 		b, _ := json.Marshal(v)
 		fmt.Fprintf(h, "var %s %s\n", name, b)

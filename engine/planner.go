@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -137,7 +138,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 	}
 	p.checkOutputRefs()
-	for _, addr := range sortedKeys(st.Records) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
 		if p.insts[addr] != nil {
 			continue
 		}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,7 +25,7 @@ func NewProviders(cfg *schema.Config, reg providers.Registry, getenv func(string
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown provider type",
-				Detail:   fmt.Sprintf("There is no provider %q. The providers are: %s.", pc.Type, strings.Join(sortedKeys(reg), ", ")),
+				Detail:   fmt.Sprintf("There is no provider %q. The providers are: %s.", pc.Type, strings.Join(slices.Sorted(maps.Keys(reg)), ", ")),
 				Subject:  &r,
 			})
 			continue

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"maps"
 	"math/big"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/genform/genform/providers"
@@ -32,7 +34,7 @@ func newRequest(kind string, res *schema.Resolved) *request {
 		fields: make(map[string]any, len(res.Attrs)),
 	}
 	q := r.req
-	for _, name := range sortedKeys(res.Attrs) {
+	for _, name := range slices.Sorted(maps.Keys(res.Attrs)) {
 		v, ok := jsonValue(res.Attrs[name])
 		if !ok {
 			r.unknown = append(r.unknown, name)
