@@ -651,7 +651,7 @@ func (p *planner) budget(plan *Plan) hcl.Diagnostics {
 	if usd <= *b+1e-9 {
 		return nil
 	}
-	r := p.cfg.Settings.DeclRange
+	r := p.cfg.Settings.BudgetRange
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "Plan exceeds the budget",

@@ -54,9 +54,10 @@ type Config struct {
 
 // Settings are the genform block's values.
 type Settings struct {
-	StatePath   string   // default "genform.state.json", relative to Dir
-	Parallelism int      // default 8
-	Budget      *float64 // nil: no budget
+	StatePath   string    // default "genform.state.json", relative to Dir
+	Parallelism int       // default 8
+	Budget      *float64  // nil: no budget
+	BudgetRange hcl.Range // where budget is set, for the diagnostic that refuses a plan
 	DeclRange   hcl.Range
 }
 

@@ -312,6 +312,7 @@ func (c *Config) evalSettings(b *hcl.Block) hcl.Diagnostics {
 				"budget is the most a plan may cost, in US dollars: zero or more."))
 		} else {
 			c.Settings.Budget = &f
+			c.Settings.BudgetRange = a.Expr.Range()
 		}
 	}
 	return diags
