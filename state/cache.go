@@ -383,9 +383,14 @@ func discard(tmp *os.File) {
 }
 
 // copyHashed copies src to dst and returns the sha256 and length of what went through.
+// copyBuffers are the copy buffers of copyHashed, reused: apply copies every output.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 func copyHashed(dst io.Writer, src io.Reader) (string, int64, error) {
 	h := sha256.New()
-	buf := make([]byte, 256<<10)
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
 	// Hide WriterTo/ReaderFrom so every byte goes through the hash.
 	n, err := io.CopyBuffer(io.MultiWriter(dst, h), struct{ io.Reader }{src}, buf)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"sync"
 
 	_ "golang.org/x/image/webp" // references may be WebP
 
@@ -73,9 +74,21 @@ func encodeImage(w io.Writer, img *image.RGBA, ext string) error {
 	case ".gif":
 		return gif.Encode(w, quantize(img), nil)
 	}
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
+	return pngEncoder.Encode(w, img)
 }
+
+// pngEncoder reuses its compressors across images: a fresh one allocates about 1 MB, which
+// for thousands of small images is most of what a run allocates.
+var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}}
+
+type encoderPool struct{ p sync.Pool }
+
+func (e *encoderPool) Get() *png.EncoderBuffer {
+	b, _ := e.p.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (e *encoderPool) Put(b *png.EncoderBuffer) { e.p.Put(b) }
 
 // tintOf reads the references: each one's hash turns the hue, each one that decodes as an
 // image leans the colours toward its average colour and shows as a swatch.
