@@ -218,37 +218,22 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		// blocking in g.Go, keeps the loop free to hear an interrupt.
 		for ready.Len() > 0 && !stopped && gctx.Err() == nil {
 			n := ready.peek()
-			if n.ch != nil && n.failed == "" && running >= e.opts.Parallelism && e.needsSlot(n) {
+			work := e.needsSlot(n)
+			if work && running >= e.opts.Parallelism {
 				break
 			}
 			ready.pop()
-			switch {
-			case n.ch == nil: // barrier
-				n.status = Done
-				if n.failed != "" {
-					n.status = Skipped
-				}
+			if !work {
+				e.settle(n)
 				complete(n)
-			case n.failed != "":
-				n.status = Skipped
-				e.finish(n.ch, &Outcome{Status: Skipped, Action: n.ch.Action, Reason: n.failed})
-				complete(n)
-			case n.in != nil && n.in.invalid:
-				n.status = Failed
-				e.finish(n.ch, &Outcome{Status: Failed, Action: NoOp, Err: diagError(n.in.diags)})
-				complete(n)
-			case n.ch.Action == NoOp && n.ch.InputHash != "":
-				n.status = Done
-				e.count(&Outcome{Status: Done, Action: NoOp})
-				complete(n)
-			default:
-				running++
-				g.Go(func() error {
-					err := e.apply(gctx, n)
-					finished <- n
-					return err
-				})
+				continue
 			}
+			running++
+			g.Go(func() error {
+				err := e.apply(gctx, n)
+				finished <- n
+				return err
+			})
 		}
 		if running == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
 			break
@@ -262,32 +247,45 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	err := g.Wait()
-	e.sum.NotStarted = remaining - e.sum.barrierless(nodes)
+	for _, n := range nodes {
+		if n.ch != nil && n.status == "" {
+			e.sum.NotStarted++
+		}
+	}
 	return &e.sum, err
+}
+
+// settle finishes a ready node that needs no slot: a barrier, an instance whose upstream
+// failed (skipped), one that failed to evaluate, or a no-op.
+func (e *executor) settle(n *node) {
+	switch {
+	case n.ch == nil: // barrier
+		n.status = Done
+		if n.failed != "" {
+			n.status = Skipped
+		}
+	case n.failed != "":
+		n.status = Skipped
+		e.finish(n.ch, &Outcome{Status: Skipped, Action: n.ch.Action, Reason: n.failed})
+	case n.in != nil && n.in.invalid:
+		n.status = Failed
+		e.finish(n.ch, &Outcome{Status: Failed, Action: NoOp, Err: diagError(n.in.diags)})
+	default: // a no-op
+		n.status = Done
+		e.count(&Outcome{Status: Done, Action: NoOp})
+	}
 }
 
 // needsSlot reports whether a ready node does work in a slot, rather than being settled at
 // once (no-ops, barriers, instances that failed to evaluate).
 func (e *executor) needsSlot(n *node) bool {
 	switch {
-	case n.ch == nil, n.in != nil && n.in.invalid:
+	case n.ch == nil, n.failed != "", n.in != nil && n.in.invalid:
 		return false
 	case n.ch.Action == NoOp && n.ch.InputHash != "":
 		return false
 	}
 	return true
-}
-
-// barrierless counts the barriers among the nodes that never finished, so NotStarted counts
-// only instances.
-func (s *Summary) barrierless(nodes []*node) int {
-	n := 0
-	for _, x := range nodes {
-		if x.ch == nil && x.status == "" {
-			n++
-		}
-	}
-	return n
 }
 
 // apply does one node's work in a slot. Its error is fatal (state cannot be recorded);
