@@ -214,6 +214,12 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	for remaining > 0 {
+		// An interrupt wins over a finished node that arrived with it: nothing starts after it.
+		select {
+		case <-interrupt:
+			stopped, interrupt = true, nil
+		default:
+		}
 		// Settle or start ready nodes while a slot is free. Checking the slot count here, not
 		// blocking in g.Go, keeps the loop free to hear an interrupt.
 		for ready.Len() > 0 && !stopped && gctx.Err() == nil {
