@@ -49,6 +49,7 @@ func decodeState(data []byte) (*diskFile, *decodeError) {
 				d.rec = "job " + addr
 				f.Jobs[addr] = d.job()
 			})
+			d.rec = ""
 		case "lineage":
 			f.Lineage = d.string("lineage")
 		case "records":
