@@ -158,9 +158,22 @@ func (e *executor) graph() []*node {
 		nodes = append(nodes, b)
 		return b
 	}
+	// A delete moves the file at its recorded path into the cache: an instance that writes
+	// that same path (a renamed block) waits for it, or its new file would be moved away.
+	// Deletes wait for nothing, so these edges make no cycle.
+	freed := map[string]*node{}
+	for _, n := range nodes {
+		if n.ch.Action == Delete && n.ch.Path != "" {
+			freed[n.ch.Path] = n
+		}
+	}
 	for _, n := range nodes {
 		if n.in == nil {
 			continue
+		}
+		if d := freed[n.ch.Path]; d != nil && n.ch.Path != "" {
+			d.downs = append(d.downs, n)
+			n.waiting++
 		}
 		seen := map[*node]bool{}
 		for _, r := range n.in.si.Asset.Refs {

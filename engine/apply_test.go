@@ -242,3 +242,41 @@ chat "c2" {
 		t.Errorf("order %v: the chain should start first", p.fake.order)
 	}
 }
+
+// A delete frees its output path; an instance that writes the same path must wait for it, or
+// the delete moves the new file into the cache and apply reports a file that is not there.
+func TestApplyDeleteBeforeWriterOfSamePath(t *testing.T) {
+	const cfg = `
+provider "fake" {}
+image "a" {
+  model  = "m"
+  prompt = "p"
+  path   = "out/x.png"
+}
+`
+	for _, tc := range []struct {
+		name, renamed string
+		want          Action
+	}{
+		{"renamed block restores", strings.Replace(cfg, `image "a"`, `image "b"`, 1), Restore},
+		{"renamed block with a new prompt generates", strings.NewReplacer(`image "a"`, `image "b"`, `"p"`, `"q"`).Replace(cfg), Create},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := applied(t, map[string]string{"main.gen.hcl": cfg})
+			p.write(map[string]string{"main.gen.hcl": tc.renamed})
+			plan := p.plan(Options{})
+			assertActions(t, plan, map[string]Action{"image.b": tc.want, "image.a": Delete})
+			// one slot: without the ordering, image.b (first in plan order) runs first
+			sum := p.apply(plan, ApplyOptions{Parallelism: 1})
+			if sum.Failed != 0 || sum.Deleted != 1 {
+				t.Fatalf("summary %+v", sum)
+			}
+			if _, err := os.Stat(p.dir + "/out/x.png"); err != nil {
+				t.Fatalf("image.b's file is gone after apply: %v", err)
+			}
+			if plan := p.plan(Options{}); plan.HasChanges() {
+				t.Errorf("changes after apply: %v", actions(plan))
+			}
+		})
+	}
+}
