@@ -158,6 +158,8 @@ func (c *Config) readFile(p string) (*fileData, string, error) {
 		return nil, "", fmt.Errorf("cannot read %q: %w", p, err)
 	case fi.IsDir():
 		return nil, "", fmt.Errorf("%q is a folder, not a file", p)
+	case !fi.Mode().IsRegular(): // a FIFO or a device would block or never end
+		return nil, "", fmt.Errorf("%q is not a regular file", p)
 	}
 	c.files.mu.Lock()
 	e := c.files.entries[abs]
