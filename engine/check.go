@@ -31,6 +31,7 @@ func Check(cfg *schema.Config, provs map[string]providers.Provider) hcl.Diagnost
 				continue // Validate reports evaluation errors
 			}
 			in := &instance{si: si, provider: prov, req: newRequest(a.Kind, res)}
+			in.report(infiniteDiags(si, in.req.infinite))
 			p.check(in, in.req)
 			diags = append(diags, in.diags...)
 		}

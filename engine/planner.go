@@ -192,13 +192,18 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 
 	res, diags := p.cfg.Eval(in.si, scope)
 	in.report(diags)
+	var req *request
+	if !diags.HasErrors() {
+		req = newRequest(a.Kind, res)
+		diags = infiniteDiags(in.si, req.infinite)
+		in.report(diags)
+	}
 	if diags.HasErrors() || prov == nil {
 		ch.Action = NoOp
 		ch.Reasons = []string{"not planned: see the errors"}
 		in.invalid = true
 		return ch
 	}
-	req := newRequest(a.Kind, res)
 	in.req = req
 	ch.Model, ch.Path, ch.Request = req.req.Model, req.path, req.fields
 	ch.Unknown = append(ch.Unknown, req.unknown...)

@@ -4,6 +4,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/genform/genform/providers"
+	"github.com/hashicorp/hcl/v2"
 )
 
 const chain = `
@@ -308,4 +311,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// An infinite number (1/0, 1e400) has no JSON form, so it can enter neither the input hash
+// nor the state: plan and validate report it at its attribute instead of panicking.
+func TestPlanInfiniteNumber(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind, body string
+		line             int
+	}{
+		{"attribute", "chat", "temperature = 1/0", 6},
+		{"inside options", "video", "options = { weight = [1, 1e400] }", 6},
+		{"shot duration", "video", "shot {\n  duration = 1e400\n  scene = \"s\"\n}", 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := "provider \"fake\" {}\n" + tc.kind + " \"v\" {\n  model = \"m\"\n  prompt = \"p\"\n  path = \"v.gif\"\n  " + tc.body + "\n}\n"
+			p := newProject(t, map[string]string{"main.gen.hcl": cfg})
+			_, diags := p.tryPlan(Options{})
+			checked := Check(p.load(), map[string]providers.Provider{"fake": p.fake})
+			for name, d := range map[string]hcl.Diagnostics{"plan": diags, "check": checked} {
+				if len(d) != 1 || d[0].Summary != "Number out of range" || d[0].Subject == nil || d[0].Subject.Start.Line != tc.line {
+					t.Errorf("%s: want one 'Number out of range' on line %d, got %v", name, tc.line, d)
+				}
+			}
+		})
+	}
 }

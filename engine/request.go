@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"fmt"
 	"maps"
+	"math"
 	"math/big"
 	"path"
 	"slices"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -23,6 +26,14 @@ type request struct {
 	unknown []string           // attributes whose values are known only after apply
 	path    string             // the output path, "" when none or unknown
 	files   []string           // every input file by project-relative name: file attributes and files read by functions
+	// infinite lists the attributes (shot: the storyboard shot's index, else -1) that hold an
+	// infinite number (1/0, 1e400): no JSON, so no input hash and no state file, can hold one.
+	infinite []badNumber
+}
+
+type badNumber struct {
+	attr string
+	shot int
 }
 
 func (r *request) known() bool { return len(r.unknown) == 0 }
@@ -42,6 +53,10 @@ func newRequest(kind string, res *schema.Resolved) *request {
 		}
 		if v == nil {
 			continue // null: as if not set
+		}
+		if !finite(v) {
+			r.infinite = append(r.infinite, badNumber{attr: name, shot: -1})
+			continue
 		}
 		switch name {
 		case "path":
@@ -107,11 +122,15 @@ func newRequest(kind string, res *schema.Resolved) *request {
 	if len(res.Shots) > 0 {
 		shots := make([]any, 0, len(res.Shots))
 		known := true
-		for _, s := range res.Shots {
+		for i, s := range res.Shots {
 			d, okd := jsonValue(s.Duration)
 			sc, oks := jsonValue(s.Scene)
 			if !okd || !oks {
 				known = false
+				continue
+			}
+			if !finite(d) {
+				r.infinite = append(r.infinite, badNumber{attr: "duration", shot: i})
 				continue
 			}
 			shot := providers.Shot{}
@@ -144,6 +163,52 @@ func newRequest(kind string, res *schema.Resolved) *request {
 }
 
 func cleanName(s string) string { return path.Clean(s) }
+
+// finite reports whether every number in a JSON value is finite.
+func finite(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return !math.IsInf(x, 0) && !math.IsNaN(x)
+	case []any:
+		for _, e := range x {
+			if !finite(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if !finite(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// infiniteDiags reports the infinite numbers of an instance's request at the attribute (or
+// shot duration) that holds them.
+func infiniteDiags(si *schema.Instance, bad []badNumber) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	a := si.Asset
+	for _, b := range bad {
+		subject := a.DeclRange
+		what := b.attr
+		switch {
+		case b.shot >= 0 && b.shot < len(a.Shots):
+			subject = a.Shots[b.shot].Duration.Range()
+			what = fmt.Sprintf("the duration of shot %d", b.shot+1)
+		case a.Attrs[b.attr] != nil:
+			subject = a.Attrs[b.attr].Expr.Range()
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Number out of range",
+			Detail:   fmt.Sprintf("%s: %s holds an infinite number (a division by zero, or a number beyond 1.8e308). Give a finite number.", si.Addr, what),
+			Subject:  &subject,
+		})
+	}
+	return diags
+}
 
 func floatPtr(v any) *float64 {
 	f, ok := number(v)
