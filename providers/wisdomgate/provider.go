@@ -145,12 +145,9 @@ func report(job *providers.Job, phase providers.Phase, pct int, msg string) {
 
 // decodeJSON reads at most limit bytes of JSON into v.
 func decodeJSON(r io.Reader, limit int64, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	b, err := readReply(r, limit)
 	if err != nil {
-		return retryable("reading the gateway's reply", err)
-	}
-	if int64(len(b)) > limit {
-		return permanent(fmt.Sprintf("the gateway's reply is larger than %d bytes", limit))
+		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return permanent("the gateway's reply is not the JSON expected: " + err.Error())
