@@ -55,8 +55,12 @@ func (c *Cache) indexPath() string {
 }
 
 // Put copies file into the cache and returns its sha256 and size. A blob already present is
-// not copied again.
+// kept as it is (the copy made to hash the file is dropped).
 func (c *Cache) Put(file string) (sha string, size int64, err error) {
+	return c.put(file, false)
+}
+
+func (c *Cache) put(file string, durable bool) (sha string, size int64, err error) {
 	src, err := os.Open(file)
 	if err != nil {
 		return "", 0, fmt.Errorf("caching: %w", err)
@@ -71,7 +75,7 @@ func (c *Cache) Put(file string) (sha string, size int64, err error) {
 		discard(tmp)
 		return "", 0, fmt.Errorf("caching %s: %w", file, err)
 	}
-	return sha, size, c.store(tmp, sha)
+	return sha, size, c.store(tmp, sha, durable)
 }
 
 // PutKnown is Put for a file whose sha256 the caller already has: nothing is read when the
@@ -100,16 +104,17 @@ func (c *Cache) PutKnown(file, sha string) error {
 		discard(tmp)
 		return fmt.Errorf("caching %s: %w", file, err)
 	}
-	return c.store(tmp, sha)
+	return c.store(tmp, sha, false)
 }
 
 // store moves a written, still open temporary blob to its place, unless the blob is there.
-func (c *Cache) store(tmp *os.File, sha string) error {
+// durable syncs the blob and its folder: for a blob that is the only copy of its content.
+func (c *Cache) store(tmp *os.File, sha string, durable bool) error {
 	if c.Has(sha) {
 		discard(tmp)
 		return nil
 	}
-	if err := commit(tmp, 0o444, c.blobPath(sha), false); err != nil {
+	if err := commit(tmp, 0o444, c.blobPath(sha), durable); err != nil {
 		return fmt.Errorf("caching blob %s: %w", sha, err)
 	}
 	return nil
@@ -181,7 +186,7 @@ type indexLine struct {
 	Version   int         `json:"version"`
 }
 
-// Index remembers that inputHash produced r, in one small file written atomically.
+// Index remembers that inputHash produced r: one line appended to the index log.
 func (c *Cache) Index(inputHash string, r *Record) error {
 	if !isSHA256(inputHash) {
 		return fmt.Errorf("cache index: %q is not a hex sha256", inputHash)
@@ -305,7 +310,9 @@ func (c *Cache) readIndex(r io.Reader) int64 {
 }
 
 // Stash moves file into the cache (a delete that can be undone) and returns its sha256: a
-// rename when the cache is on the same file system, else a copy and a remove.
+// rename when the cache is on the same file system, else a copy and a remove. Unlike the
+// cache's other blobs, a stashed one is made durable before the file's removal is: it is the
+// only copy left.
 func (c *Cache) Stash(file string) (sha string, err error) {
 	fi, err := os.Lstat(file)
 	if err != nil {
@@ -326,7 +333,7 @@ func (c *Cache) Stash(file string) (sha string, err error) {
 			return "", fmt.Errorf("stashing: %w", err)
 		}
 		// Another file system: copy, then remove the original.
-		if sha, _, err = c.Put(file); err != nil {
+		if sha, _, err = c.put(file, true); err != nil {
 			return "", fmt.Errorf("stashing: %w", err)
 		}
 		if err := os.Remove(file); err != nil {
@@ -344,7 +351,7 @@ func (c *Cache) Stash(file string) (sha string, err error) {
 		f.Close()
 		return "", fmt.Errorf("stashing %s: %w (it is kept as %s)", file, err, name)
 	}
-	if err := c.store(f, sha); err != nil {
+	if err := c.store(f, sha, true); err != nil {
 		return "", fmt.Errorf("stashing %s: %w", file, err)
 	}
 	return sha, syncDir(filepath.Dir(file))
