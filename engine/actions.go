@@ -93,6 +93,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 		rec.Cost = &usd
 	}
 	if err := e.place(in, rec, res, abs); err != nil {
+		e.keep(rec)
 		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
 	}
 	if err := e.record(in, rec, e.hasJob(ch.Addr)); err != nil {
@@ -103,6 +104,19 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 		cost = providers.Price{Known: true} // paid by the apply that started the job
 	}
 	return &Outcome{Status: Done, Action: ch.Action, Record: rec, Cost: cost}, nil
+}
+
+// keep indexes a paid result that could not be put in place, so the next plan restores it
+// from the cache (the chat text is in the record, the file's blob in the cache) instead of
+// paying for it again.
+func (e *executor) keep(rec *state.Record) {
+	switch {
+	case e.opts.Cache == nil:
+		return
+	case rec.Output == nil && rec.Kind != "chat", rec.Output != nil && !e.opts.Cache.Has(rec.Output.SHA256):
+		return // the file is not in the cache: nothing to find again
+	}
+	_ = e.opts.Cache.Index(rec.InputHash, rec) // best effort: the apply reports the failure
 }
 
 func (e *executor) hasJob(addr string) bool {
@@ -136,12 +150,12 @@ func (e *executor) place(in *instance, rec *state.Record, res *providers.Result,
 			return fmt.Errorf("caching the output of %s: %w", rec.Addr, err)
 		}
 	}
-	if err := state.RenameIntoPlace(res.File, abs); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
 	rec.Output = &state.Output{
 		Path: path, SHA256: res.SHA256, Size: res.Size, MediaType: res.MediaType,
 		Width: res.Width, Height: res.Height, Seconds: res.Seconds,
+	}
+	if err := state.RenameIntoPlace(res.File, abs); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	e.wrote(path, abs, res.SHA256)
 	return nil
@@ -203,7 +217,8 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 	if rec.Output != nil {
 		e.wrote(path, abs, rec.Output.SHA256)
 	}
-	if err := e.record(in, &rec, false); err != nil {
+	// a job left for this instance by an earlier apply is moot now: its result is in place
+	if err := e.record(in, &rec, e.hasJob(ch.Addr)); err != nil {
 		return nil, err
 	}
 	return &Outcome{Status: Done, Action: Restore, Record: &rec, Cost: providers.Price{Known: true}}, nil

@@ -280,3 +280,62 @@ image "a" {
 		})
 	}
 }
+
+// A paid generation whose output cannot be put in place (here the path is a folder) fails,
+// but stays findable by its input hash: the next apply restores it instead of paying again.
+func TestApplyKeepsPaidResultWhenPlacingFails(t *testing.T) {
+	const cfg = `
+provider "fake" {}
+chat "c" {
+  model  = "m"
+  prompt = "c"
+  path   = "out/c.txt"
+}
+image "i" {
+  model  = "m"
+  prompt = "i"
+  path   = "out/i.png"
+}
+video "v" {
+  model  = "m"
+  prompt = "v"
+  path   = "out/v.gif"
+}
+`
+	for _, async := range []bool{false, true} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
+			testKeepsPaidResult(t, cfg, async)
+		})
+	}
+}
+
+func testKeepsPaidResult(t *testing.T, cfg string, async bool) {
+	p := newProject(t, map[string]string{
+		"main.gen.hcl": cfg, "out/c.txt/in-the-way": "", "out/i.png/in-the-way": "", "out/v.gif/in-the-way": "",
+	})
+	p.fake.async = async // with a job id recorded as the generation starts, as a video has
+	sum := p.apply(p.plan(Options{}), ApplyOptions{})
+	if sum.Failed != 3 || p.fake.totalCalls() != 3 {
+		t.Fatalf("summary %+v, calls %d: want 3 failed after 3 calls", sum, p.fake.totalCalls())
+	}
+	for _, name := range []string{"c.txt", "i.png", "v.gif"} {
+		if err := os.RemoveAll(p.dir + "/out/" + name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := p.plan(Options{})
+	assertActions(t, plan, map[string]Action{"chat.c": Restore, "image.i": Restore, "video.v": Restore})
+	sum = p.apply(plan, ApplyOptions{})
+	if sum.Restored != 3 || p.fake.totalCalls() != 3 {
+		t.Fatalf("summary %+v, calls %d: want 3 restored and no new call", sum, p.fake.totalCalls())
+	}
+	if b, err := os.ReadFile(p.dir + "/out/c.txt"); err != nil || string(b) != "reply to c" {
+		t.Errorf("out/c.txt: %q, %v", b, err)
+	}
+	if len(p.st.Jobs) != 0 {
+		t.Errorf("jobs left in the state after their results were restored: %v", p.st.Jobs)
+	}
+	if plan := p.plan(Options{}); plan.HasChanges() {
+		t.Errorf("changes after the restore: %v", actions(plan))
+	}
+}
