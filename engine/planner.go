@@ -532,7 +532,6 @@ func (p *planner) hashInput(in *instance, model string, fields map[string]any, f
 // check asks the provider about the request and turns its problems into diagnostics at the
 // attribute they concern.
 func (p *planner) check(in *instance, req *request) {
-	p.fillFiles(req.req)
 	for _, pr := range in.provider.Check(req.req) {
 		sev := hcl.DiagError
 		if pr.Warning {
