@@ -144,7 +144,6 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	interrupt := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	go func() {
 		if _, ok := <-sigs; !ok {
 			return
@@ -156,7 +155,10 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 			os.Exit(130) // the journal holds every finished instance, durably
 		}
 	}()
-	defer close(sigs)
+	defer func() {
+		signal.Stop(sigs) // first: the signal package panics sending to a closed channel
+		close(sigs)
+	}()
 
 	var hook engine.Hook
 	var tty *ttyHook
