@@ -357,3 +357,47 @@ image "a" {
 		})
 	}
 }
+
+// The state file stays inside the project folder, as outputs do: a path through a symlink
+// that leads out is refused like an absolute one.
+func TestStatePathChecks(t *testing.T) {
+	outside := t.TempDir()
+	dir := writeTree(t, map[string]string{"main.gen.hcl": `
+variable "s" { type = string }
+genform {
+  state = var.s
+}`})
+	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
+		t.Skip(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "in"), filepath.Join(dir, "inlink")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, want, err string
+	}{
+		{"state/./s.json", "state/s.json", ""},
+		{"inlink/s.json", "inlink/s.json", ""},
+		{"/abs/s.json", "", "is absolute"},
+		{"../s.json", "", "leaves the project folder"},
+		{"link/s.json", "", "symlink that leaves the project folder"},
+		{"link/new/s.json", "", "symlink that leaves the project folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			c, diags := Load(dir, LoadOptions{Vars: []VarValue{{Name: "s", Value: tt.path}}})
+			if tt.err == "" {
+				if diags.HasErrors() || c.Settings.StatePath != tt.want {
+					t.Errorf("state path %q, want %q: %s", c.Settings.StatePath, tt.want, render(c, diags))
+				}
+				return
+			}
+			if !diags.HasErrors() || diags[0].Summary != "Invalid state path" || !strings.Contains(diags[0].Detail, tt.err) {
+				t.Errorf("diags = %s", render(c, diags))
+			}
+		})
+	}
+}

@@ -289,7 +289,7 @@ func (c *Config) evalSettings(b *hcl.Block) hcl.Diagnostics {
 	}
 	if v, a := eval("state", cty.String); a != nil {
 		p := v.AsString()
-		if err := checkRelPath(p); err != nil {
+		if _, _, err := c.resolve(p); err != nil { // relative, inside, and no symlink out
 			diags = append(diags, errorAt(a.Expr.Range(), "Invalid state path",
 				fmt.Sprintf("The state file %s; give a path inside the project folder, such as \"genform.state.json\".", err)))
 		} else {
