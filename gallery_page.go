@@ -117,8 +117,9 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	for a := range st.Records {
 		addrs = append(addrs, a)
 	}
-	for a := range changes {
-		if st.Records[a] == nil {
+	for a, ch := range changes {
+		// a no-op with no record (forgotten with state rm since) has nothing to show
+		if st.Records[a] == nil && ch.Action != string(engine.NoOp) {
 			addrs = append(addrs, a)
 		}
 	}

@@ -246,3 +246,15 @@ func TestStateMoved(t *testing.T) {
 		})
 	}
 }
+
+// An unchanged instance forgotten with state rm after the plan was saved has no card: there
+// is neither a record nor a change to show (it used to crash the page).
+func TestGalleryNoOpWithoutRecord(t *testing.T) {
+	f := newPlanFixture(t)
+	delete(f.st.Records, f.dusk.Addr)
+	page, _ := f.render(f.plan, false, galleryOptions{})
+	cards := galleryCards(t, page)
+	if _, ok := cards[f.dusk.Addr]; ok || len(cards) != 4 {
+		t.Errorf("cards %d, want the 4 changed ones and none for the forgotten %s", len(cards), f.dusk.Addr)
+	}
+}
