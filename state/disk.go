@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The on-disk shape of version 1. Field names are in alphabetical order so that the written
@@ -239,17 +240,21 @@ func checkAddr(a string) (kind, why string) {
 	return kind, ""
 }
 
+// isIdent accepts a kind or block name. It is looser than the configuration's identifiers
+// (HCL's: Unicode ID_Start or _, then ID_Continue or -, which admit combining marks such as
+// the accent of a decomposed "café"): the state refuses only what would make an address
+// ambiguous or unreadable, so that no name genform's configuration takes can make its record
+// impossible to write after it was paid for.
 func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
 	for i, r := range s {
-		ok := unicode.IsLetter(r) || r == '_' || (i > 0 && (unicode.IsDigit(r) || r == '-'))
-		if !ok {
+		switch {
+		case r == utf8.RuneError, unicode.IsSpace(r), unicode.IsControl(r), strings.ContainsRune(`.[]"\`, r):
+			return false
+		case i == 0 && (r == '-' || unicode.IsDigit(r)):
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 func isIndex(s string) bool {

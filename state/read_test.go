@@ -170,3 +170,49 @@ func TestReadTrailingData(t *testing.T) {
 		}
 	}
 }
+
+// Every block name the configuration language takes (HCL identifiers, Unicode included) can
+// be recorded: in the journal, the cache index and the state file. Names that would make an
+// address ambiguous are refused.
+func TestAddressNames(t *testing.T) {
+	for _, name := range []string{
+		"hero", "_x", "a-b", "a_1", "日本", "Ünïcode",
+		"cafe\u0301", // "café" with a combining accent, as a decomposing keyboard writes it
+		"a\u00b7b",   // a middle dot: ID_Continue
+		"x\u200c",    // a zero-width non-joiner: ID_Continue
+		"a\u203fb",   // an undertie, connector punctuation: ID_Continue
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, addr := range []string{"chat." + name, "chat." + name + `["k"]`, "chat." + name + "[3]"} {
+				r := chatRecord(addr, 1)
+				if why := checkRecord(r); why != "" {
+					t.Fatalf("%s: %s", addr, why)
+				}
+				line, err := encodeEntry(Entry{Record: r})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e, err := decodeEntry(bytes.TrimSpace(line)); err != nil || e.Record.Addr != addr {
+					t.Fatalf("journal line read back as %+v, %v", e.Record, err)
+				}
+				path := filepath.Join(t.TempDir(), "genform.state.json")
+				f := New()
+				f.Records[addr] = r
+				if _, err := Write(path, f, ""); err != nil {
+					t.Fatal(err)
+				}
+				if back, err := Read(path); err != nil || back.Records[addr] == nil {
+					t.Fatalf("read back: %v", err)
+				}
+			}
+		})
+	}
+	for _, addr := range []string{
+		"chat.", "chat.1a", "chat.-a", "chat.a b", "chat.a\tb", "chat.a]", `chat.a"b`, `chat.a\b`,
+		"chat.a\x00", "chat.a\xff", ".a", "chat.a[x]", `chat.a["k"`,
+	} {
+		if _, why := checkAddr(addr); why == "" {
+			t.Errorf("checkAddr(%q) took it", addr)
+		}
+	}
+}
