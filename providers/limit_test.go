@@ -36,8 +36,8 @@ func TestLimiterConcurrencyCap(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if p := peak.Load(); p > 3 || p < 2 {
-		t.Errorf("peak concurrency = %d, want 3 (at most)", p)
+	if p := peak.Load(); p > 3 {
+		t.Errorf("peak concurrency = %d, want 3 at most", p)
 	}
 }
 
@@ -130,9 +130,10 @@ func TestLimiterRequestsPerMinute(t *testing.T) {
 		}
 		r(Done)
 	}
-	// 10 from the burst, then 10 more at 50ms each
-	if el := time.Since(start); el < 400*time.Millisecond || el > 2*time.Second {
-		t.Errorf("20 requests at 1200/min took %v, want about 500ms", el)
+	// 10 from the burst, then 10 more at 50ms each: never faster than that (how much slower
+	// depends on the machine, so it is not asserted)
+	if el := time.Since(start); el < 400*time.Millisecond {
+		t.Errorf("20 requests at 1200/min took %v, want at least about 500ms", el)
 	}
 }
 
