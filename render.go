@@ -207,47 +207,15 @@ func textDiff(before, after string) []string {
 	return []string{"- " + clip(b), "+ " + clip(a)}
 }
 
-// lineDiff is a small LCS line diff, showing changed lines with one line of context.
+// lineDiff shows the changed lines of two texts with one line of context, from the same
+// bounded line diff fmt -diff uses (an LCS table would grow with the product of the lengths).
 func lineDiff(b, a []string) []string {
-	n, m := len(b), len(a)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if b[i] == a[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	type op struct {
-		c    byte
-		text string
-	}
-	var ops []op
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && b[i] == a[j]:
-			ops = append(ops, op{' ', b[i]})
-			i++
-			j++
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, op{'-', b[i]})
-			i++
-		default:
-			ops = append(ops, op{'+', a[j]})
-			j++
-		}
-	}
+	edits := diffLines(b, a)
 	var out []string
-	for k, o := range ops {
-		near := o.c != ' ' || (k > 0 && ops[k-1].c != ' ') || (k+1 < len(ops) && ops[k+1].c != ' ')
+	for k, e := range edits {
+		near := e.op != ' ' || (k > 0 && edits[k-1].op != ' ') || (k+1 < len(edits) && edits[k+1].op != ' ')
 		if near {
-			out = append(out, string(o.c)+" "+o.text)
+			out = append(out, string(e.op)+" "+e.line)
 		}
 	}
 	return out
