@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -237,8 +238,9 @@ type lineEdit struct {
 }
 
 // maxDiffCost bounds the edit distance diffLines searches; beyond it the diff replaces
-// everything, which is still correct, just not minimal.
-const maxDiffCost = 4000
+// everything, which is still correct, just not minimal. Its memory grows with the square of
+// the distance: 2,000 edits take about 32 MB.
+const maxDiffCost = 2000
 
 // diffLines is a shortest edit script from a to b (Myers' algorithm).
 func diffLines(a, b []string) []lineEdit {
@@ -249,7 +251,8 @@ func diffLines(a, b []string) []lineEdit {
 	var trace [][]int
 	found := false
 	for d := 0; d <= limit && !found; d++ {
-		trace = append(trace, append([]int(nil), v...))
+		// keep only the diagonals step d reads (-d-1 to d+1), not a copy of all of v
+		trace = append(trace, slices.Clone(v[off-d-1:off+d+2]))
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
@@ -282,15 +285,16 @@ func diffLines(a, b []string) []lineEdit {
 	var rev []lineEdit
 	x, y := n, m
 	for d := len(trace) - 1; d >= 0; d-- {
-		v := trace[d]
+		w := trace[d]
+		v := func(k int) int { return w[k+d+1] } // v[off+k] when step d began
 		k := x - y
 		var pk int
-		if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
+		if k == -d || (k != d && v(k-1) < v(k+1)) {
 			pk = k + 1
 		} else {
 			pk = k - 1
 		}
-		px := v[off+pk]
+		px := v(pk)
 		py := px - pk
 		for x > px && y > py {
 			x--

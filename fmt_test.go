@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -48,6 +50,26 @@ func TestDiffLines(t *testing.T) {
 				t.Errorf("%d changed lines, want %d", changes, tt.changes)
 			}
 		})
+	}
+}
+
+// Two unrelated texts are the worst case: the search runs to its bound, and what it keeps for
+// the way back must stay small (a copy of every diagonal per step took 250 MB here).
+func TestDiffLinesUnrelatedTexts(t *testing.T) {
+	var a, b strings.Builder
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&a, "a%d\n", i)
+		fmt.Fprintf(&b, "b%d\n", i)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	edits := diffLines(splitLines([]byte(a.String())), splitLines([]byte(b.String())))
+	runtime.ReadMemStats(&m1)
+	if len(edits) != 6000 || edits[0] != (lineEdit{'-', "a0\n"}) || edits[2999].op != '-' || edits[3000] != (lineEdit{'+', "b0\n"}) || edits[5999].op != '+' {
+		t.Errorf("want every old line removed, then every new one added; got %d edits", len(edits))
+	}
+	if mb := (m1.TotalAlloc - m0.TotalAlloc) >> 20; mb > 64 {
+		t.Errorf("the diff allocated %d MB", mb)
 	}
 }
 
