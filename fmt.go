@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -116,35 +117,14 @@ func (c *cli) fmtTargets(args []string) ([]fmtTarget, error) {
 	return out, nil
 }
 
-// writeFileAtomic replaces path with data: a temporary file in the same folder, synced, then
-// renamed over it, so a reader sees the old file or the new one and never half of one. An
-// existing file keeps its permissions; a new one gets 0644.
+// writeFileAtomic replaces path with data through state.WriteFileAtomic (temporary file,
+// fsync, rename), keeping an existing file's permissions; a new one gets 0644.
 func writeFileAtomic(path string, data []byte) error {
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := state.WriteFileAtomic(path, data, mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
