@@ -8,10 +8,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/genform/genform/engine"
 	"os"
 	"strings"
 
+	"github.com/genform/genform/engine"
 	"github.com/genform/genform/schema"
 )
 

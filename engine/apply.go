@@ -426,10 +426,7 @@ func (e *executor) record(in *instance, rec *state.Record, forgetJob bool) error
 		return fmt.Errorf("recording %s in the journal: %w", rec.Addr, err)
 	}
 	if e.opts.Cache != nil && rec.InputHash != "" {
-		if err := e.opts.Cache.Index(rec.InputHash, rec); err != nil {
-			// the journal has it; a cache index is only a shortcut
-			_ = err
-		}
+		_ = e.opts.Cache.Index(rec.InputHash, rec) // the journal has it; the index is a shortcut
 	}
 	e.mu.Lock()
 	e.st.Records[rec.Addr] = rec
