@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/providers"
@@ -24,13 +26,9 @@ func registry() providers.Registry {
 	}
 }
 
-func providerTypes() []string {
-	var out []string
-	for name := range registry() {
-		out = append(out, name)
-	}
-	return out
-}
+// providerTypes lists the provider types in name order, so the messages that list them read
+// the same on every run.
+func providerTypes() []string { return slices.Sorted(maps.Keys(registry())) }
 
 // project is a loaded project folder: its configuration, state and working data.
 type project struct {
