@@ -572,16 +572,28 @@ func (p *planner) fillFiles(q *providers.Request) {
 	}
 }
 
-// upstreamReasons names what makes an instance's input unknown until apply.
+// upstreamReasons names what makes an instance's input unknown until apply: the changing
+// instance a reference names, or its block when several of the instances it may mean change
+// (image.hero[each.key] cannot say which one it reads, and listing them all would make
+// every downstream instance's reasons as long as the upstream block).
 func (p *planner) upstreamReasons(in *instance, files []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range in.si.Asset.Refs {
+		what := ""
 		for _, up := range p.refInstances(r) {
-			if !p.blocks.known(up) && up.change != nil && !seen[up.si.Addr] {
-				seen[up.si.Addr] = true
-				out = append(out, up.si.Addr+" changes")
+			if up.change == nil || p.blocks.known(up) {
+				continue
 			}
+			if what != "" {
+				what = r.Kind + "." + r.Name
+				break
+			}
+			what = up.si.Addr
+		}
+		if what != "" && !seen[what] {
+			seen[what] = true
+			out = append(out, what+" changes")
 		}
 	}
 	for _, f := range files {
@@ -602,10 +614,8 @@ func (p *planner) refInstances(r schema.Ref) []*instance {
 	if r.Key == cty.NilVal {
 		return bv.insts
 	}
-	for _, in := range bv.insts {
-		if in.si.Key != cty.NilVal && in.si.Key.Equals(r.Key).True() {
-			return []*instance{in}
-		}
+	if in := p.insts[instanceAddr(r.Kind+"."+r.Name, r.Key)]; in != nil {
+		return []*instance{in}
 	}
 	return nil
 }

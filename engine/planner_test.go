@@ -337,3 +337,46 @@ func TestPlanInfiniteNumber(t *testing.T) {
 		})
 	}
 }
+
+// A reference with a per-instance key (chat.hero[each.key]) cannot say which upstream it
+// reads: when several of them change, the reason names the block once, not every instance
+// of it for every downstream instance (1,000 x 1,000 made a million reason lines).
+func TestPlanUpstreamReasonsPerBlock(t *testing.T) {
+	const cfg = `
+provider "fake" {}
+variable "extra" {
+  default = ""
+}
+chat "root" {
+  model  = "m"
+  prompt = "root"
+}
+chat "hero" {
+  for_each = toset(["a", "b", "c"])
+  model    = "m"
+  prompt   = "${chat.root.text} ${each.key}${each.key == "b" ? var.extra : ""}"
+}
+chat "down" {
+  for_each = toset(["a", "b", "c"])
+  model    = "m"
+  prompt   = "${chat.hero[each.key].text} down"
+}
+`
+	p := applied(t, map[string]string{"main.gen.hcl": cfg})
+
+	p.write(map[string]string{"main.gen.hcl": strings.Replace(cfg, `prompt = "root"`, `prompt = "new root"`, 1)})
+	plan := p.plan(Options{})
+	for _, k := range []string{"a", "b", "c"} {
+		addr := `chat.down["` + k + `"]`
+		if r := change(t, plan, addr).Reasons; len(r) != 1 || r[0] != "chat.hero changes" {
+			t.Errorf("all heroes change: %s reasons %q, want [chat.hero changes]", addr, r)
+		}
+	}
+
+	p.write(map[string]string{"main.gen.hcl": strings.Replace(cfg, `default = ""`, `default = "!"`, 1)})
+	plan = p.plan(Options{})
+	assertActions(t, plan, map[string]Action{`chat.down["a"]`: NoOp, `chat.down["b"]`: Regenerate})
+	if r := change(t, plan, `chat.down["b"]`).Reasons; len(r) != 1 || r[0] != `chat.hero["b"] changes` {
+		t.Errorf(`one hero changes: chat.down["b"] reasons %q, want [chat.hero["b"] changes]`, r)
+	}
+}
