@@ -130,7 +130,13 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		// process small (10,000 instances: 88-96 MB peak instead of 104-114 MB)
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
+	// This apply holds the lock, so nothing else writes in tmp: what is there is a partial
+	// download an earlier, killed apply left (finished work is renamed out of it).
 	tmp := p.work("tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		fmt.Fprintf(c.stderr, "Error: clearing %s: %v\n", tmp, err)
+		return 1
+	}
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return 1
