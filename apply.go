@@ -80,7 +80,7 @@ func cmdApply(c *cli, args []string) int {
 		renderPlan(c.stdout, plan, c.color())
 	}
 	if saved == nil && !*auto {
-		if code := c.approve(); code >= 0 {
+		if code := c.approve(pf.json); code >= 0 {
 			return code
 		}
 	}
@@ -93,12 +93,17 @@ type applyOptions struct {
 	gallery     bool
 }
 
-// approve asks for "yes" on a terminal; without one it refuses. -1 means approved.
-func (c *cli) approve() int {
-	if !isTerminal(c.stdin) {
-		fmt.Fprintln(c.stderr, "\nError: apply needs approval, and there is no terminal to ask on.\n"+
+// approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
+// approve), it refuses. -1 means approved.
+func (c *cli) approve(jsonOut bool) int {
+	if jsonOut || !isTerminal(c.stdin) {
+		why := "there is no terminal to ask on"
+		if jsonOut {
+			why = "-json shows no plan to approve"
+		}
+		fmt.Fprintf(c.stderr, "\nError: apply needs approval, and %s.\n"+
 			"Run 'genform apply -auto-approve', or save a plan with 'genform plan -out FILE' and run 'genform apply FILE'.\n"+
-			"Nothing was generated.")
+			"Nothing was generated.\n", why)
 		return 1
 	}
 	fmt.Fprint(c.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted: ")
