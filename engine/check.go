@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
 	"github.com/hashicorp/hcl/v2"
@@ -56,4 +59,78 @@ func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 		out = append(out, d)
 	}
 	return out
+}
+
+// check asks the provider about the request and turns its problems into diagnostics at the
+// attribute they concern.
+func (p *planner) check(in *instance, req *request) {
+	for _, pr := range in.provider.Check(req.req) {
+		sev := hcl.DiagError
+		if pr.Warning {
+			sev = hcl.DiagWarning
+		}
+		subject := in.si.Asset.DeclRange
+		if at := in.si.Asset.Attrs[pr.Field]; at != nil {
+			subject = at.Expr.Range()
+		}
+		in.report(hcl.Diagnostics{{
+			Severity: sev,
+			Summary:  pr.Summary,
+			Detail:   strings.TrimSpace(in.si.Addr + ": " + pr.Detail),
+			Subject:  &subject,
+		}})
+	}
+}
+
+// checkOutputRefs reports file attributes that name another instance's output by its literal
+// path instead of referencing it: genform would not know to generate that one first.
+func (p *planner) checkOutputRefs() {
+	byPath := map[string]*instance{}
+	for _, in := range p.order {
+		if in.req != nil && in.req.path != "" {
+			byPath[in.req.path] = in
+		}
+	}
+	for _, in := range p.order {
+		if in.req == nil {
+			continue
+		}
+		deps := map[string]bool{}
+		for _, r := range in.si.Asset.Refs {
+			deps[r.Kind+"."+r.Name] = true
+		}
+		for _, name := range in.req.files {
+			up := byPath[name]
+			if up == nil || up == in || deps[up.si.Asset.Addr()] {
+				continue
+			}
+			p.diags = append(p.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Output used by its path, not by reference",
+				Detail: fmt.Sprintf("%s reads %s, the output of %s. Write %s.path instead of the literal path, so genform knows to generate it first.",
+					in.si.Addr, name, up.si.Addr, up.si.Addr),
+				Subject: fileAttrRange(in.si.Asset),
+			})
+		}
+	}
+}
+
+// budget refuses a plan whose paid changes are estimated above the genform block's budget.
+func (p *planner) budget(plan *Plan) hcl.Diagnostics {
+	b := p.cfg.Settings.Budget
+	if b == nil {
+		return nil
+	}
+	usd, _ := plan.Cost()
+	if usd <= *b+1e-9 {
+		return nil
+	}
+	r := p.cfg.Settings.BudgetRange
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Plan exceeds the budget",
+		Detail: fmt.Sprintf("The estimated cost of this plan is $%.2f, above the budget of $%.2f. Raise budget in the genform block, or generate less at once with -target.",
+			usd, *b),
+		Subject: &r,
+	}}
 }

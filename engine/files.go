@@ -3,12 +3,18 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 
+	"github.com/genform/genform/providers"
+	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -77,4 +83,120 @@ func sha256Hex(b []byte) string {
 
 func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) {
 	return convert.Convert(v, ty)
+}
+
+// hashFiles hashes every input file of req. Files that are outputs of this plan come from
+// the plan (a restored upstream's hash); upstream lists those that will be generated.
+func (p *planner) hashFiles(in *instance, req *request) (files map[string]string, upstream []string) {
+	files = make(map[string]string, len(req.files))
+	for _, name := range req.files {
+		if sha, ok := p.output(name); ok {
+			if sha == "" {
+				upstream = append(upstream, name)
+				continue
+			}
+			files[name] = sha
+			continue
+		}
+		sha, err := p.files.hash(name)
+		if err != nil {
+			in.report(hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Input file not readable",
+				Detail:   fmt.Sprintf("%s reads %s, which cannot be read: %v. Create the file, or fix the path.", in.si.Addr, name, unwrapPathError(err)),
+				Subject:  fileAttrRange(in.si.Asset),
+			}})
+			continue
+		}
+		files[name] = sha
+	}
+	return files, upstream
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func fileAttrRange(a *schema.Asset) *hcl.Range {
+	for _, name := range []string{"references", "reference", "mask", "prompt"} {
+		if at := a.Attrs[name]; at != nil {
+			r := at.Expr.Range()
+			return &r
+		}
+	}
+	return &a.DeclRange
+}
+
+// hashInput builds what the input hash covers: file names in file attributes are replaced by
+// their content hashes, so renaming a reference file changes nothing.
+func (p *planner) hashInput(in *instance, model string, fields map[string]any, files map[string]string) *hashInput {
+	req := make(map[string]any, len(fields))
+	read := map[string]string{}
+	for k, v := range fields {
+		if !fileAttrs[k] {
+			req[k] = v
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			req[k] = files[path.Clean(x)]
+		case []any:
+			shas := make([]any, len(x))
+			for i, e := range x {
+				if s, ok := e.(string); ok {
+					shas[i] = files[path.Clean(s)]
+				}
+			}
+			req[k] = shas
+		}
+	}
+	named := map[string]bool{}
+	for _, f := range in.req.req.References {
+		named[f.Name] = true
+	}
+	if f := in.req.req.Mask; f != nil {
+		named[f.Name] = true
+	}
+	if f := in.req.req.Reference; f != nil {
+		named[f.Name] = true
+	}
+	for name, sha := range files {
+		if !named[name] {
+			read[name] = sha
+		}
+	}
+	return &hashInput{
+		Kind:     in.si.Asset.Kind,
+		Provider: in.provType,
+		Model:    model,
+		Key:      keyValue(in.si.Key),
+		Format:   strings.ToLower(path.Ext(in.req.path)),
+		Request:  req,
+		Files:    read,
+	}
+}
+
+// fillFiles sets the absolute path and hash of every input file the request names, where
+// known.
+func (p *planner) fillFiles(q *providers.Request) {
+	fill := func(f *providers.File) {
+		f.Path = filepath.Join(p.cfg.Dir, filepath.FromSlash(f.Name))
+		if sha, ok := p.output(f.Name); ok && sha != "" {
+			f.SHA256 = sha
+		} else if sha, err := p.files.hash(f.Name); err == nil {
+			f.SHA256 = sha
+		}
+	}
+	for i := range q.References {
+		fill(&q.References[i])
+	}
+	if q.Mask != nil {
+		fill(q.Mask)
+	}
+	if q.Reference != nil {
+		fill(q.Reference)
+	}
 }
