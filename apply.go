@@ -34,10 +34,12 @@ func cmdApply(c *cli, args []string) int {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
-		if len(pf.vars.values()) > 0 || len(pf.targets) > 0 || len(pf.replace) > 0 {
-			return c.usageError(fs, "a saved plan already holds its -var, -target and -replace choices")
+		if len(pf.targets) > 0 || len(pf.replace) > 0 {
+			return c.usageError(fs, "a saved plan already holds its -target and -replace choices")
 		}
-		pf.vars.set(saved.Vars)
+		// the plan holds its -var values except secret ones, which are given again here; the
+		// config hash refuses the plan if any value differs from plan time
+		pf.vars.set(append(saved.Vars, pf.vars.values()...))
 		pf.targets, pf.replace = saved.Targets, saved.Replace
 	}
 

@@ -12,6 +12,7 @@ import (
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
+	"github.com/hashicorp/hcl/v2"
 )
 
 // stringsFlag is a repeatable string flag.
@@ -140,7 +141,7 @@ func writePlanFile(path string, p *project, plan *engine.Plan, pf *planFlags) er
 	pl := planFile{
 		Version: 1, Genform: version,
 		ConfigHash: plan.ConfigHash, Lineage: plan.Lineage, Serial: plan.Serial,
-		Vars: pf.vars.values(), Targets: pf.targets, Replace: pf.replace,
+		Vars: publicVars(p.cfg, pf.vars.values()), Targets: pf.targets, Replace: pf.replace,
 	}
 	for _, ch := range plan.Changes {
 		pl.Changes = append(pl.Changes, changeToJSON(ch))
@@ -150,6 +151,39 @@ func writePlanFile(path string, p *project, plan *engine.Plan, pf *planFlags) er
 		return err
 	}
 	return state.WriteFileAtomic(projectPath(p.dir, path), append(b, '\n'), 0o644)
+}
+
+// publicVars drops the -var values a saved plan must not hold: sensitive variables and any
+// variable a provider block reads (an api_key = var.key). The plan's config hash still
+// covers their values, so apply takes them again (-var, -var-file, GENFORM_VAR_) and refuses
+// the plan if they differ.
+func publicVars(cfg *schema.Config, vals []schema.VarValue) []schema.VarValue {
+	secret := map[string]bool{}
+	for name, v := range cfg.Variables {
+		if v.Sensitive {
+			secret[name] = true
+		}
+	}
+	for _, pc := range cfg.Providers {
+		attrs, _ := pc.Body.JustAttributes()
+		for _, a := range attrs {
+			for _, tr := range a.Expr.Variables() {
+				if tr.RootName() != "var" || len(tr) < 2 {
+					continue
+				}
+				if at, ok := tr[1].(hcl.TraverseAttr); ok {
+					secret[at.Name] = true
+				}
+			}
+		}
+	}
+	var out []schema.VarValue
+	for _, v := range vals {
+		if v.File != "" || !secret[v.Name] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func readPlanFile(path string) (*planFile, error) {
