@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/genform/genform/engine"
 )
@@ -171,7 +172,11 @@ func valueText(v any) string {
 	}
 	s := string(b)
 	if len(s) > 200 {
-		s = s[:120] + fmt.Sprintf("… (%d bytes)", len(s))
+		cut := 120
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut-- // never split a character
+		}
+		s = s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
 	}
 	return s
 }

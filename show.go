@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"github.com/genform/genform/schema"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -146,14 +149,30 @@ func sortedAddrs(st *state.File) []string {
 	return addrs
 }
 
-// stateOnly reads the state without needing a valid configuration beyond the genform block's
-// state path: inspecting state must work while the configuration is broken.
+// stateOnly reads the state of the project. Inspecting state must work while the
+// configuration is broken (a syntax error, a variable without a value): then it warns and
+// reads the state file where the configuration put it, as far as it got, else the default.
 func (c *cli) stateOnly() (*project, bool) {
-	p, ok := c.loadConfig(nil)
-	if !ok {
+	p, ok := c.stateProject()
+	return p, ok && c.readState(p)
+}
+
+// stateProject loads what the state commands need of the configuration: the state path.
+func (c *cli) stateProject() (*project, bool) {
+	dir, err := filepath.Abs(c.dir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return nil, false
 	}
-	return p, c.readState(p)
+	cfg, diags := schema.Load(dir, schema.LoadOptions{Env: os.Environ(), ProviderTypes: providerTypes()})
+	if cfg == nil || cfg.Dir == "" {
+		c.diags(diags, filesOf(cfg))
+		return nil, false
+	}
+	if diags.HasErrors() {
+		fmt.Fprintf(c.stderr, "Warning: the configuration has errors (genform validate shows them); reading %s anyway.\n\n", cfg.Settings.StatePath)
+	}
+	return &project{dir: dir, cfg: cfg, statePath: filepath.Join(dir, cfg.Settings.StatePath)}, true
 }
 
 func cmdState(c *cli, args []string) int {
@@ -232,7 +251,7 @@ func cmdStateRm(c *cli, args []string) int {
 	if fs.NArg() == 0 {
 		return c.usageError(fs, "state rm takes one or more addresses")
 	}
-	p, ok := c.loadConfig(nil)
+	p, ok := c.stateProject()
 	if !ok {
 		return 1
 	}
