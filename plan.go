@@ -112,7 +112,9 @@ func (c *cli) usageError(fs *flag.FlagSet, msg string) int {
 }
 
 func (c *cli) writeJSON(v any) {
-	_ = jsonEncoder(c.stdout).Encode(v)
+	if err := jsonEncoder(c.stdout).Encode(v); err != nil {
+		fmt.Fprintf(c.stderr, "Error: writing JSON: %v\n", err)
+	}
 }
 
 // jsonEncoder writes indented JSON that keeps <, > and & as they are.
