@@ -313,8 +313,8 @@ func matchesAny(addr string, patterns []string) bool {
 
 // canonicalAddr normalises an address typed by a user (image.hero[ "x" ] -> image.hero["x"]).
 func canonicalAddr(s string) string {
-	if a, err := engine.ParseAddress(s); err == nil {
-		return a.String()
+	if r, diags := schema.ParseRef(s); !diags.HasErrors() {
+		return r.Addr()
 	}
 	return s
 }

@@ -181,7 +181,7 @@ func (e *executor) graph() []*node {
 			if r.Key == cty.NilVal {
 				up = barrier(r.Kind + "." + r.Name)
 			} else {
-				up = byAddr[instanceAddr(r.Kind+"."+r.Name, r.Key)]
+				up = byAddr[r.Addr()]
 			}
 			if up == nil || up == n || seen[up] {
 				continue // not in this plan: its value is final

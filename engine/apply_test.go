@@ -339,3 +339,28 @@ func testKeepsPaidResult(t *testing.T, cfg string, async bool) {
 		t.Errorf("changes after the restore: %v", actions(plan))
 	}
 }
+
+// An instance key that HCL must escape (a literal "${") still names the same instance in the
+// apply graph: the downstream waits for it and sees its real value.
+func TestApplyEscapedInstanceKey(t *testing.T) {
+	cfg := `
+provider "fake" {}
+chat "c" {
+  for_each = toset(["price $${n}"])
+  model    = "m"
+  prompt   = "key ${each.key}"
+}
+chat "d" {
+  model  = "m"
+  prompt = "after ${chat.c["price $${n}"].text}"
+}
+`
+	p := newProject(t, map[string]string{"main.gen.hcl": cfg})
+	sum := p.apply(p.plan(Options{}), ApplyOptions{})
+	if sum.Generated != 2 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if p.fake.callsFor("after reply to key price ${n}") != 1 {
+		t.Errorf("calls %v", p.fake.calls)
+	}
+}

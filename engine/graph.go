@@ -8,12 +8,10 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/genform/genform/schema"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -63,57 +61,15 @@ func blockOrder(cfg *schema.Config) ([]*schema.Asset, hcl.Diagnostics) {
 	return order, diags
 }
 
-// Address is a parsed instance or block address.
-type Address struct {
-	Kind, Name string
-	Key        cty.Value // cty.NilVal for a block address or a single instance
-}
-
-// ParseAddress parses `image.hero`, `image.hero[0]` or `image.hero["dawn"]`.
-func ParseAddress(s string) (Address, error) {
-	trav, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.Pos{Line: 1, Column: 1})
-	bad := fmt.Errorf("%q is not an address: write kind.name, kind.name[0] or kind.name[\"key\"]", s)
-	if diags.HasErrors() || len(trav) < 2 || len(trav) > 3 {
-		return Address{}, bad
-	}
-	var a Address
-	a.Kind = trav.RootName()
-	attr, ok := trav[1].(hcl.TraverseAttr)
-	if !ok {
-		return Address{}, bad
-	}
-	a.Name = attr.Name
-	switch a.Kind {
-	case "chat", "image", "video":
-	default:
-		return Address{}, fmt.Errorf("%q is not an address: it must start with chat., image. or video.", s)
-	}
-	if len(trav) == 3 {
-		idx, ok := trav[2].(hcl.TraverseIndex)
-		if !ok {
-			return Address{}, bad
-		}
-		a.Key = idx.Key
-	}
-	return a, nil
-}
-
-func (a Address) String() string {
-	if a.Key == cty.NilVal {
-		return a.Kind + "." + a.Name
-	}
-	return instanceAddr(a.Kind+"."+a.Name, a.Key)
-}
-
-// matches reports whether the address names inst (an instance address) or its block.
-func (a Address) matches(si *schema.Instance) bool {
-	if si.Asset.Kind != a.Kind || si.Asset.Name != a.Name {
+// refMatches reports whether a parsed address (schema.ParseRef) names an instance or its block.
+func refMatches(r schema.Ref, si *schema.Instance) bool {
+	if si.Asset.Kind != r.Kind || si.Asset.Name != r.Name {
 		return false
 	}
-	if a.Key == cty.NilVal {
+	if r.Key == cty.NilVal {
 		return true
 	}
-	return keyEqual(si.Key, a.Key)
+	return keyEqual(si.Key, r.Key)
 }
 
 func keyEqual(k, want cty.Value) bool {
@@ -137,37 +93,28 @@ func keyString(k cty.Value) string {
 	return ""
 }
 
-// instanceAddr formats an instance address the way schema does: `image.hero[0]`,
-// `image.hero["dawn"]`.
-func instanceAddr(block string, key cty.Value) string {
-	if key.Type() == cty.Number {
-		return block + "[" + keyString(key) + "]"
-	}
-	return block + "[" + strconv.Quote(keyString(key)) + "]"
-}
-
 // matcher parses addresses given on the command line and returns a predicate over instances.
 func (p *planner) matcher(addrs []string, flag string) (func(*schema.Instance) bool, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	var parsed []Address
-	for _, s := range addrs {
-		a, err := ParseAddress(s)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + flag + " address", Detail: err.Error()})
+	var parsed []schema.Ref
+	for _, addr := range addrs {
+		a, d := schema.ParseRef(addr)
+		if d.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + flag + " address", Detail: d[0].Detail})
 			continue
 		}
 		found := false
 		for _, si := range p.cfg.Instances {
-			if a.matches(si) {
+			if refMatches(a, si) {
 				found = true
 				break
 			}
 		}
-		if !found && p.records[a.String()] == nil {
+		if !found && p.records[a.Addr()] == nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No such instance",
-				Detail:   fmt.Sprintf("%s %s matches no declared or recorded instance. Run 'genform state list' to see the addresses.", flag, s),
+				Detail:   fmt.Sprintf("%s %s matches no declared or recorded instance. Run 'genform state list' to see the addresses.", flag, addr),
 			})
 			continue
 		}
@@ -175,7 +122,7 @@ func (p *planner) matcher(addrs []string, flag string) (func(*schema.Instance) b
 	}
 	return func(si *schema.Instance) bool {
 		for _, a := range parsed {
-			if a.matches(si) {
+			if refMatches(a, si) {
 				return true
 			}
 		}
@@ -254,7 +201,7 @@ func Graph(cfg *schema.Config) string {
 		for _, r := range si.Asset.Refs {
 			block := r.Kind + "." + r.Name
 			if r.Key != cty.NilVal {
-				ups = append(ups, instanceAddr(block, r.Key))
+				ups = append(ups, r.Addr())
 			} else {
 				ups = append(ups, byBlock[block]...)
 			}

@@ -48,7 +48,6 @@ type Change struct {
 	ResumeJob string
 
 	Cost providers.Price // estimated cost of a paid action; zero and known for free ones
-	Deps []string        // addresses of the instances this one waits for
 }
 
 // AttrDiff is one changed attribute: `~ prompt = "a" -> "b"`.

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -181,7 +180,6 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 	ch := &Change{Addr: in.si.Addr, Kind: a.Kind, Cost: providers.Price{Known: true}}
 	in.change = ch
 	in.diags = nil
-	ch.Deps = depAddrs(a)
 
 	provAddr, prov, pdiags := p.provider(a)
 	in.report(pdiags)
@@ -476,7 +474,7 @@ func (p *planner) refInstances(r schema.Ref) []*instance {
 	if r.Key == cty.NilVal {
 		return bv.insts
 	}
-	if in := p.insts[instanceAddr(r.Kind+"."+r.Name, r.Key)]; in != nil {
+	if in := p.insts[r.Addr()]; in != nil {
 		return []*instance{in}
 	}
 	return nil
@@ -498,23 +496,4 @@ func recordPath(rec *state.Record) string {
 		return ""
 	}
 	return rec.Output.Path
-}
-
-// depAddrs lists what an asset's instances wait for: an instance address for a reference
-// with a static key, else the block address.
-func depAddrs(a *schema.Asset) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range a.Refs {
-		addr := r.Kind + "." + r.Name
-		if r.Key != cty.NilVal {
-			addr = instanceAddr(addr, r.Key)
-		}
-		if !seen[addr] {
-			seen[addr] = true
-			out = append(out, addr)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
