@@ -90,9 +90,8 @@ type node struct {
 // independent instances (a list scheduler along the critical path).
 func heights(nodes []*node) {
 	var visit func(n *node) int
-	done := make(map[*node]bool, len(nodes))
 	visit = func(n *node) int {
-		if done[n] {
+		if n.height > 0 { // visited: every height is at least 1
 			return n.height
 		}
 		h := 0
@@ -100,7 +99,6 @@ func heights(nodes []*node) {
 			h = max(h, visit(d))
 		}
 		n.height = h + 1
-		done[n] = true
 		return n.height
 	}
 	for i, n := range nodes {
