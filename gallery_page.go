@@ -11,6 +11,7 @@ import (
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
+	"github.com/genform/genform/textdiff"
 )
 
 // The gallery page's model: what the template renders, built from the state and a plan.
@@ -51,7 +52,7 @@ type galleryCard struct {
 	Error      string
 	Facts      []galleryFact
 	Prompt     string
-	Diff       []diffSpan // the prompt's changes, word by word; nil when it did not change
+	Diff       []textdiff.Span // the prompt's changes, word by word; nil when it did not change
 	PromptNote string
 	Changes    []string      // other changed attributes
 	Media      *galleryMedia // an unchanged instance
@@ -291,7 +292,7 @@ func (b *galleryBuilder) prompt(c *galleryCard, ch *changeJSON, rec *state.Recor
 	}
 	c.Prompt = after
 	if ch.Before != nil && before != after {
-		c.Diff = wordDiff(before, after)
+		c.Diff = textdiff.Words(before, after)
 	}
 }
 

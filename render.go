@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/textdiff"
 )
 
 // colours, used only on a terminal without NO_COLOR.
@@ -147,7 +148,7 @@ func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 		a, aok := d.After.(string)
 		if bok && aok && (len(a) > 60 || len(b) > 60 || strings.Contains(a+b, "\n")) {
 			fmt.Fprintf(w, "      %s~%s %s:\n", pal.yellow, pal.reset, d.Name)
-			for _, line := range textDiff(b, a) {
+			for _, line := range textdiff.Short(b, a) {
 				c := ""
 				switch line[0] {
 				case '-':
@@ -179,51 +180,6 @@ func valueText(v any) string {
 		s = s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
 	}
 	return s
-}
-
-// textDiff is a word-level diff of two prompts, as lines: the changed stretch of words with a
-// little context on each side, "- before" then "+ after". Multi-line text is compared by line.
-func textDiff(before, after string) []string {
-	if strings.Contains(before+after, "\n") {
-		return lineDiff(strings.Split(before, "\n"), strings.Split(after, "\n"))
-	}
-	b, a := strings.Fields(before), strings.Fields(after)
-	pre := 0
-	for pre < len(b) && pre < len(a) && b[pre] == a[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(b)-pre && suf < len(a)-pre && b[len(b)-1-suf] == a[len(a)-1-suf] {
-		suf++
-	}
-	const ctx = 4
-	from := max(0, pre-ctx)
-	clip := func(words []string) string {
-		end := min(len(words), len(words)-suf+ctx)
-		s := strings.Join(words[from:end], " ")
-		if from > 0 {
-			s = "…" + s
-		}
-		if end < len(words) {
-			s += "…"
-		}
-		return s
-	}
-	return []string{"- " + clip(b), "+ " + clip(a)}
-}
-
-// lineDiff shows the changed lines of two texts with one line of context, from the same
-// bounded line diff fmt -diff uses (an LCS table would grow with the product of the lengths).
-func lineDiff(b, a []string) []string {
-	edits := diffLines(b, a)
-	var out []string
-	for k, e := range edits {
-		near := e.op != ' ' || (k > 0 && edits[k-1].op != ' ') || (k+1 < len(edits) && edits[k+1].op != ' ')
-		if near {
-			out = append(out, string(e.op)+" "+e.line)
-		}
-	}
-	return out
 }
 
 // The JSON forms of a plan (plan -json, show -json PLANFILE, saved plans).
