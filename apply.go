@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
 
@@ -27,10 +28,10 @@ func cmdApply(c *cli, args []string) int {
 	if fs.NArg() > 1 {
 		return c.usageError(fs, "apply takes at most one argument, a saved plan")
 	}
-	var saved *planFile
+	var saved *planfile.File
 	if fs.NArg() == 1 {
 		var err error
-		if saved, err = readPlanFile(projectPath(c.dir, fs.Arg(0))); err != nil {
+		if saved, err = planfile.Read(projectPath(c.dir, fs.Arg(0))); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -59,7 +60,7 @@ func cmdApply(c *cli, args []string) int {
 		return 1
 	}
 	if saved != nil {
-		if err := checkSaved(saved, plan); err != nil {
+		if err := planfile.Check(saved, plan); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -214,7 +215,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	}
 	c.summary(sum, jsonOut)
 	if o.gallery {
-		index, err := writeGallery(p, galleryPlan(plan), galleryOptions{Applied: true, Failed: galleryFailures(sum)})
+		index, err := writeGallery(p, planfile.New(plan), galleryOptions{Applied: true, Failed: galleryFailures(sum)})
 		if err != nil {
 			fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
 			return 1

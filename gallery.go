@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
 
@@ -56,10 +57,10 @@ func cmdGallery(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	var plan *planFile
+	var plan *planfile.File
 	if *planPath != "" {
 		var err error
-		if plan, err = readPlanFile(projectPath(p.dir, *planPath)); err != nil {
+		if plan, err = planfile.Read(projectPath(p.dir, *planPath)); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -82,22 +83,13 @@ func cmdGallery(c *cli, args []string) int {
 // writeGallery writes the gallery of p's state (p.st, with p.cache for earlier outputs; p.cache
 // may be nil) and, when plan is not nil, of what the plan changes. It returns the absolute
 // path of index.html. apply -gallery calls it after the state is written, with
-// galleryPlan(plan) and galleryOptions{Applied: true, Failed: galleryFailures(summary)}.
-func writeGallery(p *project, plan *planFile, opts galleryOptions) (string, error) {
+// planfile.New(plan) and galleryOptions{Applied: true, Failed: galleryFailures(summary)}.
+func writeGallery(p *project, plan *planfile.File, opts galleryOptions) (string, error) {
 	in := galleryInput{Dir: p.dir, State: p.st, Cache: p.cache, Plan: plan}
 	if plan != nil {
 		in.Moved = opts.Applied || stateMoved(p.st, p.stExists, plan)
 	}
 	return renderGallery(in, opts)
-}
-
-// galleryPlan is an engine plan in the saved-plan form the gallery reads.
-func galleryPlan(plan *engine.Plan) *planFile {
-	pl := &planFile{Lineage: plan.Lineage, Serial: plan.Serial}
-	for _, ch := range plan.Changes {
-		pl.Changes = append(pl.Changes, changeToJSON(ch))
-	}
-	return pl
 }
 
 // galleryFailures lists an apply's failures by address.
@@ -111,7 +103,7 @@ func galleryFailures(sum *engine.Summary) map[string]string {
 
 // stateMoved reports whether the state was written since the plan was made: the plan was
 // applied, at least in part.
-func stateMoved(st *state.File, exists bool, pl *planFile) bool {
+func stateMoved(st *state.File, exists bool, pl *planfile.File) bool {
 	if pl.Lineage == "" { // planned when there was no state file
 		return exists
 	}
@@ -140,11 +132,11 @@ func displayPath(abs string) string {
 
 // galleryInput is what a gallery is made from.
 type galleryInput struct {
-	Dir   string       // the project folder, absolute
-	State *state.File  //
-	Cache *state.Cache // earlier outputs by sha256; may be nil
-	Plan  *planFile    // nil: the state alone
-	Moved bool         // the state was written since Plan was made
+	Dir   string         // the project folder, absolute
+	State *state.File    //
+	Cache *state.Cache   // earlier outputs by sha256; may be nil
+	Plan  *planfile.File // nil: the state alone
+	Moved bool           // the state was written since Plan was made
 }
 
 // renderGallery writes index.html and the media it shows into the output folder and returns

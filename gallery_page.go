@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 	"github.com/genform/genform/textdiff"
 )
@@ -107,7 +108,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 		pg.LastApply = last.UTC().Format("2006-01-02 15:04 UTC")
 	}
 
-	changes := map[string]*changeJSON{}
+	changes := map[string]*planfile.Change{}
 	if pl := b.in.Plan; pl != nil {
 		pg.Plan = planSummary(pl, b.in.Moved)
 		for i := range pl.Changes {
@@ -120,7 +121,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	}
 	for a, ch := range changes {
 		// a no-op with no record (forgotten with state rm since) has nothing to show
-		if st.Records[a] == nil && ch.Action != string(engine.NoOp) {
+		if st.Records[a] == nil && ch.Action != engine.NoOp {
 			addrs = append(addrs, a)
 		}
 	}
@@ -128,7 +129,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	groups := map[string]*galleryGroup{}
 	for _, addr := range addrs {
 		ch := changes[addr]
-		if ch != nil && ch.Action == string(engine.NoOp) {
+		if ch != nil && ch.Action == engine.NoOp {
 			ch = nil
 		}
 		if b.opts.Changed && ch == nil {
@@ -157,8 +158,8 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	return pg, nil
 }
 
-func planSummary(pl *planFile, moved bool) *planView {
-	n := map[string]int{}
+func planSummary(pl *planfile.File, moved bool) *planView {
+	n := map[engine.Action]int{}
 	var usd float64
 	var unknown int
 	for _, ch := range pl.Changes {
@@ -171,7 +172,7 @@ func planSummary(pl *planFile, moved bool) *planView {
 	}
 	v := &planView{
 		Summary: fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-			n["create"], n["regenerate"], n["restore"], n["delete"], costText(usd, unknown)),
+			n[engine.Create], n[engine.Regenerate], n[engine.Restore], n[engine.Delete], costText(usd, unknown)),
 		Status: "not applied yet",
 	}
 	if moved {
@@ -180,16 +181,16 @@ func planSummary(pl *planFile, moved bool) *planView {
 	return v
 }
 
-var actionBadges = map[string][3]string{ // action: done, pending, unfinished
-	"create":     {"created", "to create", "not created"},
-	"regenerate": {"regenerated", "to regenerate", "not regenerated"},
-	"restore":    {"restored", "to restore", "not restored"},
-	"delete":     {"deleted", "to delete", "not deleted"},
+var actionBadges = map[engine.Action][3]string{ // action: done, pending, unfinished
+	engine.Create:     {"created", "to create", "not created"},
+	engine.Regenerate: {"regenerated", "to regenerate", "not regenerated"},
+	engine.Restore:    {"restored", "to restore", "not restored"},
+	engine.Delete:     {"deleted", "to delete", "not deleted"},
 }
 
 // card describes one instance: rec is its record (nil when not generated), ch its change
 // (nil when unchanged or without a plan).
-func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*galleryCard, error) {
+func (b *galleryBuilder) card(addr string, rec *state.Record, ch *planfile.Change) (*galleryCard, error) {
 	c := &galleryCard{Addr: addr}
 	var err error
 	if ch == nil {
@@ -202,7 +203,7 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	if !known {
 		return nil, fmt.Errorf("%s: the plan has an unknown action %q", addr, ch.Action)
 	}
-	c.Kind, c.Action, c.Reasons = ch.Kind, ch.Action, ch.Reasons
+	c.Kind, c.Action, c.Reasons = ch.Kind, string(ch.Action), ch.Reasons
 	done := applied(ch, rec, b.in.Moved)
 	if done && rec != nil {
 		c.Facts = recordFacts(rec)
@@ -216,7 +217,7 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	switch {
 	case done:
 		c.Status, c.Badge = "done", badges[0]
-		if ch.Action == "delete" {
+		if ch.Action == engine.Delete {
 			c.After = &galleryMedia{Label: "after", Type: "none", Note: "deleted: its file is in the cache, and comes back if it is declared again"}
 		} else if c.After, err = b.recordMedia("after", rec); err != nil {
 			return nil, err
@@ -227,13 +228,13 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	case b.in.Moved:
 		c.Status, c.Badge = "unfinished", badges[2]
 		c.After = &galleryMedia{Label: "after", Type: "none", Note: "not done: the apply failed, skipped or was interrupted before this instance"}
-	case ch.Action == "restore":
+	case ch.Action == engine.Restore:
 		c.Status, c.Badge = "pending", badges[1]
 		if c.After, err = b.side("after", ch.Kind, ch.After, rec); err != nil {
 			return nil, err
 		}
 		c.After.Note = "will be restored from the cache (free)"
-	case ch.Action == "delete":
+	case ch.Action == engine.Delete:
 		c.Status, c.Badge = "pending", badges[1]
 		c.After = &galleryMedia{Label: "after", Type: "none", Note: "will be deleted (its file moves into the cache)"}
 	default:
@@ -243,7 +244,7 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	b.prompt(c, ch, rec, done)
 	for _, d := range ch.Diff {
 		switch {
-		case d.Name == "prompt" || ch.Action == "create" || ch.Action == "delete":
+		case d.Name == "prompt" || ch.Action == engine.Create || ch.Action == engine.Delete:
 		case d.Unknown:
 			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, valueText(d.Before)))
 		default:
@@ -259,8 +260,8 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 }
 
 // applied reports whether the state already holds what the change makes.
-func applied(ch *changeJSON, rec *state.Record, moved bool) bool {
-	if ch.Action == "delete" {
+func applied(ch *planfile.Change, rec *state.Record, moved bool) bool {
+	if ch.Action == engine.Delete {
 		return rec == nil
 	}
 	if rec == nil || ch.After != nil && ch.After.InputHash != "" && rec.InputHash != ch.After.InputHash {
@@ -273,13 +274,13 @@ func applied(ch *changeJSON, rec *state.Record, moved bool) bool {
 }
 
 // prompt fills in the card's prompt, and its diff when the change alters it.
-func (b *galleryBuilder) prompt(c *galleryCard, ch *changeJSON, rec *state.Record, done bool) {
+func (b *galleryBuilder) prompt(c *galleryCard, ch *planfile.Change, rec *state.Record, done bool) {
 	var before, after string
 	if ch.Before != nil {
 		before = promptOf(ch.Before.Request)
 	}
 	switch {
-	case ch.Action == "delete":
+	case ch.Action == engine.Delete:
 		c.Prompt = before
 		return
 	case done:
@@ -297,7 +298,7 @@ func (b *galleryBuilder) prompt(c *galleryCard, ch *changeJSON, rec *state.Recor
 }
 
 // side shows one side of a change from the plan's description of it.
-func (b *galleryBuilder) side(label, kind string, s *sideJSON, rec *state.Record) (*galleryMedia, error) {
+func (b *galleryBuilder) side(label, kind string, s *planfile.Side, rec *state.Record) (*galleryMedia, error) {
 	m := &galleryMedia{Label: label, Type: "none"}
 	if s == nil {
 		m.Note = "nothing: the instance is new"
@@ -383,7 +384,7 @@ func recordFacts(r *state.Record) []galleryFact {
 }
 
 // changeFacts describes an instance that is not generated (yet) from its planned request.
-func changeFacts(ch *changeJSON) []galleryFact {
+func changeFacts(ch *planfile.Change) []galleryFact {
 	facts := []galleryFact{{Name: "model", Value: modelText(ch.Model, ch.Provider)}}
 	side := ch.After
 	if side == nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
 
@@ -104,7 +105,7 @@ func (f *galleryFixture) chat(addr, prompt, text string) *state.Record {
 	return r
 }
 
-func (f *galleryFixture) render(plan *planFile, moved bool, opts galleryOptions) (page, out string) {
+func (f *galleryFixture) render(plan *planfile.File, moved bool, opts galleryOptions) (page, out string) {
 	f.t.Helper()
 	index, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache, Plan: plan, Moved: moved}, opts)
 	if err != nil {

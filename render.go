@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/textdiff"
 )
 
@@ -184,70 +185,10 @@ func valueText(v any) string {
 
 // The JSON forms of a plan (plan -json, show -json PLANFILE, saved plans).
 
-type changeJSON struct {
-	Address  string     `json:"address"`
-	Kind     string     `json:"kind"`
-	Provider string     `json:"provider,omitempty"`
-	Model    string     `json:"model,omitempty"`
-	Action   string     `json:"action"`
-	Reasons  []string   `json:"reasons,omitempty"`
-	Paid     bool       `json:"paid"`
-	Cost     *float64   `json:"cost_usd"` // null: unknown
-	Diff     []diffJSON `json:"diff,omitempty"`
-	Before   *sideJSON  `json:"before"`
-	After    *sideJSON  `json:"after"`
-	Resume   string     `json:"resume_job,omitempty"`
-}
-
-type sideJSON struct {
-	InputHash string         `json:"input_hash,omitempty"`
-	Path      string         `json:"path,omitempty"`
-	SHA256    string         `json:"sha256,omitempty"`
-	Request   map[string]any `json:"request,omitempty"`
-	Unknown   []string       `json:"unknown,omitempty"`
-}
-
-type diffJSON struct {
-	Name    string `json:"name"`
-	Before  any    `json:"before"`
-	After   any    `json:"after"`
-	Unknown bool   `json:"unknown,omitempty"`
-}
-
-func changeToJSON(ch *engine.Change) changeJSON {
-	j := changeJSON{
-		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
-		Action: string(ch.Action), Reasons: ch.Reasons, Paid: ch.Action.Paid(), Resume: ch.ResumeJob,
-	}
-	if ch.Cost.Known {
-		usd := ch.Cost.USD
-		if !ch.Action.Paid() {
-			usd = 0
-		}
-		j.Cost = &usd
-	}
-	for _, d := range ch.Diff {
-		j.Diff = append(j.Diff, diffJSON{Name: d.Name, Before: d.Before, After: d.After, Unknown: d.Unknown})
-	}
-	if b := ch.Before; b != nil {
-		j.Before = &sideJSON{InputHash: b.InputHash, Request: b.Request}
-		if b.Output != nil {
-			j.Before.Path, j.Before.SHA256 = b.Output.Path, b.Output.SHA256
-		}
-	}
-	if ch.Action != engine.Delete {
-		j.After = &sideJSON{InputHash: ch.InputHash, Path: ch.Path, Request: ch.Request, Unknown: ch.Unknown}
-		if ch.From != nil && ch.From.Output != nil {
-			j.After.SHA256 = ch.From.Output.SHA256
-		}
-	}
-	return j
-}
-
 type planDoc struct {
-	FormatVersion string       `json:"format_version"`
-	Changes       []changeJSON `json:"changes"`
-	Summary       summaryJSON  `json:"summary"`
+	FormatVersion string            `json:"format_version"`
+	Changes       []planfile.Change `json:"changes"`
+	Summary       summaryJSON       `json:"summary"`
 }
 
 type summaryJSON struct {
@@ -262,9 +203,9 @@ type summaryJSON struct {
 }
 
 func planJSON(plan *engine.Plan) planDoc {
-	d := planDoc{FormatVersion: "1", Changes: []changeJSON{}}
+	d := planDoc{FormatVersion: "1", Changes: []planfile.Change{}}
 	for _, ch := range plan.Changes {
-		d.Changes = append(d.Changes, changeToJSON(ch))
+		d.Changes = append(d.Changes, planfile.FromEngine(ch))
 	}
 	n := plan.Counts()
 	usd, unknown := plan.Cost()

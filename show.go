@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/genform/genform/engine"
-	"github.com/genform/genform/providers"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
 
@@ -22,14 +22,14 @@ func cmdShow(c *cli, args []string) int {
 	switch fs.NArg() {
 	case 0:
 	case 1:
-		pl, err := readPlanFile(projectPath(c.dir, fs.Arg(0)))
+		pl, err := planfile.Read(projectPath(c.dir, fs.Arg(0)))
 		if err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
 		plan := &engine.Plan{}
 		for _, j := range pl.Changes {
-			plan.Changes = append(plan.Changes, changeFromJSON(j))
+			plan.Changes = append(plan.Changes, j.Engine())
 		}
 		if *asJSON {
 			c.writeJSON(planJSON(plan))
@@ -71,24 +71,6 @@ func cmdShow(c *cli, args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "%d instances, recorded cost %s.\n", len(p.st.Records), costText(total, unknown))
 	return 0
-}
-
-// changeFromJSON rebuilds a change from its JSON form, for rendering a saved plan.
-func changeFromJSON(j changeJSON) *engine.Change {
-	ch := &engine.Change{
-		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
-		Action: engine.Action(j.Action), Reasons: j.Reasons, ResumeJob: j.Resume,
-	}
-	if j.Cost != nil {
-		ch.Cost = providers.Price{USD: *j.Cost, Known: true}
-	}
-	for _, d := range j.Diff {
-		ch.Diff = append(ch.Diff, engine.AttrDiff{Name: d.Name, Before: d.Before, After: d.After, Unknown: d.Unknown})
-	}
-	if a := j.After; a != nil {
-		ch.InputHash, ch.Path, ch.Request, ch.Unknown = a.InputHash, a.Path, a.Request, a.Unknown
-	}
-	return ch
 }
 
 func renderRecord(c *cli, r *state.Record) {
