@@ -1,16 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/textdiff"
+	"github.com/genform/genform/view"
 )
 
 // colours, used only on a terminal without NO_COLOR.
@@ -46,16 +45,7 @@ func renderPlan(w io.Writer, plan *engine.Plan, color bool) {
 func summaryLine(plan *engine.Plan) string {
 	n := plan.Counts()
 	return fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-		n.Create, n.Regenerate, n.Restore, n.Delete, costText(plan.Cost()))
-}
-
-// costText renders a total whose unpriced part is said, never counted as zero.
-func costText(usd float64, unknown int) string {
-	s := fmt.Sprintf("$%.2f", usd)
-	if unknown > 0 {
-		s += fmt.Sprintf(" + %d of unknown cost", unknown)
-	}
-	return s
+		n.Create, n.Regenerate, n.Restore, n.Delete, view.CostText(plan.Cost()))
 }
 
 func priceText(ch *engine.Change) string {
@@ -129,7 +119,7 @@ func renderFields(w io.Writer, ch *engine.Change, sym string) {
 	for _, n := range names {
 		v := "(known after apply)"
 		if !unknown[n] {
-			v = valueText(ch.Request[n])
+			v = view.ValueText(ch.Request[n])
 		}
 		fmt.Fprintf(w, "      %s %-*s = %s\n", sym, width, n, v)
 	}
@@ -139,11 +129,11 @@ func renderFields(w io.Writer, ch *engine.Change, sym string) {
 func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 	switch {
 	case d.Unknown:
-		fmt.Fprintf(w, "      %s~%s %s = %s -> (known after apply)\n", pal.yellow, pal.reset, d.Name, valueText(d.Before))
+		fmt.Fprintf(w, "      %s~%s %s = %s -> (known after apply)\n", pal.yellow, pal.reset, d.Name, view.ValueText(d.Before))
 	case d.Before == nil:
-		fmt.Fprintf(w, "      %s+%s %s = %s\n", pal.green, pal.reset, d.Name, valueText(d.After))
+		fmt.Fprintf(w, "      %s+%s %s = %s\n", pal.green, pal.reset, d.Name, view.ValueText(d.After))
 	case d.After == nil:
-		fmt.Fprintf(w, "      %s-%s %s = %s\n", pal.red, pal.reset, d.Name, valueText(d.Before))
+		fmt.Fprintf(w, "      %s-%s %s = %s\n", pal.red, pal.reset, d.Name, view.ValueText(d.Before))
 	default:
 		b, bok := d.Before.(string)
 		a, aok := d.After.(string)
@@ -161,26 +151,8 @@ func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 			}
 			return
 		}
-		fmt.Fprintf(w, "      %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, d.Name, valueText(d.Before), valueText(d.After))
+		fmt.Fprintf(w, "      %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, d.Name, view.ValueText(d.Before), view.ValueText(d.After))
 	}
-}
-
-// valueText renders a JSON value in HCL-ish syntax, shortening anything huge (a data: URI or
-// base64 in options never floods the terminal).
-func valueText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	s := string(b)
-	if len(s) > 200 {
-		cut := 120
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut-- // never split a character
-		}
-		s = s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
-	}
-	return s
 }
 
 // The JSON forms of a plan (plan -json, show -json PLANFILE, saved plans).

@@ -11,6 +11,7 @@ import (
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
+	"github.com/genform/genform/view"
 )
 
 func cmdShow(c *cli, args []string) int {
@@ -69,7 +70,7 @@ func cmdShow(c *cli, args []string) int {
 			unknown++
 		}
 	}
-	fmt.Fprintf(c.stdout, "%d instances, recorded cost %s.\n", len(p.st.Records), costText(total, unknown))
+	fmt.Fprintf(c.stdout, "%d instances, recorded cost %s.\n", len(p.st.Records), view.CostText(total, unknown))
 	return 0
 }
 
@@ -83,7 +84,7 @@ func renderRecord(c *cli, r *state.Record) {
 	if o := r.Output; o != nil {
 		row("path", o.Path)
 		row("sha256", o.SHA256)
-		row("size", byteSize(o.Size))
+		row("size", view.ByteSize(o.Size))
 		row("media_type", o.MediaType)
 		if o.Width > 0 {
 			row("dimensions", fmt.Sprintf("%dx%d", o.Width, o.Height))
@@ -93,13 +94,13 @@ func renderRecord(c *cli, r *state.Record) {
 		}
 	}
 	for _, k := range sortedKeysAny(r.Request) {
-		row(k, valueText(r.Request[k]))
+		row(k, view.ValueText(r.Request[k]))
 	}
 	if r.Text != "" {
-		row("text", valueText(r.Text))
+		row("text", view.ValueText(r.Text))
 	}
 	if r.RevisedPrompt != "" {
-		row("revised_prompt", valueText(r.RevisedPrompt))
+		row("revised_prompt", view.ValueText(r.RevisedPrompt))
 	}
 	if r.Cost != nil {
 		row("cost", fmt.Sprintf("$%.2f", *r.Cost))

@@ -1,4 +1,4 @@
-package main
+package gallery
 
 import (
 	"cmp"
@@ -13,6 +13,7 @@ import (
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 	"github.com/genform/genform/textdiff"
+	"github.com/genform/genform/view"
 )
 
 // The gallery page's model: what the template renders, built from the state and a plan.
@@ -76,8 +77,8 @@ type galleryMedia struct {
 
 // galleryBuilder turns the state and the plan into the page, copying media on the way.
 type galleryBuilder struct {
-	in    galleryInput
-	opts  galleryOptions
+	in    Input
+	opts  Options
 	store *mediaStore
 }
 
@@ -103,7 +104,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 		pg.Kinds = append(pg.Kinds, kindCount{k, n})
 	}
 	slices.SortFunc(pg.Kinds, func(a, b kindCount) int { return cmp.Compare(a.Kind, b.Kind) })
-	pg.Cost, pg.LastApply = costText(usd, unknown), "never"
+	pg.Cost, pg.LastApply = view.CostText(usd, unknown), "never"
 	if !last.IsZero() {
 		pg.LastApply = last.UTC().Format("2006-01-02 15:04 UTC")
 	}
@@ -172,7 +173,7 @@ func planSummary(pl *planfile.File, moved bool) *planView {
 	}
 	v := &planView{
 		Summary: fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-			n[engine.Create], n[engine.Regenerate], n[engine.Restore], n[engine.Delete], costText(usd, unknown)),
+			n[engine.Create], n[engine.Regenerate], n[engine.Restore], n[engine.Delete], view.CostText(usd, unknown)),
 		Status: "not applied yet",
 	}
 	if moved {
@@ -246,9 +247,9 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *planfile.Chang
 		switch {
 		case d.Name == "prompt" || ch.Action == engine.Create || ch.Action == engine.Delete:
 		case d.Unknown:
-			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, valueText(d.Before)))
+			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, view.ValueText(d.Before)))
 		default:
-			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> %s", d.Name, valueText(d.Before), valueText(d.After)))
+			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> %s", d.Name, view.ValueText(d.Before), view.ValueText(d.After)))
 		}
 	}
 	var out *state.Output
@@ -365,7 +366,7 @@ func recordFacts(r *state.Record) []galleryFact {
 		if o.Seconds > 0 {
 			size = append(size, strconv.FormatFloat(o.Seconds, 'f', -1, 64)+" s")
 		}
-		size = append(size, byteSize(o.Size))
+		size = append(size, view.ByteSize(o.Size))
 		facts = append(facts, galleryFact{Name: "size", Value: strings.Join(size, ", "), Title: o.MediaType})
 	}
 	cost := "unknown"

@@ -1,4 +1,4 @@
-package main
+package gallery
 
 import (
 	"html"
@@ -144,7 +144,7 @@ func TestGalleryPlanBeforeAndAfter(t *testing.T) {
 			f := newPlanFixture(t)
 			shas := map[string]string{"dawn": f.dawn.Output.SHA256, "icon": f.icon.Output.SHA256, "teaser": f.teaser.Output.SHA256,
 				"cached icon": f.cachedIcon.Output.SHA256, "new dawn": shaHex(f.newDawn)}
-			opts := galleryOptions{}
+			opts := Options{}
 			if tt.applied {
 				f.apply(tt.failed...)
 				if r := f.st.Records["image.new"]; r != nil {
@@ -191,7 +191,7 @@ func TestGalleryPlanBeforeAndAfter(t *testing.T) {
 
 func TestGalleryPromptDiff(t *testing.T) {
 	f := newPlanFixture(t)
-	page, _ := f.render(f.plan, false, galleryOptions{})
+	page, _ := f.render(f.plan, false, Options{})
 	cards := galleryCards(t, page)
 	for addr, want := range map[string]string{
 		`image.hero["dawn"]`: `<div class="prompt diff" title="prompt: deleted words struck out, new words underlined">a <del>watercolor</del><ins>pixel-art</ins> skyline at dawn, soft light</div>`,
@@ -214,7 +214,7 @@ func TestGalleryPromptDiff(t *testing.T) {
 
 func TestGalleryChangedOnly(t *testing.T) {
 	f := newPlanFixture(t)
-	page, _ := f.render(f.plan, false, galleryOptions{Changed: true})
+	page, _ := f.render(f.plan, false, Options{Changed: true})
 	cards := galleryCards(t, page)
 	if len(cards) != 4 || cards[`image.hero["dusk"]`] != "" {
 		t.Errorf("cards %d, want the 4 changed ones", len(cards))
@@ -241,7 +241,7 @@ func TestStateMoved(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := stateMoved(st, tt.exists, &tt.pl); got != tt.want {
+			if got := Moved(st, tt.exists, &tt.pl); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -253,7 +253,7 @@ func TestStateMoved(t *testing.T) {
 func TestGalleryNoOpWithoutRecord(t *testing.T) {
 	f := newPlanFixture(t)
 	delete(f.st.Records, f.dusk.Addr)
-	page, _ := f.render(f.plan, false, galleryOptions{})
+	page, _ := f.render(f.plan, false, Options{})
 	cards := galleryCards(t, page)
 	if _, ok := cards[f.dusk.Addr]; ok || len(cards) != 4 {
 		t.Errorf("cards %d, want the 4 changed ones and none for the forgotten %s", len(cards), f.dusk.Addr)
