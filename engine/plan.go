@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
@@ -59,7 +61,8 @@ type AttrDiff struct {
 }
 
 // Plan is the diff between configuration and state: one Change per declared or recorded
-// instance, in dependency order.
+// instance, in dependency order. Only NewPlan makes a Plan that Apply accepts: it also holds
+// what Apply needs to evaluate instances again. To show or save changes, use Changes.
 type Plan struct {
 	Changes Changes
 
@@ -73,6 +76,9 @@ type Plan struct {
 
 	planner *planner // what apply needs to evaluate instances again
 }
+
+// ErrNotPlanned is Apply's refusal of a Plan that NewPlan did not make.
+var ErrNotPlanned = errors.New("engine.Apply: the plan was not made by engine.NewPlan")
 
 // Counts is how many changes a plan has of each action.
 type Counts struct {
