@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
@@ -305,7 +306,7 @@ func (b *galleryBuilder) side(label, kind string, s *planfile.Side, rec *state.R
 		m.Note = "nothing: the instance is new"
 		return m, nil
 	}
-	if kind == "chat" {
+	if asset.IsText(kind) {
 		return b.chatText(m, s.InputHash, rec), nil
 	}
 	return m, b.fill(m, s.SHA256, mediaExt(s.Path, ""), s.Path)
@@ -314,7 +315,7 @@ func (b *galleryBuilder) side(label, kind string, s *planfile.Side, rec *state.R
 // recordMedia shows what a record holds.
 func (b *galleryBuilder) recordMedia(label string, rec *state.Record) (*galleryMedia, error) {
 	m := &galleryMedia{Label: label, Type: "none", Alt: rec.Addr}
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		m.Type, m.Text = "text", rec.Text
 		return m, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -25,7 +26,7 @@ type walked struct {
 	locals []string // local names referenced, de-duplicated
 }
 
-var roots = []string{"var", "local", "path", "each", "count", "chat", "image", "video"}
+var roots = append([]string{"var", "local", "path", "each", "count"}, asset.Names()...)
 
 // walkExpr checks every reference of expr against what sc allows and what is declared, and
 // returns the asset references and local names it makes.
@@ -36,7 +37,11 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 		rng := tr.SourceRange()
 		root := tr.RootName()
 		name, hasName := attrAt(tr, 1)
-		switch root {
+		what := root
+		if asset.Known(root) {
+			what = "asset"
+		}
+		switch what {
 		case "var":
 			switch {
 			case !hasName:
@@ -76,7 +81,7 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 			} else if name != "index" {
 				diags = append(diags, errorAt(rng, "Invalid count reference", "count has one attribute: count.index."))
 			}
-		case "chat", "image", "video":
+		case "asset":
 			if !sc.assets {
 				diags = append(diags, errorAt(rng, "Invalid reference to an asset", sc.assetsWhy))
 				continue
