@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/genform/genform/asset"
@@ -45,7 +47,7 @@ var assetSchemas = func() map[string]*hcl.BodySchema {
 	out := map[string]*hcl.BodySchema{}
 	for kind, specs := range attrSpecs {
 		s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}}}
-		for _, name := range sortedKeys(specs) {
+		for _, name := range slices.Sorted(maps.Keys(specs)) {
 			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: name, Required: specs[name].Required})
 		}
 		for _, name := range metaArgs {
@@ -169,7 +171,7 @@ func (d *decoder) decodeLifecycle(a *Asset, blk *hcl.Block) hcl.Diagnostics {
 		return append(diags, errorAt(attr.Expr.Range(), "Invalid ignore_changes",
 			"ignore_changes takes a list of attribute names, such as [prompt, model], or the keyword all."))
 	}
-	names := sortedKeys(attrSpecs[a.Kind])
+	names := slices.Sorted(maps.Keys(attrSpecs[a.Kind]))
 	if spec, _ := asset.Lookup(a.Kind); spec.Shots {
 		names = append(names, "shot")
 	}
