@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 )
@@ -141,8 +142,7 @@ func anyMatch(addrs []string, pattern string) bool {
 // matchesAny reports whether addr is one of the patterns, or an instance of a block named.
 func matchesAny(addr string, patterns []string) bool {
 	for _, p := range patterns {
-		p = canonicalAddr(p)
-		if addr == p || strings.HasPrefix(addr, p+"[") {
+		if asset.InBlock(addr, canonicalAddr(p)) {
 			return true
 		}
 	}

@@ -127,7 +127,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 			addrs = append(addrs, a)
 		}
 	}
-	slices.SortFunc(addrs, compareAddrs)
+	slices.SortFunc(addrs, asset.CompareAddrs)
 	groups := map[string]*galleryGroup{}
 	for _, addr := range addrs {
 		ch := changes[addr]
@@ -142,7 +142,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 		if err != nil {
 			return nil, err
 		}
-		block := blockOf(addr)
+		block := asset.Block(addr)
 		g := groups[block]
 		if g == nil {
 			g = &galleryGroup{Block: block}
@@ -449,25 +449,4 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
-}
-
-// blockOf is an instance address without its index: image.hero["dawn"] -> image.hero.
-func blockOf(addr string) string {
-	if i := strings.IndexByte(addr, '['); i >= 0 {
-		return addr[:i]
-	}
-	return addr
-}
-
-// compareAddrs orders addresses by block, then numeric indexes by number and keys by text.
-func compareAddrs(a, b string) int {
-	if c := cmp.Compare(blockOf(a), blockOf(b)); c != 0 {
-		return c
-	}
-	ia, ea := strconv.Atoi(strings.Trim(a[len(blockOf(a)):], "[]"))
-	ib, eb := strconv.Atoi(strings.Trim(b[len(blockOf(b)):], "[]"))
-	if ea == nil && eb == nil {
-		return cmp.Compare(ia, ib)
-	}
-	return cmp.Compare(a, b)
 }
