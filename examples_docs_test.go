@@ -302,7 +302,7 @@ func readme(t *testing.T, heading string) (text string, blocks []string) {
 // and flags it has; every command, subcommand and flag genform has is in the README; every
 // make target it names exists.
 func TestReadmeCommands(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	text, _ := readme(t, "")
 	var lang string // the open code block's language, "" outside one
 	var block strings.Builder
@@ -453,7 +453,7 @@ func TestReadmeTutorial(t *testing.T) {
 // TestReadmeTroubleshooting makes each error the README's troubleshooting section explains,
 // and checks the README quotes what genform really says.
 func TestReadmeTroubleshooting(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	text, _ := readme(t, "")
 	i := strings.Index(text, "\n## Troubleshooting\n")
 	j := strings.Index(text[i+1:], "\n## ")
