@@ -32,6 +32,9 @@ func renderPlan(w io.Writer, plan *engine.Plan, color bool) {
 	fmt.Fprintln(w, "genform will perform these actions:")
 	for _, ch := range plan.Changes {
 		if ch.Action == engine.NoOp {
+			if ch.MovedFrom != "" {
+				fmt.Fprintf(w, "\n  %s# %s has moved to %s%s (free)\n", pal.bold, ch.MovedFrom, ch.Addr, pal.reset)
+			}
 			continue
 		}
 		fmt.Fprintln(w)
@@ -83,6 +86,9 @@ func renderChange(w io.Writer, ch *engine.Change, pal palette) {
 	aw := actionWords[ch.Action]
 	col := map[engine.Action]string{engine.Create: pal.green, engine.Regenerate: pal.yellow, engine.Restore: pal.cyan, engine.Delete: pal.red}[ch.Action]
 	fmt.Fprintf(w, "  %s# %s will be %s (%s)%s\n", pal.bold, ch.Addr, aw.verb, priceText(ch), pal.reset)
+	if ch.MovedFrom != "" {
+		fmt.Fprintf(w, "  %s#   (moved from %s)%s\n", pal.dim, ch.MovedFrom, pal.reset)
+	}
 	for _, r := range ch.Reasons {
 		fmt.Fprintf(w, "  %s#   because %s%s\n", pal.dim, r, pal.reset)
 	}
@@ -241,6 +247,7 @@ type changeJSON struct {
 	Before   *sideJSON  `json:"before"`
 	After    *sideJSON  `json:"after"`
 	Resume   string     `json:"resume_job,omitempty"`
+	Moved    string     `json:"moved_from,omitempty"`
 }
 
 type sideJSON struct {
@@ -262,6 +269,7 @@ func changeToJSON(ch *engine.Change) changeJSON {
 	j := changeJSON{
 		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
 		Action: string(ch.Action), Reasons: ch.Reasons, Paid: ch.Action.Paid(), Resume: ch.ResumeJob,
+		Moved: ch.MovedFrom,
 	}
 	if ch.Cost.Known {
 		usd := ch.Cost.USD

@@ -30,6 +30,9 @@ func cmdShow(c *cli, args []string) int {
 		plan := &engine.Plan{}
 		for _, j := range pl.Changes {
 			plan.Changes = append(plan.Changes, changeFromJSON(j))
+			if j.Moved != "" {
+				plan.Moves = append(plan.Moves, engine.Move{From: j.Moved, To: j.Address})
+			}
 		}
 		if *asJSON {
 			c.writeJSON(planJSON(plan))
@@ -78,6 +81,7 @@ func changeFromJSON(j changeJSON) *engine.Change {
 	ch := &engine.Change{
 		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
 		Action: engine.Action(j.Action), Reasons: j.Reasons, ResumeJob: j.Resume,
+		MovedFrom: j.Moved,
 	}
 	if j.Cost != nil {
 		ch.Cost = providers.Price{USD: *j.Cost, Known: true}
@@ -191,6 +195,8 @@ func cmdState(c *cli, args []string) int {
 		return cmdStateShow(c, args[1:])
 	case "rm":
 		return cmdStateRm(c, args[1:])
+	case "mv":
+		return cmdStateMv(c, args[1:])
 	}
 	fmt.Fprintf(c.stderr, "Error: unknown state command %q\n\n", args[0])
 	stateUsage(c.stderr)
@@ -198,11 +204,12 @@ func cmdState(c *cli, args []string) int {
 }
 
 func stateUsage(w interface{ Write([]byte) (int, error) }) {
-	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR...")
+	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR... | state mv FROM TO")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  list      list the addresses in the state")
 	fmt.Fprintln(w, "  show      show one recorded instance")
 	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next apply generates them again)")
+	fmt.Fprintln(w, "  mv        rename recorded instances (a block or one instance), paying nothing")
 }
 
 func cmdStateList(c *cli, args []string) int {

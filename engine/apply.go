@@ -59,6 +59,9 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 		opts.Now = time.Now
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
+	if err := e.applyMoves(); err != nil {
+		return &e.sum, err
+	}
 	return e.run(ctx)
 }
 

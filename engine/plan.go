@@ -27,8 +27,10 @@ type Change struct {
 	Provider string // provider address: "wisdomgate", "wisdomgate.fast", "offline"
 	Model    string
 	Action   Action
-	Reasons  []string   // why, in words: "prompt changed", "chat.tagline changes", "-replace"
-	Diff     []AttrDiff // changed request attributes (regenerate and restore)
+	// MovedFrom is the address this instance was recorded at before a moved block renamed it.
+	MovedFrom string
+	Reasons   []string   // why, in words: "prompt changed", "chat.tagline changes", "-replace"
+	Diff      []AttrDiff // changed request attributes (regenerate and restore)
 
 	// InputHash is the hash of the planned request; empty while it depends on an upstream
 	// that will change.
@@ -70,6 +72,8 @@ type Plan struct {
 
 	Targets []string
 	Replace []string
+	// Moves are the recorded instances moved blocks rename; apply records them first.
+	Moves []Move
 
 	planner *planner // what apply needs to evaluate instances again
 }
@@ -101,6 +105,9 @@ func (p *Plan) Counts() Counts {
 
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool {
+	if len(p.Moves) > 0 {
+		return true
+	}
 	for _, ch := range p.Changes {
 		if ch.Action != NoOp {
 			return true

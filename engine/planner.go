@@ -89,6 +89,8 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	moves, mdiags := resolveMoves(cfg.Moved, p.records, p.jobs)
+	diags = append(diags, mdiags...)
 	byAsset := map[*schema.Asset][]*instance{}
 	for _, si := range cfg.Instances {
 		in := &instance{si: si}
@@ -114,13 +116,14 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		Serial:     st.Serial,
 		Targets:    opts.Targets,
 		Replace:    opts.Replace,
+		Moves:      moves,
 		planner:    p,
 	}
 	for _, a := range order {
 		var todo []*instance
 		for _, in := range byAsset[a] {
 			if targets != nil && !targets[in.si.Addr] {
-				if rec := st.Records[in.si.Addr]; rec != nil {
+				if rec := p.records[in.si.Addr]; rec != nil {
 					p.blocks.set(in, recordValue(a.Kind, recordPath(rec), rec))
 				}
 				continue
@@ -135,14 +138,14 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 	}
 	p.checkOutputRefs()
-	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
+	for _, addr := range slices.Sorted(maps.Keys(p.records)) {
 		if p.insts[addr] != nil {
 			continue
 		}
 		if targets != nil && !p.deleteTargeted(addr) {
 			continue
 		}
-		rec := st.Records[addr]
+		rec := p.records[addr]
 		ch := &Change{
 			Addr: addr, Kind: rec.Kind, Provider: rec.Provider, Model: rec.Model,
 			Action: Delete, Reasons: []string{"no longer declared"},
@@ -151,6 +154,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 		plan.Changes = append(plan.Changes, ch)
 	}
+	markMoved(plan)
 	diags = append(diags, p.diags...)
 	diags = append(diags, p.budget(plan)...)
 	return plan, diags
@@ -388,7 +392,12 @@ func (p *planner) restorable(rec *state.Record) bool {
 	if rec.Kind == "chat" {
 		return true // the text is in the record
 	}
-	return rec.Output != nil && p.cache != nil && p.cache.Has(rec.Output.SHA256)
+	if rec.Output == nil {
+		return false
+	}
+	// the recorded file still in place (a moved block that also changed the path) is copied
+	// into the cache by the restore
+	return p.cache != nil && (p.cache.Has(rec.Output.SHA256) || p.outputStatus(rec.Output) == outputOK)
 }
 
 func (p *planner) lookup(hash string) (*state.Record, bool) {

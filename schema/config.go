@@ -41,6 +41,7 @@ type Config struct {
 	Assets    []*Asset             // declaration order (files in name order)
 	Instances []*Instance          // every expanded instance, grouped by asset in Assets order
 	Outputs   []*Output
+	Moved     []*Moved // moved blocks, declaration order
 
 	providerTypes []string
 	localNames    map[string]bool

@@ -20,6 +20,7 @@ var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "image", LabelNames: []string{"name"}},
 	{Type: "video", LabelNames: []string{"name"}},
 	{Type: "output", LabelNames: []string{"name"}},
+	{Type: "moved"},
 }}
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -78,6 +79,8 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			diags = append(diags, d.decodeAsset(b)...)
 		case "output":
 			diags = append(diags, d.decodeOutput(b)...)
+		case "moved":
+			diags = append(diags, d.decodeMoved(b)...)
 		}
 	}
 	return diags

@@ -76,6 +76,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 			return append(diags, c.checkProviders()...)
 		},
 		c.expand,
+		c.checkMoved,
 		c.analyzeRefs,
 	} {
 		diags = append(diags, phase()...)
