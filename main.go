@@ -45,6 +45,7 @@ func commands() []command {
 		{"apply", "Generate what changed", cmdApply},
 		{"show", "Show the state, or a saved plan", cmdShow},
 		{"state", "Inspect or forget recorded instances", cmdState},
+		{"import", "Adopt an existing file as an instance's output, without paying", cmdImport},
 		{"output", "Show output values", cmdOutput},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
