@@ -302,7 +302,7 @@ func (e *executor) needsSlot(n *node) bool {
 	switch {
 	case n.ch == nil, n.failed != "", n.in != nil && n.in.invalid:
 		return false
-	case n.ch.Action == NoOp && n.ch.InputHash != "":
+	case n.ch.Action == NoOp && n.ch.InputHash != "" && !n.ch.refresh:
 		return false
 	}
 	return true
@@ -361,6 +361,13 @@ func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error)
 	}
 	switch ch.Action {
 	case NoOp:
+		if ch.refresh {
+			rec := *ch.Before
+			rec.Request = ch.Request
+			if err := e.record(in, &rec, false); err != nil {
+				return nil, err
+			}
+		}
 		return &Outcome{Status: Done, Action: NoOp}, nil
 	case Restore:
 		return e.restore(in, ch)

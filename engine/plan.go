@@ -50,6 +50,10 @@ type Change struct {
 	ResumeJob string
 
 	Cost providers.Price // estimated cost of a paid action; zero and known for free ones
+
+	// refresh: a no-op whose recorded request names input files by paths that changed while
+	// their content did not; apply records the request as it reads now
+	refresh bool
 }
 
 // AttrDiff is one changed attribute: `~ prompt = "a" -> "b"`.
