@@ -149,6 +149,12 @@ func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 	case d.After == nil:
 		fmt.Fprintf(w, "      %s-%s %s = %s\n", pal.red, pal.reset, d.Name, valueText(d.Before))
 	default:
+		if bl, ok := d.Before.([]any); ok {
+			if al, ok := d.After.([]any); ok && (isObjectList(bl) || isObjectList(al)) {
+				renderListDiff(w, d.Name, bl, al, pal)
+				return
+			}
+		}
 		b, bok := d.Before.(string)
 		a, aok := d.After.(string)
 		if bok && aok && (len(a) > 60 || len(b) > 60 || strings.Contains(a+b, "\n")) {
@@ -268,7 +274,7 @@ type diffJSON struct {
 func changeToJSON(ch *engine.Change) changeJSON {
 	j := changeJSON{
 		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
-		Action: string(ch.Action), Reasons: ch.Reasons, Paid: ch.Action.Paid(), Resume: ch.ResumeJob,
+		Action: string(ch.Action), Reasons: ch.Reasons, Paid: ch.Charged(), Resume: ch.ResumeJob,
 		Moved: ch.MovedFrom,
 	}
 	if ch.Cost.Known {

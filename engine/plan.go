@@ -56,6 +56,13 @@ type Change struct {
 	refresh bool
 }
 
+// Charged reports whether applying the change may cost money: an action that calls a
+// provider, not resuming a job already paid for, and not priced at zero (the offline
+// provider, a free model).
+func (ch *Change) Charged() bool {
+	return ch.Action.Paid() && ch.ResumeJob == "" && !(ch.Cost.Known && ch.Cost.USD == 0)
+}
+
 // AttrDiff is one changed attribute: `~ prompt = "a" -> "b"`.
 type AttrDiff struct {
 	Name    string
