@@ -208,7 +208,7 @@ func stateUsage(w interface{ Write([]byte) (int, error) }) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  list      list the addresses in the state")
 	fmt.Fprintln(w, "  show      show one recorded instance")
-	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next apply generates them again)")
+	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next plan restores them from the cache, else generates them)")
 	fmt.Fprintln(w, "  mv        rename recorded instances (a block or one instance), paying nothing")
 }
 
@@ -241,12 +241,21 @@ func cmdStateShow(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	r := p.st.Records[canonicalAddr(fs.Arg(0))]
-	if r == nil {
+	// a block address shows every recorded instance of it, as state list does
+	var shown int
+	for _, addr := range sortedAddrs(p.st) {
+		if matchesAny(addr, fs.Args()) {
+			if shown > 0 {
+				fmt.Fprintln(c.stdout)
+			}
+			renderRecord(c, p.st.Records[addr])
+			shown++
+		}
+	}
+	if shown == 0 {
 		fmt.Fprintf(c.stderr, "Error: %s is not in the state. Run 'genform state list' to see the addresses.\n", fs.Arg(0))
 		return 1
 	}
-	renderRecord(c, r)
 	return 0
 }
 
@@ -283,7 +292,11 @@ func cmdStateRm(c *cli, args []string) int {
 			return 1
 		}
 	}
+	var kept []*state.Record // removed records whose output the cache keeps
 	for _, addr := range removed {
+		if r := p.st.Records[addr]; r != nil {
+			kept = append(kept, r)
+		}
 		delete(p.st.Records, addr)
 		delete(p.st.Jobs, addr)
 	}
@@ -295,6 +308,15 @@ func cmdStateRm(c *cli, args []string) int {
 		fmt.Fprintf(c.stdout, "Removed %s\n", addr)
 	}
 	fmt.Fprintf(c.stdout, "Removed %d instance(s) from the state. Their files stay where they are.\n", len(removed))
+	restorable := c.cached(p, kept)
+	switch {
+	case restorable == len(removed):
+		fmt.Fprintln(c.stdout, "The cache holds their outputs: while they are still declared, the next plan restores them (free).")
+	case restorable > 0:
+		fmt.Fprintf(c.stdout, "The cache holds the outputs of %d of them: while they are still declared, the next plan restores those (free) and generates the others again.\n", restorable)
+	default:
+		fmt.Fprintln(c.stdout, "No cache holds their outputs: while they are still declared, the next apply generates them again.")
+	}
 	return 0
 }
 
@@ -419,4 +441,25 @@ func cmdGraph(c *cli, args []string) int {
 	}
 	fmt.Fprint(c.stdout, engine.Graph(p.cfg))
 	return 0
+}
+
+// cached counts the records whose result a plan would find in the local cache by input hash
+// (what it restores, free, for an instance with no record).
+func (c *cli) cached(p *project, recs []*state.Record) int {
+	if _, err := os.Stat(p.work("cache")); err != nil {
+		return 0
+	}
+	cache, err := state.OpenCache(p.work("cache"))
+	if err != nil {
+		return 0
+	}
+	defer cache.Close()
+	n := 0
+	for _, r := range recs {
+		hit, ok := cache.Lookup(r.InputHash)
+		if ok && (hit.Kind == "chat" || hit.Output != nil && cache.Has(hit.Output.SHA256)) {
+			n++
+		}
+	}
+	return n
 }
