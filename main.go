@@ -13,8 +13,9 @@ import (
 	"strings"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version, when set at build time with -ldflags "-X main.version=...", overrides the
+// version the Go toolchain stamps from the module and its VCS (see version.go).
+var version = ""
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -145,13 +146,4 @@ func parseFlags(c *cli, fs *flag.FlagSet, args []string) int {
 		return 1
 	}
 	return -1
-}
-
-func cmdVersion(c *cli, args []string) int {
-	fs := newFlags(c, "version", "")
-	if code := parseFlags(c, fs, args); code >= 0 {
-		return code
-	}
-	fmt.Fprintf(c.stdout, "genform v%s\n", version)
-	return 0
 }

@@ -141,7 +141,7 @@ type planFile struct {
 
 func writePlanFile(path string, p *project, plan *engine.Plan, pf *planFlags) error {
 	pl := planFile{
-		Version: 1, Genform: version,
+		Version: 1, Genform: genformVersion(),
 		ConfigHash: plan.ConfigHash, Lineage: plan.Lineage, Serial: plan.Serial,
 		Vars: publicVars(p.cfg, pf.vars.values()), Targets: pf.targets, Replace: pf.replace,
 	}
