@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/genform/genform/providers"
 )
@@ -36,10 +37,7 @@ func (p *Provider) Check(req *providers.Request) []providers.Problem {
 				strings.ToUpper(article(string(req.Kind))[:1])+article(string(req.Kind))[1:], req.Kind,
 				article(string(req.Kind)), req.Kind, quoteList(modelsOf(req.Kind), "or"))})
 	case m.shutdown != "":
-		probs = append(probs, providers.Problem{Warning: true, Field: "model",
-			Summary: fmt.Sprintf("%s is announced to shut down on %s", req.Model, m.shutdown),
-			Detail: fmt.Sprintf("The upstream provider announced that %s shuts down permanently on %s; "+
-				"from then on the gateway may stop serving it. Plan a move to another model.", req.Model, m.shutdown)})
+		probs = append(probs, p.shutdownProblem(req.Model, m.shutdown))
 	}
 	c := checker{req: req, m: m, ep: p.endpointFor(req.Kind, req.Model)}
 	switch req.Kind {
@@ -284,4 +282,20 @@ func article(word string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// shutdownProblem warns of a model's announced shutdown, in the future tense before its date
+// and in the past tense from that day on (by the provider's clock, which tests set).
+func (p *Provider) shutdownProblem(model, date string) providers.Problem {
+	day, err := time.Parse(time.DateOnly, date)
+	if err == nil && !p.clock.Now().UTC().Before(day) {
+		return providers.Problem{Warning: true, Field: "model",
+			Summary: fmt.Sprintf("%s was shut down on %s", model, date),
+			Detail: fmt.Sprintf("The upstream provider shut %s down permanently on %s, as it announced; "+
+				"the gateway may no longer serve it, and a request may fail. Move to another model.", model, date)}
+	}
+	return providers.Problem{Warning: true, Field: "model",
+		Summary: fmt.Sprintf("%s is announced to shut down on %s", model, date),
+		Detail: fmt.Sprintf("The upstream provider announced that %s shuts down permanently on %s; "+
+			"from then on the gateway may stop serving it. Plan a move to another model.", model, date)}
 }

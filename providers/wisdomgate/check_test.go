@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genform/genform/providers"
 )
@@ -126,8 +127,6 @@ func TestCheckProblems(t *testing.T) {
 			"model", false, `"deepseek-v3" is a chat model`, `An image block needs an image model, such as`},
 		{"image model in a video block", providers.Request{Kind: providers.Video, Model: "gpt-image-1"},
 			"model", false, `"gpt-image-1" is an image model`, `A video block needs a video model`},
-		{"Sora shutdown", providers.Request{Kind: providers.Video, Model: "sora-2"},
-			"model", true, `sora-2 is announced to shut down on 2026-09-24`, `Plan a move to another model.`},
 		{"video seconds outside the documents", providers.Request{Kind: providers.Video, Model: "veo-3.1", Seconds: 7},
 			"seconds", true, `Undocumented seconds 7 for veo-3.1`, `Did you mean 8? veo-3.1 is documented with 4, 8 or 12 seconds`},
 		{"video size case", providers.Request{Kind: providers.Video, Model: "veo-3.1", Size: "1280X720"},
@@ -222,5 +221,31 @@ func TestRouting(t *testing.T) {
 		if got := p.endpointFor(tt.kind, tt.model); got != tt.want {
 			t.Errorf("endpointFor(%s, %s) = %s, want %s", tt.kind, tt.model, got, tt.want)
 		}
+	}
+}
+
+// The sora-2 warning speaks of its shutdown in the future before the date, in the past after.
+func TestCheckShutdownTense(t *testing.T) {
+	for _, tc := range []struct {
+		now             string
+		summary, detail string
+	}{
+		{"2026-09-23T23:59:59Z", "sora-2 is announced to shut down on 2026-09-24", "Plan a move to another model."},
+		{"2026-09-24T00:00:00Z", "sora-2 was shut down on 2026-09-24", "Move to another model."},
+		{"2027-01-01T12:00:00Z", "sora-2 was shut down on 2026-09-24", "the gateway may no longer serve it"},
+	} {
+		t.Run(tc.now, func(t *testing.T) {
+			p := newChecker(t)
+			now, _ := time.Parse(time.RFC3339, tc.now)
+			p.SetClock(providers.NewFakeClock(now))
+			probs := p.Check(&providers.Request{Kind: providers.Video, Model: "sora-2"})
+			i := slices.IndexFunc(probs, func(pr providers.Problem) bool { return pr.Field == "model" })
+			if i < 0 {
+				t.Fatalf("no model warning among %+v", probs)
+			}
+			if pr := probs[i]; pr.Summary != tc.summary || !pr.Warning || !strings.Contains(pr.Detail, tc.detail) {
+				t.Errorf("problem = %+v, want a warning %q with %q", pr, tc.summary, tc.detail)
+			}
+		})
 	}
 }
