@@ -37,6 +37,7 @@ type project struct {
 	statePath string
 	st        *state.File
 	stExists  bool // the state file exists (a fresh project has none yet)
+	noConfig  bool // the folder has no configuration files (state commands only)
 	journal   int  // entries folded in from an interrupted apply's journal
 	providers map[string]providers.Provider
 	stat      *state.StatCache

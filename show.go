@@ -56,6 +56,10 @@ func cmdShow(c *cli, args []string) int {
 		c.stdout.Write(b)
 		return 0
 	}
+	if len(p.st.Records) == 0 && p.noConfig && !p.stExists {
+		fmt.Fprintln(c.stdout, "Nothing to show: this folder has no configuration and no state. genform init starts a project.")
+		return 0
+	}
 	if len(p.st.Records) == 0 {
 		fmt.Fprintln(c.stdout, "The state is empty: nothing has been generated yet.")
 		return 0
@@ -172,6 +176,10 @@ func (c *cli) stateProject() (*project, bool) {
 	if cfg == nil || cfg.Dir == "" {
 		c.diags(diags, filesOf(cfg))
 		return nil, false
+	}
+	if names, _ := configFiles(dir); len(names) == 0 {
+		// no configuration at all is not a broken one: the state path is the default
+		return &project{dir: dir, cfg: cfg, statePath: filepath.Join(dir, cfg.Settings.StatePath), noConfig: true}, true
 	}
 	if diags.HasErrors() {
 		fmt.Fprintf(c.stderr, "Warning: the configuration has errors (genform validate shows them); reading %s anyway.\n\n", cfg.Settings.StatePath)
