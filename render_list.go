@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/genform/genform/view"
 )
 
 // renderListDiff shows a changed list of objects (a video's shots) element by element: the
@@ -18,20 +20,20 @@ func renderListDiff(w io.Writer, name string, before, after []any, pal palette) 
 			fmt.Fprintf(w, "          %s+%s %s = %s\n", pal.green, pal.reset, label, objectText(after[i]))
 		case i >= len(after):
 			fmt.Fprintf(w, "          %s-%s %s = %s\n", pal.red, pal.reset, label, objectText(before[i]))
-		case valueText(before[i]) == valueText(after[i]):
+		case view.ValueText(before[i]) == view.ValueText(after[i]):
 		default:
 			bm, bok := before[i].(map[string]any)
 			am, aok := after[i].(map[string]any)
 			if !bok || !aok {
-				fmt.Fprintf(w, "          %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, label, valueText(before[i]), valueText(after[i]))
+				fmt.Fprintf(w, "          %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, label, view.ValueText(before[i]), view.ValueText(after[i]))
 				continue
 			}
 			for _, k := range unionKeys(bm, am) {
 				b, a := bm[k], am[k]
-				if valueText(b) == valueText(a) {
+				if view.ValueText(b) == view.ValueText(a) {
 					continue
 				}
-				fmt.Fprintf(w, "          %s~%s %s: %s = %s -> %s\n", pal.yellow, pal.reset, label, k, valueText(b), valueText(a))
+				fmt.Fprintf(w, "          %s~%s %s: %s = %s -> %s\n", pal.yellow, pal.reset, label, k, view.ValueText(b), view.ValueText(a))
 			}
 		}
 	}
@@ -49,12 +51,12 @@ func elementLabel(list string, i int) string {
 func objectText(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return valueText(v)
+		return view.ValueText(v)
 	}
 	keys := unionKeys(m, nil)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + " = " + valueText(m[k])
+		parts[i] = k + " = " + view.ValueText(m[k])
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }

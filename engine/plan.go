@@ -57,10 +57,9 @@ type Change struct {
 }
 
 // Charged reports whether applying the change may cost money: an action that calls a
-// provider, not resuming a job already paid for, and not priced at zero (the offline
-// provider, a free model).
+// provider that bills (not the offline renderer), not resuming a job already paid for.
 func (ch *Change) Charged() bool {
-	return ch.Action.Paid() && ch.ResumeJob == "" && !(ch.Cost.Known && ch.Cost.USD == 0)
+	return ch.Action.Paid() && ch.ResumeJob == "" && !ch.Cost.Free
 }
 
 // AttrDiff is one changed attribute: `~ prompt = "a" -> "b"`.
