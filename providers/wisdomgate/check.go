@@ -19,15 +19,18 @@ func (p *Provider) Check(req *providers.Request) []providers.Problem {
 	var probs []providers.Problem
 	m, known := models[req.Model]
 	switch {
+	case !known && p.declared(req.Model):
+		m = nil // declared in the provider block: sent as written, priced by prices if given
 	case !known:
-		detail := fmt.Sprintf("wisdomgate does not know the model %q: it is sent as written, and its cost is unknown.", req.Model)
+		detail := fmt.Sprintf("wisdomgate does not know the model %q.", req.Model)
 		if sug := providers.Suggest(req.Model, modelsOf(req.Kind)); sug != "" {
 			detail = fmt.Sprintf("Did you mean %q? ", sug) + detail
 		}
 		if names := modelsOf(req.Kind); len(names) > 0 {
 			detail += fmt.Sprintf(" Known %s models: %s.", req.Kind, strings.Join(names, ", "))
 		}
-		probs = append(probs, providers.Problem{Warning: true, Field: "model",
+		detail += fmt.Sprintf(` If the gateway serves it, declare it in the provider block: extra_models = [%q], and give its price for budgets: prices = { %q = 0.10 }.`, req.Model, req.Model)
+		probs = append(probs, providers.Problem{Field: "model",
 			Summary: fmt.Sprintf("Unknown model %q", req.Model), Detail: detail})
 		m = nil
 	case m.kind != req.Kind:
@@ -193,6 +196,9 @@ func (c *checker) video() {
 
 // Price implements providers.Provider with the prices the documents give.
 func (p *Provider) Price(req *providers.Request) providers.Price {
+	if usd, ok := p.prices[req.Model]; ok {
+		return providers.Price{USD: usd, Known: true}
+	}
 	m, ok := models[req.Model]
 	if !ok || m.kind != req.Kind {
 		return providers.Price{}

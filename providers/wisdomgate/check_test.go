@@ -122,7 +122,9 @@ func TestCheckProblems(t *testing.T) {
 		{"prompt too long", providers.Request{Kind: providers.Image, Model: "dall-e-3", Prompt: strings.Repeat("a", 4001)},
 			"prompt", false, `Prompt too long for dall-e-3`, `at most 4000`},
 		{"unknown model", providers.Request{Kind: providers.Image, Model: "gpt-image1"},
-			"model", true, `Unknown model "gpt-image1"`, `Did you mean "gpt-image-1"? wisdomgate does not know the model "gpt-image1": it is sent as written, and its cost is unknown.`},
+			"model", false, `Unknown model "gpt-image1"`, `Did you mean "gpt-image-1"? wisdomgate does not know the model "gpt-image1".`},
+		{"unknown model: how to declare it", providers.Request{Kind: providers.Image, Model: "gemini-3-pro-imge-preview"},
+			"model", false, `Unknown model "gemini-3-pro-imge-preview"`, `extra_models = ["gemini-3-pro-imge-preview"], and give its price for budgets: prices = { "gemini-3-pro-imge-preview" = 0.10 }.`},
 		{"chat model in an image block", providers.Request{Kind: providers.Image, Model: "deepseek-v3"},
 			"model", false, `"deepseek-v3" is a chat model`, `An image block needs an image model, such as`},
 		{"image model in a video block", providers.Request{Kind: providers.Video, Model: "gpt-image-1"},
@@ -247,5 +249,42 @@ func TestCheckShutdownTense(t *testing.T) {
 				t.Errorf("problem = %+v, want a warning %q with %q", pr, tc.summary, tc.detail)
 			}
 		})
+	}
+}
+
+// A model the table does not know is accepted when the provider block declares it
+// (extra_models, model_endpoints or prices), and prices gives any model its price.
+func TestCheckDeclaredModels(t *testing.T) {
+	p, diags := build(t, `
+extra_models    = ["house-image"]
+model_endpoints = { "routed-image" = "images" }
+prices          = { "priced-image" = 0.12, "gpt-image-1" = 0.05 }
+`, nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, tc := range []struct {
+		model string
+		price providers.Price
+	}{
+		{"house-image", providers.Price{}},
+		{"routed-image", providers.Price{}},
+		{"priced-image", providers.Price{USD: 0.12, Known: true}},
+		{"gpt-image-1", providers.Price{USD: 0.05, Known: true}},
+	} {
+		req := &providers.Request{Kind: providers.Image, Model: tc.model}
+		for _, pr := range p.Check(req) {
+			if pr.Field == "model" {
+				t.Errorf("%s: %+v, want no model problem", tc.model, pr)
+			}
+		}
+		if got := p.Price(req); got != tc.price {
+			t.Errorf("Price(%s) = %+v, want %+v", tc.model, got, tc.price)
+		}
+	}
+	for _, src := range []string{`extra_models = "x"`, `prices = { x = "cheap" }`, `prices = { x = -1 }`} {
+		if _, diags := build(t, src, nil); !diags.HasErrors() {
+			t.Errorf("%s: no error", src)
+		}
 	}
 }
