@@ -27,12 +27,12 @@ func cmdImport(c *cli, args []string) int {
 	addrArg, fileArg := fs.Arg(0), fs.Arg(1)
 	ref, diags := schema.ParseRef(addrArg)
 	if diags.HasErrors() {
-		fmt.Fprintf(c.stderr, "Error: %s\n", diags[0].Detail)
+		c.ui().Errorf("%s", diags[0].Detail)
 		return 1
 	}
 	file := projectPath(c.dir, fileArg)
 	if fi, err := os.Stat(file); err != nil || !fi.Mode().IsRegular() {
-		fmt.Fprintf(c.stderr, "Error: %s is not a file genform can read.\n", fileArg)
+		c.ui().Errorf("%s is not a file genform can read.", fileArg)
 		return 1
 	}
 	p, ok := c.loadConfig(vars.values())
@@ -41,12 +41,12 @@ func cmdImport(c *cli, args []string) int {
 	}
 	addr := ref.Addr()
 	if msg := undeclared(p.cfg, ref); msg != "" {
-		fmt.Fprintf(c.stderr, "Error: %s; nothing was imported.\n", msg)
+		c.ui().Errorf("%s; nothing was imported.", msg)
 		return 1
 	}
 	lock, err := state.Lock(p.work("lock"), "import")
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	defer lock.Unlock()
@@ -55,7 +55,7 @@ func cmdImport(c *cli, args []string) int {
 		return 1
 	}
 	if p.st.Records[addr] != nil {
-		fmt.Fprintf(c.stderr, "Error: %s is already in the state; nothing was imported. Run 'genform state rm %s' first to adopt another file for it.\n", addr, addr)
+		c.ui().Errorf("%s is already in the state; nothing was imported. Run 'genform state rm %s' first to adopt another file for it.", addr, addr)
 		return 1
 	}
 	var ch *engine.Change
@@ -70,20 +70,20 @@ func cmdImport(c *cli, args []string) int {
 	}
 	rec, err := engine.ImportRecord(ch, file, time.Now())
 	if errors.Is(err, engine.ErrInputUnknown) {
-		fmt.Fprintf(c.stderr, "Error: cannot import %s: %v (%s). Apply or import what it reads first, then import it.\n", addr, err, strings.Join(pending, ", "))
+		c.ui().Errorf("cannot import %s: %v (%s). Apply or import what it reads first, then import it.", addr, err, strings.Join(pending, ", "))
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: cannot import %s: %v.\n", addr, err)
+		c.ui().Errorf("cannot import %s: %v.", addr, err)
 		return 1
 	}
 	if err := c.placeImported(p, rec, file); err != nil {
-		fmt.Fprintf(c.stderr, "Error: cannot import %s: %v; nothing was imported.\n", addr, err)
+		c.ui().Errorf("cannot import %s: %v; nothing was imported.", addr, err)
 		return 1
 	}
 	p.st.Records[addr] = rec
 	if err := c.writeState(p); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	where := ""

@@ -94,24 +94,22 @@ func cmdInit(c *cli, args []string) int {
 		return code
 	}
 	if flags.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "Error: init takes no arguments, and got %q; use genform -chdir=DIR init for another folder\n\n", flags.Arg(0))
-		flags.Usage()
-		return 1
+		return c.usageError(flags, fmt.Sprintf("init takes no arguments, and got %q; use genform -chdir=DIR init for another folder", flags.Arg(0)))
 	}
 	if fi, err := os.Stat(c.dir); err != nil || !fi.IsDir() {
-		fmt.Fprintf(c.stderr, "Error: %s is not a folder\n", c.dir)
+		c.ui().Errorf("%s is not a folder", c.dir)
 		return 1
 	}
 	// like terraform init, init may run again in a project: it writes what is missing and
 	// says what it left alone
 	existing, err := configFiles(c.dir)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	if len(existing) == 0 {
 		if err := writeFileAtomic(filepath.Join(c.dir, "main.gen.hcl"), []byte(scaffold)); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		fmt.Fprintln(c.stdout, "Created main.gen.hcl.")
@@ -120,7 +118,7 @@ func cmdInit(c *cli, args []string) int {
 	}
 	ignored, err := ensureIgnored(filepath.Join(c.dir, ".gitignore"))
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	if ignored {

@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// version, when set at build time with -ldflags "-X main.version=...", overrides the
+// version the Go toolchain stamps from the module and its VCS.
+var version = ""
+
 // devVersion is what a build with no version information says (go run, a build outside a
 // git checkout).
 const devVersion = "0.1.0-dev"

@@ -1,12 +1,10 @@
-package main
+package view
 
 import (
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/genform/genform/view"
 )
 
 // renderListDiff shows a changed list of objects (a video's shots) element by element: the
@@ -20,20 +18,20 @@ func renderListDiff(w io.Writer, name string, before, after []any, pal palette) 
 			fmt.Fprintf(w, "          %s+%s %s = %s\n", pal.green, pal.reset, label, objectText(after[i]))
 		case i >= len(after):
 			fmt.Fprintf(w, "          %s-%s %s = %s\n", pal.red, pal.reset, label, objectText(before[i]))
-		case view.ValueText(before[i]) == view.ValueText(after[i]):
+		case ValueText(before[i]) == ValueText(after[i]):
 		default:
 			bm, bok := before[i].(map[string]any)
 			am, aok := after[i].(map[string]any)
 			if !bok || !aok {
-				fmt.Fprintf(w, "          %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, label, view.ValueText(before[i]), view.ValueText(after[i]))
+				fmt.Fprintf(w, "          %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, label, ValueText(before[i]), ValueText(after[i]))
 				continue
 			}
 			for _, k := range unionKeys(bm, am) {
 				b, a := bm[k], am[k]
-				if view.ValueText(b) == view.ValueText(a) {
+				if ValueText(b) == ValueText(a) {
 					continue
 				}
-				fmt.Fprintf(w, "          %s~%s %s: %s = %s -> %s\n", pal.yellow, pal.reset, label, k, view.ValueText(b), view.ValueText(a))
+				fmt.Fprintf(w, "          %s~%s %s: %s = %s -> %s\n", pal.yellow, pal.reset, label, k, ValueText(b), ValueText(a))
 			}
 		}
 	}
@@ -51,12 +49,12 @@ func elementLabel(list string, i int) string {
 func objectText(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return view.ValueText(v)
+		return ValueText(v)
 	}
 	keys := unionKeys(m, nil)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + " = " + view.ValueText(m[k])
+		parts[i] = k + " = " + ValueText(m[k])
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
