@@ -55,6 +55,7 @@ func commands() []command {
 		{"state", "Inspect or forget recorded instances", cmdState},
 		{"import", "Adopt an existing file as an instance's output, without paying", cmdImport},
 		{"output", "Show output values", cmdOutput},
+		{"console", "Evaluate expressions against the configuration and state", cmdConsole},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
