@@ -326,7 +326,7 @@ func TestReadmeCommands(t *testing.T) {
 	if n < 20 {
 		t.Errorf("README.md has %d genform command lines in code blocks; the test reads too few", n)
 	}
-	cmds := [][]string{{"state", "list"}, {"state", "show"}, {"state", "rm"}}
+	cmds := [][]string{{"state", "list"}, {"state", "show"}, {"state", "rm"}, {"state", "mv"}}
 	for _, c := range commands() {
 		if c.name != "state" {
 			cmds = append(cmds, []string{c.name})

@@ -50,7 +50,7 @@ func cmdImport(c *cli, args []string) int {
 		return 1
 	}
 	defer lock.Unlock()
-	plan, ok := c.planProject(p, &planFlags{vars: vars, targets: stringsFlag{addr}})
+	plan, ok := c.planProject(p, &planFlags{vars: vars, targets: stringsFlag{addr}, quietTargets: true})
 	if !ok {
 		return 1
 	}

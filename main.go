@@ -26,6 +26,10 @@ type cli struct {
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
 	view           *view.View
+
+	// the flags every command takes (flags.go)
+	noColor, compactWarnings bool
+	input                    bool // -input=false: never ask
 }
 
 // ui is the command's view: where it prints, and how (made on first use).

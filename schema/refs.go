@@ -173,6 +173,8 @@ func (c *Config) checkRef(tr hcl.Traversal) (Ref, hcl.Diagnostics) {
 // checkKey checks a static instance key against the target's count or for_each.
 func checkKey(t *Asset, key cty.Value, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
 	switch {
+	case t.unknownKeys:
+		return cty.NilVal, nil // its keys depend on a variable without a value (validate)
 	case t.Count == nil && t.ForEach == nil:
 		return cty.NilVal, hcl.Diagnostics{errorAt(rng, "Unexpected instance key",
 			fmt.Sprintf("%s has no count or for_each, so it has one instance: reference it as %s, without a key.", t.Addr(), t.Addr()))}
