@@ -56,12 +56,15 @@ type planner struct {
 	// so instances planned again at apply time compare with what was there before
 	records map[string]*state.Record
 	jobs    map[string]*state.Job
-	cache   *state.Cache
-	opts    Options
-	files   *fileHasher
-	blocks  *blocks
-	insts   map[string]*instance
-	order   []*instance // dependency order
+	// jobsByHash finds a receipt by input hash whatever address recorded it; built once
+	jobsByHash map[string]*state.Job
+	jobsOnce   sync.Once
+	cache      *state.Cache
+	opts       Options
+	files      *fileHasher
+	blocks     *blocks
+	insts      map[string]*instance
+	order      []*instance // dependency order
 	// paths of outputs this plan knows: path -> sha256 for known ones, "" for outputs that
 	// will be generated (unknown until apply).
 	outputs map[string]string
@@ -255,9 +258,8 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			p.known(in, cached)
 			return ch
 		}
-		if job := p.jobs[in.si.Addr]; job != nil && job.InputHash == hash {
-			ch.ResumeJob = job.JobID
-			ch.Reasons = append(ch.Reasons, fmt.Sprintf("resumes job %s (already paid)", job.JobID))
+		if job := p.receipt(in.si.Addr, hash); job != nil {
+			p.adopt(ch, job)
 			p.pending(in)
 			return ch
 		}

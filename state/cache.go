@@ -129,10 +129,80 @@ func (c *Cache) Has(sha string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
+// Adopt moves a finished output file into the cache as the blob sha, durably: the file is
+// synced, renamed into place and its folder synced, so the blob survives a power cut before
+// Adopt returns. file must be on the cache's file system (apply writes outputs in
+// .genform/tmp); across file systems it is copied, durably, and removed. The file is gone
+// afterwards, whatever the outcome, unless the error says it is kept.
+func (c *Cache) Adopt(file, sha string) error {
+	if !isSHA256(sha) {
+		return fmt.Errorf("caching %s: %q is not a hex sha256", file, sha)
+	}
+	if c.Has(sha) {
+		os.Remove(file)
+		return nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	err = f.Chmod(0o444)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("caching %s: %w", file, err)
+	}
+	dst := c.blobPath(sha)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("caching %s: %w", file, err)
+	}
+	if err := c.rename(file, dst); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("caching: %w", err)
+		}
+		// another file system: a durable copy, checked against sha
+		got, _, err := c.put(file, true)
+		if err == nil && got != sha {
+			os.Remove(dst)
+			err = fmt.Errorf("its sha256 is %s, not %s (did it change?)", got, sha)
+		}
+		if err != nil {
+			return fmt.Errorf("caching %s (kept): %w", file, err)
+		}
+		os.Remove(file)
+		return nil
+	}
+	return syncDir(filepath.Dir(dst))
+}
+
+// PutBytes stores data as a blob (not synced: for a copy of what a durable record holds, such
+// as a chat's text) and returns its sha256.
+func (c *Cache) PutBytes(data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	if c.Has(sha) {
+		return sha, nil
+	}
+	if err := writeAtomic(c.blobPath(sha), data, 0o444, false); err != nil {
+		return "", fmt.Errorf("caching blob %s: %w", sha, err)
+	}
+	return sha, nil
+}
+
+// Place copies the blob sha to dst like Restore, without syncing dst: for an output whose
+// blob is durable, so a power cut that loses dst costs a free restore, not a generation.
+func (c *Cache) Place(sha, dst string) error { return c.restore(sha, dst, false) }
+
 // Restore copies the blob sha to dst, checking the hash as it copies; dst appears whole or
 // not at all, and its folders are made. A corrupt blob is removed and the error wraps
 // ErrCorrupt; a missing one wraps fs.ErrNotExist.
-func (c *Cache) Restore(sha, dst string) error {
+func (c *Cache) Restore(sha, dst string) error { return c.restore(sha, dst, true) }
+
+func (c *Cache) restore(sha, dst string, durable bool) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("restoring %s: %q is not a hex sha256", dst, sha)
 	}
@@ -160,7 +230,7 @@ func (c *Cache) Restore(sha, dst string) error {
 		os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
 		return fmt.Errorf("restoring %s: %w: blob %s now hashes to %s", dst, ErrCorrupt, sha, got)
 	}
-	if err := commit(tmp, 0o644, dst, true); err != nil {
+	if err := commit(tmp, 0o644, dst, durable); err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
 	return nil
