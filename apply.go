@@ -9,7 +9,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
@@ -148,6 +150,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return 1
 	}
+	engine.RemoveLeftovers(plan) // temporary files beside outputs, left by a killed apply
 	journal, err := state.OpenJournal(p.journalPath())
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
@@ -155,6 +158,17 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	}
 
 	interrupt := make(chan struct{})
+	var onKept func(string, string)
+	if os.Getenv("GENFORM_LOG") == "debug" {
+		var mu sync.Mutex
+		onKept = func(what, addr string) {
+			at := time.Now().UnixNano()
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(c.stderr, "genform: receipt %s: %s at %d\n", what, addr, at)
+		}
+	}
+	ledger := engine.NewLedger(onKept)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -164,8 +178,9 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		fmt.Fprintln(c.stderr, "\nInterrupt received: starting nothing new, letting running requests finish. Press Ctrl-C again to stop at once (state stays intact).")
 		close(interrupt)
 		if _, ok := <-sigs; ok {
-			fmt.Fprintln(c.stderr, "Stopped. What finished is recorded; run genform apply again to go on.")
-			os.Exit(130) // the journal holds every finished instance, durably
+			// replies already complete are journaled first, within a bounded moment
+			c.stopNow(ledger.Settle(stopWait))
+			os.Exit(130) // the journal holds every finished instance and receipt, durably
 		}
 	}()
 	defer func() {
@@ -194,6 +209,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		Stat:        p.stat,
 		TempDir:     tmp,
 		Interrupt:   interrupt,
+		Ledger:      ledger,
 	})
 	if tty != nil {
 		tty.close()
@@ -273,5 +289,19 @@ func (c *cli) summary(s *engine.Summary, jsonOut bool) {
 	}
 	if s.Interrupted+s.NotStarted > 0 {
 		fmt.Fprintln(c.stdout, "Run genform apply again to finish; recorded video jobs are resumed, not paid again.")
+	}
+}
+
+// stopWait bounds how long a second Ctrl-C waits for complete replies to become durable.
+const stopWait = 3 * time.Second
+
+// stopNow says, on a second Ctrl-C, what is kept and what may have been charged.
+func (c *cli) stopNow(s engine.Settlement) {
+	fmt.Fprintf(c.stderr, "Stopped. Kept: %d paid result(s) this apply recorded; run genform apply again to place what is not in place yet, without paying.\n", len(s.Kept))
+	if s.Unsaved > 0 {
+		fmt.Fprintf(c.stderr, "%d complete reply(ies) were still being recorded after %v: they may have been charged without a result.\n", s.Unsaved, stopWait)
+	}
+	if len(s.InFlight) > 0 {
+		fmt.Fprintf(c.stderr, "May have been charged without a result (requests sent, no complete reply yet): %s\n", strings.Join(s.InFlight, ", "))
 	}
 }

@@ -37,6 +37,12 @@ type genformCmd struct {
 // hands over to run() when it is started under that name.
 func startGenform(ctx context.Context, t *testing.T, dir string, args ...string) *genformCmd {
 	t.Helper()
+	return startGenformEnv(ctx, t, dir, nil, args...)
+}
+
+// startGenformEnv is startGenform with more environment variables.
+func startGenformEnv(ctx context.Context, t *testing.T, dir string, env []string, args ...string) *genformCmd {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL crash tests need a Unix")
 	}
@@ -47,6 +53,7 @@ func startGenform(ctx context.Context, t *testing.T, dir string, args ...string)
 	g := &genformCmd{cmd: exec.CommandContext(ctx, bin, args...), lines: make(chan string, 1024)}
 	g.cmd.Dir = dir
 	g.cmd.Env = append(os.Environ(), "NO_COLOR=1", "WISDOM_GATE_KEY=", "GORACE=atexit_sleep_ms=0")
+	g.cmd.Env = append(g.cmd.Env, env...)
 	g.cmd.Stderr = &g.stderr
 	stdout, err := g.cmd.StdoutPipe()
 	if err != nil {

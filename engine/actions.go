@@ -87,7 +87,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 	release()
 	if fatal != nil {
 		if err == nil && paid {
-			e.opts.Ledger.saved(ch.Addr, false)
+			e.opts.Ledger.unsaved()
 		}
 		return nil, fatal
 	}
@@ -116,12 +116,10 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 		usd := ch.Cost.USD
 		rec.Cost = &usd
 	}
-	err = e.receipt(in, ch, rec, res)
 	if !paid {
 		e.opts.Ledger.replied(ch.Addr, true)
 	}
-	e.opts.Ledger.saved(ch.Addr, err == nil)
-	if err != nil {
+	if err := e.receipt(in, ch, rec, res); err != nil {
 		if res.File != "" {
 			os.Remove(res.File)
 		}

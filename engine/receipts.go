@@ -19,14 +19,17 @@ type Ledger struct {
 	mu      sync.Mutex
 	changed sync.Cond
 	out     map[string]bool // sent, no complete reply yet: may be charged without a result
-	saving  int             // complete replies whose receipt is not yet durable
-	kept    []string        // receipts made durable by this apply
+	saving  int             // complete replies whose receipt is not yet written
+	kept    map[string]bool // receipts made durable by this apply
 	now     func() time.Time
+	onKept  func(what, addr string)
 }
 
-// NewLedger returns an empty ledger.
-func NewLedger() *Ledger {
-	l := &Ledger{out: map[string]bool{}, now: time.Now}
+// NewLedger returns an empty ledger. onKept, when not nil, is called each time a receipt is
+// written (what is "written": it survives the death of the process) and again once it is
+// durable ("durable": it survives a power cut): the CLI logs them with GENFORM_LOG=debug.
+func NewLedger(onKept func(what, addr string)) *Ledger {
+	l := &Ledger{out: map[string]bool{}, kept: map[string]bool{}, now: time.Now, onKept: onKept}
 	l.changed.L = &l.mu
 	return l
 }
@@ -54,18 +57,55 @@ func (l *Ledger) replied(addr string, complete bool) {
 	l.mu.Unlock()
 }
 
-// saved: a reply announced by replied(addr, true) is durable (ok) or could not be made so.
-func (l *Ledger) saved(addr string, ok bool) {
+// written: a reply announced by replied(addr, true) is written to the journal: the death of
+// the process cannot lose it any more (durable follows, once it is synced).
+func (l *Ledger) written(addr string) {
 	if l == nil {
 		return
 	}
 	l.mu.Lock()
 	l.saving--
-	if ok {
-		l.kept = append(l.kept, addr)
-	}
+	l.kept[addr] = true
 	l.changed.Broadcast()
 	l.mu.Unlock()
+	l.log("written", addr)
+}
+
+// unsaved: a reply announced by replied(addr, true) could not be written.
+func (l *Ledger) unsaved() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.saving--
+	l.changed.Broadcast()
+	l.mu.Unlock()
+}
+
+// durable: the receipt of addr is synced: a power cut cannot lose it any more.
+func (l *Ledger) durable(addr string) {
+	if l != nil {
+		l.log("durable", addr)
+	}
+}
+
+func (l *Ledger) log(what, addr string) {
+	if l.onKept != nil {
+		l.onKept(what, addr)
+	}
+}
+
+// recorded: the request of addr got a receipt that lets the next apply finish it without
+// paying (a video job id, a download link), though its output is still to come.
+func (l *Ledger) recorded(addr string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	delete(l.out, addr)
+	l.kept[addr] = true
+	l.mu.Unlock()
+	l.log("durable", addr)
 }
 
 // Settlement is what a Settle found.
@@ -75,7 +115,7 @@ type Settlement struct {
 	Unsaved  int      // complete replies still being made durable when the wait ended
 }
 
-// Settle waits at most d for the complete replies being made durable, then says what is kept
+// Settle waits at most d for the complete replies being written, then says what is kept
 // and what may have been charged without a result. The apply goes on (the caller exits).
 func (l *Ledger) Settle(d time.Duration) Settlement {
 	deadline := l.now().Add(d)
@@ -90,7 +130,7 @@ func (l *Ledger) Settle(d time.Duration) Settlement {
 	for l.saving > 0 && l.now().Before(deadline) {
 		l.changed.Wait()
 	}
-	s := Settlement{Kept: slices.Clone(l.kept), Unsaved: l.saving}
+	s := Settlement{Kept: slices.Collect(maps.Keys(l.kept)), Unsaved: l.saving}
 	for addr := range l.out {
 		s.InFlight = append(s.InFlight, addr)
 	}
@@ -124,14 +164,42 @@ func (e *executor) receiptJob(in *instance, ch *Change, id, url string) error {
 	e.mu.Lock()
 	e.st.Jobs[ch.Addr] = j
 	e.mu.Unlock()
+	e.opts.Ledger.recorded(ch.Addr)
 	return nil
 }
 
-// receipt makes a complete paid reply durable before anything else is done with it: a file's
-// bytes become a durable cache blob, then the record (with the chat's text) is journaled with
-// one group-committed fsync. The output is put in place only after; should that fail, the
-// record stays and the next plan restores the output from the cache for free.
+// receipt makes a complete paid reply durable before anything else is done with it. First,
+// at once: a file's bytes are renamed into the cache as a blob and the record (with a chat's
+// text) is written to the journal, which the death of the process can no longer undo. Then,
+// for a power cut: the blob and the journal are synced (the journal's fsync group-committed
+// with other instances'). The output is put in place only after; should that fail, the record
+// stays and the next plan restores the output from the cache for free.
 func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *providers.Result) error {
+	line, err := e.writeReceipt(in, ch, rec, res)
+	if err != nil {
+		e.opts.Ledger.unsaved()
+		return err
+	}
+	e.opts.Ledger.written(ch.Addr)
+	if rec.Kind != "chat" {
+		if err := e.opts.Cache.SyncBlob(rec.Output.SHA256); err != nil {
+			return fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
+		}
+	}
+	if err := e.opts.Journal.Sync(line); err != nil {
+		return fmt.Errorf("recording %s in the journal: %w", rec.Addr, err)
+	}
+	e.opts.Ledger.durable(ch.Addr)
+	e.mu.Lock()
+	e.st.Records[rec.Addr] = rec
+	delete(e.st.Jobs, rec.Addr) // the journal line forgot it too, if there was one
+	e.mu.Unlock()
+	return nil
+}
+
+// writeReceipt is the first, immediate half of receipt: the blob renamed into the cache, the
+// record written to the journal. It returns the journal line to sync.
+func (e *executor) writeReceipt(in *instance, ch *Change, rec *state.Record, res *providers.Result) (uint64, error) {
 	path := in.req.path
 	if rec.Kind == "chat" {
 		if path != "" {
@@ -140,13 +208,13 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 		}
 	} else {
 		if res.File == "" {
-			return fmt.Errorf("the provider returned no file")
+			return 0, fmt.Errorf("the provider returned no file")
 		}
 		if e.opts.Cache == nil {
-			return fmt.Errorf("no cache to keep the output of %s in", ch.Addr)
+			return 0, fmt.Errorf("no cache to keep the output of %s in", ch.Addr)
 		}
-		if err := e.opts.Cache.Adopt(res.File, res.SHA256); err != nil {
-			return fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
+		if err := e.opts.Cache.Take(res.File, res.SHA256); err != nil {
+			return 0, fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
 		}
 		rec.Output = &state.Output{
 			Path: path, SHA256: res.SHA256, Size: res.Size, MediaType: res.MediaType,
@@ -158,16 +226,11 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 	if forget {
 		entry.ForgetJob = rec.Addr
 	}
-	if err := e.opts.Journal.Append(entry); err != nil {
-		return fmt.Errorf("recording %s in the journal: %w", rec.Addr, err)
+	line, err := e.opts.Journal.Write(entry)
+	if err != nil {
+		return 0, fmt.Errorf("recording %s in the journal: %w", rec.Addr, err)
 	}
-	e.mu.Lock()
-	e.st.Records[rec.Addr] = rec
-	if forget {
-		delete(e.st.Jobs, rec.Addr)
-	}
-	e.mu.Unlock()
-	return nil
+	return line, nil
 }
 
 // receipt finds what an earlier apply paid for this input and did not finish: a video job

@@ -129,12 +129,11 @@ func (c *Cache) Has(sha string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// Adopt moves a finished output file into the cache as the blob sha, durably: the file is
-// synced, renamed into place and its folder synced, so the blob survives a power cut before
-// Adopt returns. file must be on the cache's file system (apply writes outputs in
-// .genform/tmp); across file systems it is copied, durably, and removed. The file is gone
-// afterwards, whatever the outcome, unless the error says it is kept.
-func (c *Cache) Adopt(file, sha string) error {
+// Take moves a finished output file into the cache as the blob sha, at once and without
+// waiting for the disk (see SyncBlob). file must be on the cache's file system (apply writes
+// outputs in .genform/tmp); across file systems it is copied, durably, and removed. On an
+// error the file is left where it was.
+func (c *Cache) Take(file, sha string) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("caching %s: %q is not a hex sha256", file, sha)
 	}
@@ -142,41 +141,48 @@ func (c *Cache) Adopt(file, sha string) error {
 		os.Remove(file)
 		return nil
 	}
-	f, err := os.Open(file)
-	if err != nil {
+	if err := os.Chmod(file, 0o444); err != nil {
 		return fmt.Errorf("caching: %w", err)
-	}
-	err = f.Chmod(0o444)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("caching %s: %w", file, err)
 	}
 	dst := c.blobPath(sha)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("caching %s: %w", file, err)
 	}
-	if err := c.rename(file, dst); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("caching: %w", err)
-		}
-		// another file system: a durable copy, checked against sha
-		got, _, err := c.put(file, true)
-		if err == nil && got != sha {
-			os.Remove(dst)
-			err = fmt.Errorf("its sha256 is %s, not %s (did it change?)", got, sha)
-		}
-		if err != nil {
-			return fmt.Errorf("caching %s (kept): %w", file, err)
-		}
-		os.Remove(file)
-		return nil
+	err := c.rename(file, dst)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	return syncDir(filepath.Dir(dst))
+	// another file system: a durable copy, checked against sha
+	got, _, err := c.put(file, true)
+	if err == nil && got != sha {
+		os.Remove(dst)
+		err = fmt.Errorf("its sha256 is %s, not %s (did it change?)", got, sha)
+	}
+	if err != nil {
+		return fmt.Errorf("caching %s: %w", file, err)
+	}
+	os.Remove(file)
+	return nil
+}
+
+// SyncBlob makes the blob sha and its name durable (fsync of the file and of its folder):
+// after it, the blob survives a power cut.
+func (c *Cache) SyncBlob(sha string) error {
+	if !isSHA256(sha) {
+		return fmt.Errorf("syncing blob: %q is not a hex sha256", sha)
+	}
+	f, err := os.Open(c.blobPath(sha))
+	if err != nil {
+		return fmt.Errorf("syncing blob %s: %w", sha, err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("syncing blob %s: %w", sha, err)
+	}
+	return syncDir(filepath.Dir(c.blobPath(sha)))
 }
 
 // PutBytes stores data as a blob (not synced: for a copy of what a durable record holds, such

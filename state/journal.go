@@ -121,28 +121,50 @@ func lastLine(f *os.File, size int64) (int64, []byte, error) {
 
 // Append writes e as one line and returns once it is on disk. Safe for concurrent use.
 func (j *Journal) Append(e Entry) error {
-	line, err := encodeEntry(e)
+	n, err := j.Write(e)
 	if err != nil {
 		return err
+	}
+	return j.Sync(n)
+}
+
+// Write writes e as one line without waiting for the disk and returns the line's number for
+// Sync. A written line survives the death of the process at once (it is in the kernel's
+// cache); it survives a power cut once Sync returns. Safe for concurrent use.
+func (j *Journal) Write(e Entry) (uint64, error) {
+	line, err := encodeEntry(e)
+	if err != nil {
+		return 0, err
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
-		return j.err
+		return 0, j.err
 	}
 	if j.f == nil {
-		return fmt.Errorf("journal %s is closed", j.path)
+		return 0, fmt.Errorf("journal %s is closed", j.path)
 	}
 	if _, err := j.f.Write(line); err != nil {
 		j.err = fmt.Errorf("writing journal %s: %w", j.path, err)
-		return j.err
+		return 0, j.err
 	}
 	j.written++
-	mine := j.written
-	for j.synced < mine && j.err == nil {
+	return j.written, nil
+}
+
+// Sync returns once line n (from Write) is on disk. Lines written by many goroutines share
+// fsyncs (group commit): a line waits for one fsync that started after it was written, never
+// for a queue of them.
+func (j *Journal) Sync(n uint64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.synced < n && j.err == nil {
 		if j.syncing {
 			j.cond.Wait()
 			continue
+		}
+		if j.f == nil {
+			return fmt.Errorf("journal %s is closed", j.path)
 		}
 		j.syncing = true
 		upTo := j.written
@@ -157,7 +179,7 @@ func (j *Journal) Append(e Entry) error {
 		}
 		j.cond.Broadcast()
 	}
-	if j.synced >= mine {
+	if j.synced >= n {
 		return nil
 	}
 	return j.err

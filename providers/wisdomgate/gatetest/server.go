@@ -107,6 +107,7 @@ type Server struct {
 	paid      map[string]int
 	scripts   map[Endpoint][]Reply
 	requests  []Request
+	sent      []Sent
 	creds     []string
 	blobs     map[string][]byte // files host: name -> bytes
 	videos    map[string]*video
@@ -306,6 +307,26 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	route(w, r, &req)
+	// the reply is fully handed to the connection before it is logged as sent
+	_ = http.NewResponseController(w).Flush()
+	s.mu.Lock()
+	s.sent = append(s.sent, Sent{Endpoint: ep, Prompt: req.Prompt, At: time.Now()})
+	s.mu.Unlock()
+}
+
+// Sent is one gateway reply, logged once it was fully written to the connection.
+type Sent struct {
+	Endpoint Endpoint
+	Prompt   string
+	At       time.Time
+}
+
+// Sent returns the log of replies fully sent, in order: with the receipts a client logs, it
+// tells a reply lost in the window between sending and recording from one never received.
+func (s *Server) Sent() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.sent...)
 }
 
 // authorized checks the credentials: Bearer on OpenAI-style paths; x-goog-api-key (or Bearer)
