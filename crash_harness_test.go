@@ -85,6 +85,12 @@ func crashMixedProject(t *testing.T, gw *gatetest.Server) (string, []crashAsset)
 	return crashProject(t, b.String()), assets
 }
 
+// crashHeldBound is the longest a complete reply may wait for its receipt before a kill that
+// makes it paid twice counts as a failure rather than a hit of the window: the window is
+// measured in milliseconds (see the latencies the harness logs); a download link, a video
+// job id or bytes held longer were not recorded when they should have been.
+const crashHeldBound = 250 * time.Millisecond
+
 var receiptLine = regexp.MustCompile(`^genform: receipt (written|durable): (\S+) at (\d+)$`)
 
 // crashRound is what one round found.
@@ -171,7 +177,8 @@ func crashCalibrate(t *testing.T) time.Duration {
 }
 
 func crashGateway() *gatetest.Server {
-	return gatetest.New(gatetest.Options{Key: "test-key", Latency: 150 * time.Millisecond, VideoPolls: 2, VideoRenderTime: time.Second})
+	return gatetest.New(gatetest.Options{Key: "test-key", Latency: 150 * time.Millisecond, FilesLatency: 400 * time.Millisecond,
+		VideoPolls: 2, VideoRenderTime: time.Second})
 }
 
 // crashOneRound runs one round; it reports failures on t and returns what it saw.
@@ -259,6 +266,8 @@ func crashOneRound(t *testing.T, round int, span time.Duration) (crashRound, boo
 			fail("%s paid %d times although the killed apply had its receipt in the journal", a.addr, n)
 		case paid1[a.prompt] > 1:
 			fail("%s paid %d times by the killed apply alone", a.addr, paid1[a.prompt])
+		case !sentAt[a.prompt].IsZero() && killAt.Sub(sentAt[a.prompt]) > crashHeldBound:
+			fail("%s paid %d times: genform held its complete reply for %v before the kill without a receipt", a.addr, n, killAt.Sub(sentAt[a.prompt]))
 		case !sentAt[a.prompt].IsZero() && sentAt[a.prompt].Before(killAt):
 			res.window++
 			t.Logf("round %d: %s paid twice: its reply was fully sent %v before the kill, which came before its receipt was durable (the window)", round, a.addr, killAt.Sub(sentAt[a.prompt]))

@@ -105,6 +105,7 @@ func (l *Ledger) recorded(addr string) {
 	delete(l.out, addr)
 	l.kept[addr] = true
 	l.mu.Unlock()
+	l.log("written", addr) // written and synced in one Append
 	l.log("durable", addr)
 }
 

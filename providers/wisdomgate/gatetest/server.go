@@ -66,11 +66,13 @@ const (
 
 // Options configures a Server. The zero value is a fast, well-behaved gateway.
 type Options struct {
-	Key         string        // the API key accepted; "" accepts any non-empty key
-	Latency     time.Duration // added before every gateway answer that is not an error
-	FailureRate float64       // fraction of gateway requests answered 500 at random
-	RateLimit   float64       // gateway requests per second (a token bucket); 0: none
-	Burst       int           // the token bucket's size; default max(1, RateLimit)
+	Key     string        // the API key accepted; "" accepts any non-empty key
+	Latency time.Duration // added before every gateway answer that is not an error
+	// FilesLatency is added before every answer of the files host (download links)
+	FilesLatency time.Duration
+	FailureRate  float64 // fraction of gateway requests answered 500 at random
+	RateLimit    float64 // gateway requests per second (a token bucket); 0: none
+	Burst        int     // the token bucket's size; default max(1, RateLimit)
 
 	VideoPolls      int           // polls before a video completes; default 3
 	VideoRenderTime time.Duration // and at least this long after its creation
