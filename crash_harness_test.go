@@ -314,3 +314,95 @@ func hashOf(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+var chargedLine = regexp.MustCompile(`^May have been charged without a result \(requests sent, no complete reply yet\): (.*)$`)
+
+// TestDoubleInterruptHarness presses Ctrl-C twice at random moments of an apply of the mixed
+// project, 20 rounds: the apply exits 130 at once, after writing the replies already complete;
+// the next apply finishes the rest. Nothing is lost, and nothing is paid twice but requests
+// the message named as possibly charged (in flight when the process exited).
+func TestDoubleInterruptHarness(t *testing.T) {
+	rounds := 20
+	if testing.Short() {
+		rounds = 4
+	}
+	span := crashCalibrate(t)
+	sem := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	exited, charged, twice := 0, 0, 0
+	for r := range rounds {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			e, c, tw := doubleInterruptRound(t, r, span)
+			mu.Lock()
+			exited, charged, twice = exited+e, charged+c, twice+tw
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d rounds, %d stopped by the second Ctrl-C; %d requests named as possibly charged, %d of them paid twice; lost 0", rounds, exited, charged, twice)
+}
+
+func doubleInterruptRound(t *testing.T, round int, span time.Duration) (exited, charged, twice int) {
+	gw := crashGateway()
+	defer gw.Close()
+	dir, assets := crashMixedProject(t, gw)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	fail := func(format string, args ...any) {
+		t.Errorf("round %d (%s): %s", round, dir, fmt.Sprintf(format, args...))
+	}
+	g := startGenform(ctx, t, dir, "apply", "-auto-approve", "-parallelism", "6")
+	drained := make(chan struct{})
+	go func() { g.until(func(string) bool { return false }); close(drained) }()
+	// the first press after start-up (before it, Ctrl-C kills the process: nothing was sent),
+	// the second soon after, while requests are out
+	const startup = 300 * time.Millisecond
+	time.Sleep(startup + time.Duration(rand.Int64N(int64(span-startup))))
+	_ = g.cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(time.Duration(rand.Int64N(int64(50 * time.Millisecond))))
+	_ = g.cmd.Process.Signal(syscall.SIGINT)
+	<-drained
+	err := g.cmd.Wait()
+	var ee *exec.ExitError
+	named := map[string]bool{}
+	if errors.As(err, &ee) && ee.ExitCode() == 130 {
+		exited = 1
+		stderr := g.stderrText()
+		if !strings.Contains(stderr, "Stopped. Kept: ") {
+			fail("the second Ctrl-C does not say what was kept:\n%s", stderr)
+		}
+		for _, line := range strings.Split(stderr, "\n") {
+			if m := chargedLine.FindStringSubmatch(line); m != nil {
+				for _, a := range strings.Split(m[1], ", ") {
+					named[a] = true
+				}
+			}
+		}
+	}
+	charged = len(named)
+	again := startGenform(ctx, t, dir, "apply", "-auto-approve", "-parallelism", "6")
+	again.wait(t, 0)
+	st, err := state.Read(filepath.Join(dir, "genform.state.json"))
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	for _, a := range assets {
+		if st.Records[a.addr] == nil {
+			fail("%s is lost", a.addr)
+		}
+		switch n := gw.Paid(a.prompt); {
+		case n == 1:
+		case n == 2 && named[a.addr]:
+			twice++
+		default:
+			fail("%s paid %d times (named as possibly charged: %v)", a.addr, n, named[a.addr])
+		}
+	}
+	return exited, charged, twice
+}

@@ -87,7 +87,7 @@ func (p *Provider) createVideo(ctx context.Context, req *providers.Request, job 
 			return permanent(fmt.Sprintf("the gateway returned an unusable job id %q", truncate(st.ID, 100)))
 		}
 		// the job id is the receipt of a paid create: recorded before anything else is done
-		if job.Started != nil {
+		if job.Started != nil && st.state() != videoFailed {
 			if err := job.Started(st.ID); err != nil {
 				return &providers.Error{Class: providers.Permanent, Err: err,
 					Message: fmt.Sprintf("recording video job %s: %v", st.ID, err)}
