@@ -43,8 +43,8 @@ type crashAsset struct {
 	addr, prompt string
 }
 
-// crashMixedProject writes the harness project: Gemini images (base64), images-API images
-// (base64 and links), chat-completions images (links), chats and videos.
+// crashMixedProject writes the harness project: Gemini images, images-API images (base64),
+// chat-completions images (download links), chats and videos.
 func crashMixedProject(t *testing.T, gw *gatetest.Server) (string, []crashAsset) {
 	var b strings.Builder
 	fmt.Fprintf(&b, `provider "wisdomgate" {
