@@ -138,6 +138,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 	}
 	p.checkOutputRefs()
+	p.diags = append(p.diags, p.duplicatePaths()...)
 	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
 		if p.insts[addr] != nil {
 			continue
