@@ -134,6 +134,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 		return &Outcome{Status: Failed, Action: ch.Action, Err: fmt.Errorf("%w (the result is kept: the next apply restores it without paying)", err), Cost: cost}, nil
 	}
 	e.placed(in, rec)
+	e.moveOldOutput(ch)
 	return &Outcome{Status: Done, Action: ch.Action, Record: rec, Cost: cost}, nil
 }
 

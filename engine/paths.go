@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"os"
+
 	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -30,4 +33,33 @@ func (p *planner) duplicatePaths() hcl.Diagnostics {
 		diags = append(diags, schema.DuplicateOutputPath(prev.si, in.si, in.req.path))
 	}
 	return diags
+}
+
+// pathDiff is the `~ path` line of a change that also moves its output.
+func pathDiff(rec *state.Record, req *request) []AttrDiff {
+	if rec == nil || rec.Output == nil || req.path == "" || rec.Output.Path == req.path {
+		return nil
+	}
+	return []AttrDiff{{Name: "path", Before: rec.Output.Path, After: req.path}}
+}
+
+// moveOldOutput moves the file a regenerated instance wrote at its previous path into the
+// cache, as a delete does, once the new output is in place: the path changed with the input.
+// A path another instance of the plan writes is left to it.
+func (e *executor) moveOldOutput(ch *Change) {
+	b := ch.Before
+	if b == nil || b.Output == nil || b.Output.Path == "" || b.Output.Path == ch.Path || e.opts.Cache == nil {
+		return
+	}
+	if _, mine := e.p.output(b.Output.Path); mine {
+		return
+	}
+	old, err := e.outputPath(b.Output.Path)
+	if err != nil {
+		return
+	}
+	if fi, err := os.Lstat(old); err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	_, _ = e.opts.Cache.Stash(old) // best effort: the new output is in place and recorded
 }

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -33,5 +36,45 @@ image "b" {
 	}
 	if n := p.fake.totalCalls(); n != 0 {
 		t.Errorf("%d generations", n)
+	}
+}
+
+// A regenerate that also changes the path shows `~ path` and moves the old file into the
+// cache, as a delete does.
+func TestRegenerateWithNewPath(t *testing.T) {
+	img := func(prompt, path string) map[string]string {
+		return map[string]string{"main.gen.hcl": `
+provider "fake" {}
+
+image "hero" {
+  model  = "m"
+  prompt = "` + prompt + `"
+  path   = "` + path + `"
+}
+`}
+	}
+	p := newProject(t, img("one", "out/a.png"))
+	p.apply(p.plan(Options{}), ApplyOptions{})
+	old := p.st.Records["image.hero"].Output.SHA256
+	p.write(img("two", "out/b.png"))
+	plan := p.plan(Options{})
+	ch := change(t, plan, "image.hero")
+	var got *AttrDiff
+	for i := range ch.Diff {
+		if ch.Diff[i].Name == "path" {
+			got = &ch.Diff[i]
+		}
+	}
+	if ch.Action != Regenerate || got == nil || got.Before != "out/a.png" || got.After != "out/b.png" {
+		t.Fatalf("plan: %s %+v, want regenerate with ~ path = out/a.png -> out/b.png", ch.Action, ch.Diff)
+	}
+	if sum := p.apply(plan, ApplyOptions{}); sum.Generated != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, "out", "a.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("out/a.png is still there (%v)", err)
+	}
+	if !p.cache.Has(old) {
+		t.Errorf("the old output is not in the cache")
 	}
 }

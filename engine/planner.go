@@ -219,7 +219,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			ch.Before = rec
 			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		}
-		ch.Diff = diffRequest(rec, req, in.provType)
+		ch.Diff = append(diffRequest(rec, req, in.provType), pathDiff(rec, req)...)
 		ch.Cost = prov.Price(req.req)
 		p.pending(in)
 		return ch
@@ -251,6 +251,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			} else {
 				ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
 			}
+			ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
 		}
 		if cached, ok := p.lookup(hash); ok {
 			ch.Action = Restore
