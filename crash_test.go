@@ -35,13 +35,13 @@ type genformCmd struct {
 
 // startGenform starts genform with args in dir. The test binary is genform itself: TestMain
 // hands over to run() when it is started under that name.
-func startGenform(ctx context.Context, t *testing.T, dir string, args ...string) *genformCmd {
+func startGenform(ctx context.Context, t testing.TB, dir string, args ...string) *genformCmd {
 	t.Helper()
 	return startGenformEnv(ctx, t, dir, nil, args...)
 }
 
 // startGenformEnv is startGenform with more environment variables.
-func startGenformEnv(ctx context.Context, t *testing.T, dir string, env []string, args ...string) *genformCmd {
+func startGenformEnv(ctx context.Context, t testing.TB, dir string, env []string, args ...string) *genformCmd {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL crash tests need a Unix")

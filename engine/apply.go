@@ -61,6 +61,11 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 		opts.Now = time.Now
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
+	if opts.Cache != nil && opts.Journal != nil {
+		// one group-committed flush of the file system makes blobs and journal lines durable
+		// together, where it can: no fsync per blob
+		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
+	}
 	return e.run(ctx)
 }
 
@@ -72,6 +77,8 @@ type executor struct {
 	mu  sync.Mutex // guards st and sum
 	st  *state.File
 	sum Summary
+
+	flushesFS bool // the journal's sync flushes the cache's file system too
 }
 
 // node is one unit of the apply graph: an instance or delete change, or a barrier that is done

@@ -182,7 +182,7 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 		return err
 	}
 	e.opts.Ledger.written(ch.Addr)
-	if rec.Kind != "chat" {
+	if rec.Kind != "chat" && !e.flushesFS {
 		if err := e.opts.Cache.SyncBlob(rec.Output.SHA256); err != nil {
 			return fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
 		}

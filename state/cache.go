@@ -46,6 +46,9 @@ func OpenCache(dir string) (*Cache, error) {
 	return &Cache{dir: dir, rename: os.Rename}, nil
 }
 
+// Dir is the cache's folder.
+func (c *Cache) Dir() string { return c.dir }
+
 func (c *Cache) blobPath(sha string) string {
 	return filepath.Join(c.dir, "blobs", sha[:2], sha)
 }
