@@ -294,7 +294,7 @@ func (e *executor) delete(ch *Change) (*Outcome, error) {
 // outputPath resolves a project-relative output path, refusing one that leaves the project
 // folder, also through a symbolic link on the way.
 func (e *executor) outputPath(rel string) (string, error) {
-	return InsideProject(e.p.cfg.Dir, rel)
+	return e.paths.inside(e.p.cfg.Dir, rel)
 }
 
 // InsideProject joins rel to dir and checks the result stays inside dir, following the

@@ -79,6 +79,7 @@ type executor struct {
 	sum Summary
 
 	flushesFS bool // the journal's sync flushes the cache's file system too
+	paths     folderCheck
 }
 
 // node is one unit of the apply graph: an instance or delete change, or a barrier that is done

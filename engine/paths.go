@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"sync"
 
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -62,4 +65,50 @@ func (e *executor) moveOldOutput(ch *Change) {
 		return
 	}
 	_, _ = e.opts.Cache.Stash(old) // best effort: the new output is in place and recorded
+}
+
+// folderCheck is InsideProject for one apply, remembering the project folder's real path and
+// the folders already found inside it: outputs share a few folders, and resolving every
+// folder of the path again costs a stat per path element per output. An output that is
+// itself a symbolic link is still refused every time.
+type folderCheck struct {
+	mu     sync.Mutex
+	root   string
+	folders map[string]bool // output folders (absolute, no link on the way) found inside root
+}
+
+func (f *folderCheck) inside(dir, rel string) (string, error) {
+	if rel == "" {
+		return "", nil
+	}
+	f.mu.Lock()
+	root, known := f.root, false
+	abs := ""
+	if root != "" {
+		abs = filepath.Join(root, filepath.FromSlash(rel))
+		known = f.folders[filepath.Dir(abs)]
+	}
+	f.mu.Unlock()
+	if !known || filepath.IsAbs(rel) {
+		var err error
+		if abs, err = InsideProject(dir, rel); err != nil {
+			return "", err
+		}
+		if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil && real == filepath.Dir(abs) {
+			f.mu.Lock()
+			if f.folders == nil {
+				f.folders = map[string]bool{}
+			}
+			if r, err := filepath.EvalSymlinks(dir); err == nil {
+				f.root = r
+			}
+			f.folders[real] = true
+			f.mu.Unlock()
+		}
+		return abs, nil
+	}
+	if fi, err := os.Lstat(abs); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return "", fmt.Errorf("output path %s is a symbolic link; genform writes only regular files", rel)
+	}
+	return abs, nil
 }

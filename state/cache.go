@@ -148,10 +148,12 @@ func (c *Cache) Take(file, sha string) error {
 		return fmt.Errorf("caching: %w", err)
 	}
 	dst := c.blobPath(sha)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("caching %s: %w", file, err)
-	}
 	err := c.rename(file, dst)
+	if errors.Is(err, fs.ErrNotExist) { // the blob's folder is missing (or the file is)
+		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+			err = c.rename(file, dst)
+		}
+	}
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -221,10 +223,12 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	}
 	defer src.Close()
 	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("restoring %s: %w", dst, err)
-	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	if errors.Is(err, fs.ErrNotExist) { // the folder is missing: make it (a stat saved otherwise)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			tmp, err = os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
@@ -447,10 +451,12 @@ func commit(tmp *os.File, perm fs.FileMode, dst string, durable bool) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.MkdirAll(filepath.Dir(dst), 0o755)
-	}
-	if err == nil {
 		err = os.Rename(name, dst)
+		if errors.Is(err, fs.ErrNotExist) { // dst's folder is missing: make it (a stat saved otherwise)
+			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+				err = os.Rename(name, dst)
+			}
+		}
 	}
 	if err != nil {
 		os.Remove(name)
