@@ -72,8 +72,8 @@ func (e *executor) moveOldOutput(ch *Change) {
 // folder of the path again costs a stat per path element per output. An output that is
 // itself a symbolic link is still refused every time.
 type folderCheck struct {
-	mu     sync.Mutex
-	root   string
+	mu      sync.Mutex
+	root    string
 	folders map[string]bool // output folders (absolute, no link on the way) found inside root
 }
 
