@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
@@ -167,7 +168,7 @@ func (e *executor) place(in *instance, rec *state.Record, text, abs string) erro
 		e.wrote(path, abs, rec.Output.SHA256)
 		return nil
 	}
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		if _, err := e.opts.Cache.PutBytes([]byte(text)); err != nil {
 			return fmt.Errorf("caching the text of %s: %w", rec.Addr, err)
 		}
@@ -215,7 +216,7 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 	switch {
 	case path == "":
 		rec.Output = nil
-	case ch.Kind == "chat":
+	case asset.IsText(ch.Kind):
 		data := []byte(from.Text)
 		if err := state.WriteFileAtomic(abs, data, 0o644); err != nil {
 			return fail(fmt.Errorf("writing %s: %w", path, err))

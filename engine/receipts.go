@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
@@ -182,7 +183,7 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 		return err
 	}
 	e.opts.Ledger.written(ch.Addr)
-	if rec.Kind != "chat" && !e.flushesFS {
+	if !asset.IsText(rec.Kind) && !e.flushesFS {
 		if err := e.opts.Cache.SyncBlob(rec.Output.SHA256); err != nil {
 			return fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
 		}
@@ -202,7 +203,7 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 // record written to the journal. It returns the journal line to sync.
 func (e *executor) writeReceipt(in *instance, ch *Change, rec *state.Record, res *providers.Result) (uint64, error) {
 	path := in.req.path
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		if path != "" {
 			data := []byte(res.Text)
 			rec.Output = &state.Output{Path: path, SHA256: sha256Hex(data), Size: int64(len(data)), MediaType: "text/plain; charset=utf-8"}
