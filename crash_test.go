@@ -54,7 +54,13 @@ func (l *lockedBuffer) String() string {
 
 // startGenform starts genform with args in dir. The test binary is genform itself: TestMain
 // hands over to run() when it is started under that name.
-func startGenform(ctx context.Context, t *testing.T, dir string, args ...string) *genformCmd {
+func startGenform(ctx context.Context, t testing.TB, dir string, args ...string) *genformCmd {
+	t.Helper()
+	return startGenformEnv(ctx, t, dir, nil, args...)
+}
+
+// startGenformEnv is startGenform with more environment variables.
+func startGenformEnv(ctx context.Context, t testing.TB, dir string, env []string, args ...string) *genformCmd {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL crash tests need a Unix")
@@ -66,6 +72,7 @@ func startGenform(ctx context.Context, t *testing.T, dir string, args ...string)
 	g := &genformCmd{cmd: exec.CommandContext(ctx, bin, args...), lines: make(chan string, 1024)}
 	g.cmd.Dir = dir
 	g.cmd.Env = append(os.Environ(), "NO_COLOR=1", "WISDOM_GATE_KEY=", "GORACE=atexit_sleep_ms=0")
+	g.cmd.Env = append(g.cmd.Env, env...)
 	g.cmd.Stderr = &g.stderr
 	stdout, err := g.cmd.StdoutPipe()
 	if err != nil {
