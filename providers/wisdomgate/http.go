@@ -20,8 +20,9 @@ import (
 type call struct {
 	method string
 	url    string
-	// body makes a fresh request body for each attempt, with its Content-Type; nil for none.
-	body func() (io.ReadCloser, string, error)
+	// body makes a fresh request body for each attempt, with its exact length and its
+	// Content-Type; nil for none.
+	body func() (*reqBody, error)
 	// logBody describes the body for the debug log (never base64 payloads).
 	logBody string
 	// paid marks a generation: once the gateway has answered 2xx, a failure to read or
@@ -105,23 +106,31 @@ func (p *Provider) do(ctx context.Context, c *call, job *providers.Job, handle f
 }
 
 func (p *Provider) newRequest(ctx context.Context, c *call, u *url.URL, gateway bool) (*http.Request, error) {
-	var body io.ReadCloser
-	var ctype string
-	if c.body != nil {
-		var err error
-		if body, ctype, err = c.body(); err != nil {
-			return nil, err
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), nil)
 	if err != nil {
-		if body != nil {
-			body.Close()
-		}
 		return nil, permanent("building the request: " + err.Error())
 	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
+	if c.body != nil {
+		body, err := c.body()
+		if err != nil {
+			return nil, err
+		}
+		// An exact Content-Length, never a chunked body: many servers and proxies in front
+		// of a gateway do not read chunked request bodies.
+		req.ContentLength = body.size
+		req.Body = body
+		if body.size == 0 {
+			body.Close()
+			req.Body = http.NoBody
+		}
+		req.GetBody = func() (io.ReadCloser, error) { // a 307 or 308 sends it again
+			b, err := c.body()
+			if err != nil {
+				return nil, err
+			}
+			return b, nil
+		}
+		req.Header.Set("Content-Type", body.ctype)
 	}
 	accept := c.accept
 	if accept == "" {

@@ -79,8 +79,12 @@ func (p *Provider) createVideo(ctx context.Context, req *providers.Request, job 
 		}
 		fields = append(fields, field{name: "input_reference", file: req.Reference})
 	}
+	c, err := p.multipartCall(p.api("/v1/videos"), fields, true)
+	if err != nil {
+		return nil, err
+	}
 	var st *videoStatus
-	err := p.do(ctx, p.multipartCall(p.api("/v1/videos"), fields, true), job, func(resp *http.Response) error {
+	err = p.do(ctx, c, job, func(resp *http.Response) error {
 		b, err := readReply(resp.Body, 1<<20)
 		if err != nil {
 			return err

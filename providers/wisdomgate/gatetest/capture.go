@@ -22,6 +22,10 @@ type Request struct {
 	Query       string
 	Header      http.Header
 	ContentType string // the media type, without parameters
+	// ContentLength is the declared length of the body, -1 when it was not declared;
+	// TransferEncoding holds "chunked" for a chunked body.
+	ContentLength    int64
+	TransferEncoding []string
 	// JSON is the decoded JSON body, with every base64 payload (base64 of image or video
 	// bytes, any base64 string of 256 characters or more, or a data: URI) replaced by its
 	// Summarize form. Nil for other bodies.

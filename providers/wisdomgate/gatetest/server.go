@@ -18,15 +18,20 @@
 package gatetest
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -81,6 +86,12 @@ type Options struct {
 
 	ChatImageReply string // ReplyLink (default), ReplyData, ReplyJSON or ReplyImages
 	Seed           uint64 // seeds the failure-rate draws
+	// TLS serves the gateway over HTTPS, offering HTTP/2; Certificate is what to trust.
+	TLS bool
+
+	// Lenient accepts what Go's net/http accepts: chunked bodies, any Content-Type, the key
+	// in either header, unknown fields. The default is strict (see strict.go).
+	Lenient bool
 }
 
 // Reply is a scripted answer (see Server.Script).
@@ -97,6 +108,7 @@ type Server struct {
 	FilesURL string // the files host's base URL
 
 	gw, files *httptest.Server
+	conns     atomic.Int64 // new TCP connections to the gateway
 
 	mu        sync.Mutex
 	opts      Options
@@ -135,10 +147,27 @@ func New(opts Options) *Server {
 	s.setOptions(opts)
 	s.files = httptest.NewServer(http.HandlerFunc(s.serveFiles))
 	s.FilesURL = s.files.URL
-	s.gw = httptest.NewServer(http.HandlerFunc(s.serveGateway))
+	s.gw = httptest.NewUnstartedServer(http.HandlerFunc(s.serveGateway))
+	s.gw.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	if opts.TLS {
+		s.gw.EnableHTTP2 = true
+		s.gw.StartTLS()
+	} else {
+		s.gw.Start()
+	}
 	s.URL = s.gw.URL
 	return s
 }
+
+// Conns returns how many TCP connections clients have opened to the gateway so far.
+func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// Certificate returns the gateway's TLS certificate (Options.TLS), for a client to trust.
+func (s *Server) Certificate() *x509.Certificate { return s.gw.Certificate() }
 
 // Close shuts both servers down.
 func (s *Server) Close() {
@@ -273,7 +302,18 @@ func (s *Server) Reset() {
 // serveGateway checks, counts and captures a request, applies the knobs, then routes it.
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	ep, route := s.route(r)
-	req, err := capture(ep, r)
+	s.mu.Lock()
+	strict := !s.opts.Lenient
+	s.mu.Unlock()
+	framed := !strict || ep == Unknown || s.framing(w, r, ep)
+	var req Request
+	var err error
+	if framed {
+		req, err = capture(ep, r)
+	} else {
+		req = Request{Endpoint: ep, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone()}
+	}
+	req.ContentLength, req.TransferEncoding = r.ContentLength, r.TransferEncoding
 	s.mu.Lock()
 	s.calls[ep]++
 	if req.Prompt != "" {
@@ -281,15 +321,29 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	s.requests = append(s.requests, req)
 	s.mu.Unlock()
-	if err != nil {
+	switch {
+	case !framed:
+		return
+	case errors.Is(err, io.ErrUnexpectedEOF) && r.ContentLength > 0:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("The request body is shorter than its Content-Length of %d bytes.", r.ContentLength), "invalid_request_error", nil)
+		return
+	case err != nil:
 		writeError(w, http.StatusBadRequest, "could not read the request body: "+err.Error(), "invalid_request_error", nil)
 		return
-	}
-	if ep == Unknown {
+	case ep == Unknown:
 		writeError(w, http.StatusNotFound, "Invalid URL ("+r.Method+" "+r.URL.Path+")", "invalid_request_error", nil)
 		return
 	}
-	if !s.authorized(w, r, ep) {
+	if !s.authorized(w, r, ep, strict) {
+		return
+	}
+	if bad := unknownFields(&req); strict && len(bad) > 0 {
+		msg := fmt.Sprintf("Unrecognized request argument supplied: %s", strings.Join(bad, ", "))
+		if ep == Gemini {
+			writeGeminiError(w, http.StatusBadRequest, "Invalid JSON payload received. Unknown name "+strings.Join(bad, ", "), "INVALID_ARGUMENT")
+		} else {
+			writeError(w, http.StatusBadRequest, msg, "invalid_request_error", nil)
+		}
 		return
 	}
 	if !s.admit(w, ep) {
@@ -308,20 +362,21 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	route(w, r, &req)
 }
 
-// authorized checks the credentials: Bearer on OpenAI-style paths; x-goog-api-key (or Bearer)
-// on /v1beta.
-func (s *Server) authorized(w http.ResponseWriter, r *http.Request, ep Endpoint) bool {
+// authorized checks the credentials: Bearer on OpenAI-style paths, x-goog-api-key on /v1beta
+// (lenient mode also takes Bearer there).
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, ep Endpoint, strict bool) bool {
 	s.mu.Lock()
 	want := s.opts.Key
 	s.mu.Unlock()
-	key, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !bearer {
-		key = ""
-	}
-	if ep == Gemini && r.Header.Get("x-goog-api-key") != "" {
-		key = r.Header.Get("x-goog-api-key")
-	}
+	key, wrong := credentials(r, ep, strict)
 	switch {
+	case wrong != "":
+		if ep == Gemini {
+			writeGeminiError(w, http.StatusUnauthorized, "Wrong authentication header: "+wrong+".", "UNAUTHENTICATED")
+		} else {
+			writeError(w, http.StatusUnauthorized, "Wrong authentication header: "+wrong+".", "invalid_request_error", "invalid_api_key")
+		}
+		return false
 	case key == "":
 		if ep == Gemini {
 			writeGeminiError(w, http.StatusUnauthorized, "Method doesn't allow unregistered callers. Please use an API key.", "UNAUTHENTICATED")
