@@ -109,6 +109,11 @@ type Job struct {
 	Started func(id string) error
 	// Progress, when not nil, is told what the generation is doing.
 	Progress func(Progress)
+	// PossiblyCharged, when not nil, is called once for every attempt that sent a paid
+	// request and got no complete reply (a timeout, a reset, a 5xx): the gateway may have
+	// charged for it. It is called before the attempt is retried; an error from it (the
+	// budget would not cover another attempt) means the request is not sent again.
+	PossiblyCharged func() error
 }
 
 // Phase names a step of a generation.

@@ -18,12 +18,15 @@ import (
 
 // Defaults of the provider block (SPEC section 2).
 const (
-	DefaultBaseURL  = "https://wisdom-gate.juheapi.com"
-	DefaultTimeout  = 120 * time.Second
-	DefaultRetries  = 5
-	DefaultPoll     = 10 * time.Second
-	DefaultMaxImage = 64 << 20 // bytes
-	DefaultMaxVideo = 2 << 30  // bytes
+	DefaultBaseURL = "https://wisdom-gate.juheapi.com"
+	DefaultTimeout = 120 * time.Second
+	DefaultRetries = 5
+	// DefaultAmbiguousRetries is how often a paid request that may have been charged (sent,
+	// no complete reply) is sent again.
+	DefaultAmbiguousRetries = 1
+	DefaultPoll             = 10 * time.Second
+	DefaultMaxImage         = 64 << 20 // bytes
+	DefaultMaxVideo         = 2 << 30  // bytes
 	// KeyEnv is the environment variable the API key is read from when api_key is not set.
 	KeyEnv = "WISDOM_GATE_KEY"
 )
@@ -34,6 +37,7 @@ type settings struct {
 	base         *url.URL // scheme, host, and any path prefix before /v1
 	timeout      time.Duration
 	maxRetries   int
+	maxAmbiguous int // retries of a paid request that may have been charged
 	rpm          float64
 	concurrency  int
 	pollInterval time.Duration
@@ -47,6 +51,7 @@ var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "base_url"},
 	{Name: "timeout"},
 	{Name: "max_retries"},
+	{Name: "max_ambiguous_retries"},
 	{Name: "requests_per_minute"},
 	{Name: "concurrency"},
 	{Name: "poll_interval"},
@@ -60,6 +65,7 @@ func decode(cfg providers.Config) (settings, hcl.Diagnostics) {
 	s := settings{
 		timeout:      DefaultTimeout,
 		maxRetries:   DefaultRetries,
+		maxAmbiguous: DefaultAmbiguousRetries,
 		pollInterval: DefaultPoll,
 		maxImage:     DefaultMaxImage,
 		maxVideo:     DefaultMaxVideo,
@@ -150,7 +156,7 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 		} else {
 			s.pollInterval = d
 		}
-	case "max_retries", "concurrency":
+	case "max_retries", "max_ambiguous_retries", "concurrency":
 		f, d := num(0)
 		if d != nil {
 			return d
@@ -158,9 +164,12 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 		if !whole(f) || f > 1000 {
 			return bad("Incorrect "+attr.Name, fmt.Sprintf("%s must be a whole number from 0 to 1000.", attr.Name))
 		}
-		if attr.Name == "max_retries" {
+		switch attr.Name {
+		case "max_retries":
 			s.maxRetries = int(f)
-		} else {
+		case "max_ambiguous_retries":
+			s.maxAmbiguous = int(f)
+		default:
 			s.concurrency = int(f)
 		}
 	case "requests_per_minute":

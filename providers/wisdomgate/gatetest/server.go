@@ -94,14 +94,6 @@ type Options struct {
 	Lenient bool
 }
 
-// Reply is a scripted answer (see Server.Script).
-type Reply struct {
-	Status     int
-	Message    string // the error.message; default the status text
-	Body       string // the whole body instead of an error object, when set
-	RetryAfter string // the Retry-After header, when set
-}
-
 // Server is a running fake gateway and its files host.
 type Server struct {
 	URL      string // the gateway's base URL, without /v1
@@ -240,14 +232,6 @@ func (s *Server) SetVideoShape(idField, runningStatus, download string) {
 // SetChatImageReply sets how chat completions return an image (ReplyLink, ReplyData, ...).
 func (s *Server) SetChatImageReply(variant string) {
 	s.Update(func(o *Options) { o.ChatImageReply = variant })
-}
-
-// Script queues replies for the next requests to an endpoint, in order, before anything else
-// (after the credentials check). A scripted request is counted and captured like any other.
-func (s *Server) Script(ep Endpoint, replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scripts[ep] = append(s.scripts[ep], replies...)
 }
 
 // Calls returns how many requests an endpoint has received, whatever their answer.
@@ -402,20 +386,7 @@ func (s *Server) admit(w http.ResponseWriter, ep Endpoint) bool {
 		rep := q[0]
 		s.scripts[ep] = q[1:]
 		s.mu.Unlock()
-		if rep.RetryAfter != "" {
-			w.Header().Set("Retry-After", rep.RetryAfter)
-		}
-		if rep.Body != "" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(rep.Status)
-			fmt.Fprint(w, rep.Body)
-			return false
-		}
-		msg := rep.Message
-		if msg == "" {
-			msg = http.StatusText(rep.Status)
-		}
-		writeError(w, rep.Status, msg, errorType(rep.Status), nil)
+		rep.write(w)
 		return false
 	}
 	if s.limiter != nil {
