@@ -1,4 +1,4 @@
-package main
+package view
 
 import (
 	"encoding/json"
@@ -27,7 +27,7 @@ func outcomeLine(ch *engine.Change, o *engine.Outcome) string {
 	}
 	where := ""
 	if r := o.Record; r != nil && r.Output != nil {
-		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, byteSize(r.Output.Size))
+		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, ByteSize(r.Output.Size))
 		if o.Action.Paid() {
 			where += ", " + outcomeCost(o.Cost)
 		}
@@ -51,18 +51,6 @@ func outcomeCost(p providers.Price) string {
 		return "cost unknown"
 	}
 	return fmt.Sprintf("$%.2f", p.USD)
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // lineHook prints one plain line per event: for CI logs.
@@ -205,7 +193,7 @@ func newTTYHook(w io.Writer, total int) *ttyHook {
 func (h *ttyHook) costSoFar() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return costText(h.cost, h.unknown)
+	return CostText(h.cost, h.unknown)
 }
 
 func (h *ttyHook) Started(ch *engine.Change) {
@@ -262,8 +250,8 @@ func (h *ttyHook) Finished(ch *engine.Change, o *engine.Outcome) {
 	h.overall.Increment()
 }
 
-// close stops the live view.
-func (h *ttyHook) close() {
+// Close stops the live view.
+func (h *ttyHook) Close() {
 	h.overall.Abort(false)
 	h.p.Wait()
 }
