@@ -15,7 +15,7 @@ import (
 )
 
 // generate calls the provider and records what it made.
-func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Outcome, error) {
+func (e *executor) generate(ctx context.Context, in *instance, ch *Change, amb *ambiguity) (*Outcome, error) {
 	req := in.req.req
 	e.p.fillFiles(req)
 	abs, err := e.outputPath(in.req.path)
@@ -45,7 +45,8 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 			once.Do(func() { close(recorded) })
 			return nil
 		},
-		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		Progress:        func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		PossiblyCharged: func() error { return e.possiblyCharged(ch, amb) },
 	}
 	if ch.ResumeJob != "" {
 		once.Do(func() { close(recorded) })

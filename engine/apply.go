@@ -35,6 +35,10 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+	// Ambiguous counts the paid attempts that got no complete reply and may have been
+	// charged; AmbiguousCost is their estimated price, AmbiguousUnknown those unpriced.
+	Ambiguous, AmbiguousUnknown int
+	AmbiguousCost               float64
 }
 
 // Failure is one instance that failed.
@@ -72,9 +76,12 @@ type executor struct {
 	p    *planner
 	opts ApplyOptions
 
-	mu  sync.Mutex // guards st and sum
+	mu  sync.Mutex // guards st, sum and planCost
 	st  *state.File
 	sum Summary
+	// the plan's estimate, once an ambiguous attempt needed it against the budget
+	planCost      float64
+	planCostKnown bool
 }
 
 // node is one unit of the apply graph: an instance or delete change, or a barrier that is done
@@ -367,7 +374,12 @@ func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error)
 	case Restore:
 		return e.restore(in, ch)
 	}
-	return e.generate(ctx, in, ch)
+	var amb ambiguity
+	o, err := e.generate(ctx, in, ch, &amb)
+	if o != nil && amb.attempts > 0 {
+		o.Ambiguous, o.AmbiguousCost = amb.attempts, amb.cost()
+	}
+	return o, err
 }
 
 // finish reports an outcome and counts it.

@@ -207,7 +207,7 @@ func (r *Retrier) pastLimit(ctx context.Context, err error, wait, waited time.Du
 	} else {
 		e.Message = err.Error()
 	}
-	e.Message = fmt.Sprintf("%s; %s, %s: try again after %s", e.Message, what, limit, when(now, now.Add(wait)))
+	e.Message = fmt.Sprintf("%s; %s, %s: try again after %s", strings.TrimSuffix(e.Message, "."), what, limit, when(now, now.Add(wait)))
 	return e
 }
 

@@ -131,13 +131,12 @@ func (p *Provider) paidFailure(ctx context.Context, err error, job *providers.Jo
 	if !canceled && providers.ClassOf(err) != providers.Retryable {
 		return err
 	}
-	amb := &providers.Error{Class: providers.Ambiguous, Err: err,
-		Message: err.Error() + "; the gateway may have charged for it"}
+	amb := &providers.Error{Class: providers.Ambiguous, Err: err, Message: err.Error()}
 	var pe *providers.Error
 	if errors.As(err, &pe) {
-		amb.Status, amb.RetryAfter = pe.Status, pe.RetryAfter
-		amb.Message = pe.Message + "; the gateway may have charged for it"
+		amb.Status, amb.RetryAfter, amb.Message = pe.Status, pe.RetryAfter, pe.Message
 	}
+	amb.Message = strings.TrimSuffix(amb.Message, ".") + "; the gateway may have charged for it"
 	if job == nil || job.PossiblyCharged == nil {
 		if canceled {
 			return err
