@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -66,6 +67,11 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	for _, prov := range plan.planner.opts.Providers {
+		if pool, ok := prov.(providers.Pooled); ok {
+			pool.SetParallelism(opts.Parallelism)
+		}
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
 	return e.run(ctx)

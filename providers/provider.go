@@ -44,6 +44,13 @@ type Provider interface {
 	Generate(ctx context.Context, req *Request, job *Job) (*Result, error)
 }
 
+// Pooled is a provider that keeps connections open: apply tells it, before it starts, how
+// many generations run at once, so that it keeps that many connections to its service instead
+// of opening new ones (providers/wisdomgate). Requests already in flight finish as they began.
+type Pooled interface {
+	SetParallelism(n int)
+}
+
 // Request is one fully resolved generation. Every file it reads is listed with its hash.
 // Optional values are pointers or zero strings; zero means "not set".
 type Request struct {

@@ -95,7 +95,7 @@ func (p *Provider) SetParallelism(n int) {
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       p.tls,
 		MaxIdleConns:          0, // no global cap: the gateway and its file hosts each keep n
-		MaxIdleConnsPerHost:   n,
+		MaxIdleConnsPerHost:   2 * n,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,

@@ -18,6 +18,7 @@ import (
 type Request struct {
 	Endpoint    Endpoint
 	Method      string
+	Proto       string // "HTTP/1.1", "HTTP/2.0"
 	Path        string
 	Query       string
 	Header      http.Header
@@ -59,6 +60,7 @@ func capture(ep Endpoint, r *http.Request) (Request, error) {
 	req := Request{
 		Endpoint: ep,
 		Method:   r.Method,
+		Proto:    r.Proto,
 		Path:     r.URL.Path,
 		Query:    r.URL.RawQuery,
 		Header:   r.Header.Clone(),
