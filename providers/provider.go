@@ -134,6 +134,9 @@ const (
 	PhaseRendering   Phase = "rendering"
 	PhaseDownloading Phase = "downloading"
 	PhaseRetrying    Phase = "retrying"
+	// PhaseStalled: an asynchronous job's progress has not moved for a long while (a
+	// warning; the Message says since when and what happens next).
+	PhaseStalled Phase = "stalled"
 )
 
 // Progress is one progress report.

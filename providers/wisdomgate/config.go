@@ -25,8 +25,13 @@ const (
 	// no complete reply) is sent again.
 	DefaultAmbiguousRetries = 1
 	DefaultPoll             = 10 * time.Second
-	DefaultMaxImage         = 64 << 20 // bytes
-	DefaultMaxVideo         = 2 << 30  // bytes
+	// DefaultVideoTimeout is how long one apply waits for a video job: past it the instance
+	// fails with its job id kept, and the next apply resumes it.
+	DefaultVideoTimeout = 2 * time.Hour
+	// StallWarning is how long a video job's progress may stand still before a warning.
+	StallWarning    = 10 * time.Minute
+	DefaultMaxImage = 64 << 20 // bytes
+	DefaultMaxVideo = 2 << 30  // bytes
 	// KeyEnv is the environment variable the API key is read from when api_key is not set.
 	KeyEnv = "WISDOM_GATE_KEY"
 )
@@ -41,6 +46,7 @@ type settings struct {
 	rpm          float64
 	concurrency  int
 	pollInterval time.Duration
+	videoTimeout time.Duration
 	maxImage     int64
 	maxVideo     int64
 	endpoints    map[string]endpoint // model -> endpoint overrides
@@ -55,6 +61,7 @@ var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "requests_per_minute"},
 	{Name: "concurrency"},
 	{Name: "poll_interval"},
+	{Name: "video_timeout"},
 	{Name: "max_image_bytes"},
 	{Name: "max_video_bytes"},
 	{Name: "model_endpoints"},
@@ -67,6 +74,7 @@ func decode(cfg providers.Config) (settings, hcl.Diagnostics) {
 		maxRetries:   DefaultRetries,
 		maxAmbiguous: DefaultAmbiguousRetries,
 		pollInterval: DefaultPoll,
+		videoTimeout: DefaultVideoTimeout,
 		maxImage:     DefaultMaxImage,
 		maxVideo:     DefaultMaxVideo,
 	}
@@ -146,15 +154,18 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			return bad("Incorrect base_url", err.Error()+` Write it as "`+DefaultBaseURL+`" (with or without /v1).`)
 		}
 		s.base = u
-	case "timeout", "poll_interval":
+	case "timeout", "poll_interval", "video_timeout":
 		d, err := durationOf(val)
 		if err != nil || d <= 0 {
 			return bad("Incorrect "+attr.Name, fmt.Sprintf(`%s must be a positive duration such as "120s" or "2m".`, attr.Name))
 		}
-		if attr.Name == "timeout" {
+		switch attr.Name {
+		case "timeout":
 			s.timeout = d
-		} else {
+		case "poll_interval":
 			s.pollInterval = d
+		default:
+			s.videoTimeout = d
 		}
 	case "max_retries", "max_ambiguous_retries", "concurrency":
 		f, d := num(0)
