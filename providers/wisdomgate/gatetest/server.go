@@ -8,9 +8,15 @@
 // shapes, queued/in_progress/processing, meta_data.url). Download links point at a second
 // server, the files host, which records any credentials it is sent.
 //
-// Knobs (latency, failure rate, scripted replies, a 429 token bucket with Retry-After, video
-// render time, size and shape) are set in Options or with the Set methods, which are safe for
-// concurrent use. Counters and captured requests let tests check what was sent.
+// The fake is strict by default, as strict as the strictest front end a gateway may sit
+// behind (see strict.go): chunked request bodies, a missing or wrong Content-Type, a body
+// that does not match its length, the key in the wrong header and fields the documents do not
+// define are refused. Options.Lenient accepts what Go's net/http accepts.
+//
+// Knobs (latency, failure rate, scripted replies (errors, hang-ups, replies cut off), a 429
+// token bucket with Retry-After, video render time, size and shape, TLS with HTTP/2) are set
+// in Options or with the Set methods, which are safe for concurrent use. Counters, captured
+// requests and the count of TCP connections let tests check what was sent.
 //
 // Two words in a prompt change what the fake does, so CLI scripts can reach the error paths:
 // "[fail]" makes a video job fail (and any other generation answer 400), and "[block]" makes a
