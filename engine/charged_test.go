@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/genform/genform/providers"
@@ -62,7 +63,12 @@ image "a" {
 
 type outcomes struct {
 	NopHook
-	got map[string]*Outcome // Parallelism 1: one at a time
+	mu  sync.Mutex
+	got map[string]*Outcome
 }
 
-func (h *outcomes) Finished(ch *Change, o *Outcome) { h.got[ch.Addr] = o }
+func (h *outcomes) Finished(ch *Change, o *Outcome) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.got[ch.Addr] = o
+}

@@ -48,6 +48,11 @@ type Change struct {
 	// ResumeJob is a video job id from an earlier, interrupted apply that this change polls
 	// instead of paying for a new job.
 	ResumeJob string
+	// ResumeURL is a download link recorded by an earlier apply whose download failed or was
+	// cut short: this change downloads it again instead of paying (never shown: it may be a
+	// signed link).
+	ResumeURL string
+	adopted   bool // the job or link was recorded for another address (a renamed block)
 
 	Cost providers.Price // estimated cost of a paid action; zero and known for free ones
 }

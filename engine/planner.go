@@ -57,12 +57,15 @@ type planner struct {
 	// so instances planned again at apply time compare with what was there before
 	records map[string]*state.Record
 	jobs    map[string]*state.Job
-	cache   *state.Cache
-	opts    Options
-	files   *fileHasher
-	blocks  *blocks
-	insts   map[string]*instance
-	order   []*instance // dependency order
+	// jobsByHash finds a receipt by input hash whatever address recorded it; built once
+	jobsByHash map[string]*state.Job
+	jobsOnce   sync.Once
+	cache      *state.Cache
+	opts       Options
+	files      *fileHasher
+	blocks     *blocks
+	insts      map[string]*instance
+	order      []*instance // dependency order
 	// paths of outputs this plan knows: path -> sha256 for known ones, "" for outputs that
 	// will be generated (unknown until apply).
 	outputs map[string]string
@@ -136,6 +139,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 	}
 	p.checkOutputRefs()
+	p.diags = append(p.diags, p.duplicatePaths()...)
 	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
 		if p.insts[addr] != nil {
 			continue
@@ -216,7 +220,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			ch.Before = rec
 			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		}
-		ch.Diff = diffRequest(rec, req, in.provType)
+		ch.Diff = append(diffRequest(rec, req, in.provType), pathDiff(rec, req)...)
 		ch.Cost = prov.Price(req.req)
 		p.pending(in)
 		return ch
@@ -248,6 +252,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			} else {
 				ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
 			}
+			ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
 		}
 		if cached, ok := p.lookup(hash); ok {
 			ch.Action = Restore
@@ -256,9 +261,8 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			p.known(in, cached)
 			return ch
 		}
-		if job := p.jobs[in.si.Addr]; job != nil && job.InputHash == hash {
-			ch.ResumeJob = job.JobID
-			ch.Reasons = append(ch.Reasons, fmt.Sprintf("resumes job %s (already paid)", job.JobID))
+		if job := p.receipt(in.si.Addr, hash); job != nil {
+			p.adopt(ch, job)
 			p.pending(in)
 			return ch
 		}

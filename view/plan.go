@@ -82,7 +82,7 @@ func priceText(ch *engine.Change) string {
 		return "free; its file moves into the cache"
 	case !ch.Action.Paid():
 		return "free"
-	case ch.ResumeJob != "":
+	case ch.AlreadyPaid():
 		return "already paid"
 	case !ch.Cost.Known:
 		return "paid, cost unknown"
