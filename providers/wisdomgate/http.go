@@ -47,7 +47,7 @@ func (p *Provider) do(ctx context.Context, c *call, job *providers.Job, handle f
 	}
 	gateway := p.sameHost(u)
 	return p.retry.Do(ctx, func(ctx context.Context) error {
-		err, sent := p.attempt(ctx, c, u, gateway, handle)
+		sent, err := p.attempt(ctx, c, u, gateway, handle)
 		if err == nil || !c.paid || !sent {
 			return err
 		}
@@ -59,11 +59,11 @@ func (p *Provider) do(ctx context.Context, c *call, job *providers.Job, handle f
 
 // attempt sends c once. sent tells whether the whole request reached the server, after
 // which a paid request may have been charged whatever became of the reply.
-func (p *Provider) attempt(ctx context.Context, c *call, u *url.URL, gateway bool, handle func(*http.Response) error) (err error, sent bool) {
+func (p *Provider) attempt(ctx context.Context, c *call, u *url.URL, gateway bool, handle func(*http.Response) error) (sent bool, err error) {
 	release := func(providers.Outcome) {}
 	if gateway {
 		if release, err = p.limiter.Acquire(ctx); err != nil {
-			return err, false
+			return false, err
 		}
 	}
 	outcome := providers.Aborted
@@ -82,16 +82,16 @@ func (p *Provider) attempt(ctx context.Context, c *call, u *url.URL, gateway boo
 
 	req, err := p.newRequest(actx, c, u, gateway)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	start := time.Now()
 	resp, err := p.client().Do(req)
 	if err != nil {
 		p.logf("wisdomgate: %s %s failed after %v: %v", c.method, redactURL(c.url), time.Since(start).Round(time.Millisecond), p.redact(err.Error()))
 		if ctx.Err() != nil {
-			return ctx.Err(), wrote.Load()
+			return wrote.Load(), ctx.Err()
 		}
-		return p.netError(err, u, gateway, actx), wrote.Load()
+		return wrote.Load(), p.netError(err, u, gateway, actx)
 	}
 	defer resp.Body.Close()
 	p.logf("wisdomgate: %s %s -> %s in %v", c.method, redactURL(c.url), resp.Status, time.Since(start).Round(time.Millisecond))
@@ -100,7 +100,7 @@ func (p *Provider) attempt(ctx context.Context, c *call, u *url.URL, gateway boo
 		if resp.StatusCode == http.StatusTooManyRequests {
 			outcome = providers.Throttled
 		}
-		return p.httpError(resp), true
+		return true, p.httpError(resp)
 	}
 	outcome = providers.Done
 	if c.stream {
@@ -110,16 +110,16 @@ func (p *Provider) attempt(ctx context.Context, c *call, u *url.URL, gateway boo
 		if err != nil {
 			err = ctx.Err()
 		}
-		return err, true
+		return true, err
 	}
 	if actx.Err() != nil {
 		err = &providers.Error{Class: providers.Retryable, Message: fmt.Sprintf("the gateway's reply stalled for more than %v (timeout)", p.timeout), Err: err}
 	}
-	if providers.ClassOf(err) == providers.Retryable {
+	if c.paid && providers.ClassOf(err) == providers.Retryable {
 		err = &providers.Error{Class: providers.Retryable, Err: err,
 			Message: "the gateway accepted the request but its reply was cut off (" + err.Error() + ")"}
 	}
-	return err, true
+	return true, err
 }
 
 // paidFailure settles a failed attempt of a paid request that reached the gateway. A failure
