@@ -264,14 +264,14 @@ func mergeOptions(body, opts map[string]any) {
 func readReference(f providers.File, maxBytes int64) (mime, b64 string, err error) {
 	fi, err := os.Stat(f.Path)
 	if err != nil {
-		return "", "", &providers.Error{Class: providers.Permanent, Message: "reading reference " + f.Name + ": " + err.Error(), Err: err}
+		return "", "", inputError(&f, err)
 	}
 	if maxBytes > 0 && fi.Size() > maxBytes {
 		return "", "", permanent(fmt.Sprintf("reference %s is %d bytes; the model takes at most %d bytes per image", f.Name, fi.Size(), maxBytes))
 	}
 	b, err := os.ReadFile(f.Path)
 	if err != nil {
-		return "", "", &providers.Error{Class: providers.Permanent, Message: "reading reference " + f.Name + ": " + err.Error(), Err: err}
+		return "", "", inputError(&f, err)
 	}
 	mime = sniff(b)
 	if !expected(providers.Image, mime) {
@@ -280,23 +280,16 @@ func readReference(f providers.File, maxBytes int64) (mime, b64 string, err erro
 	return mime, base64.StdEncoding.EncodeToString(b), nil
 }
 
-// checkFile checks an input file for a multipart body before it is streamed.
+// checkFile checks an input file for a multipart body before it is laid out.
 func checkFile(f providers.File, maxBytes int64) error {
-	fi, err := os.Stat(f.Path)
+	head, size, err := fileHead(&f)
 	if err != nil {
-		return &providers.Error{Class: providers.Permanent, Message: "reading " + f.Name + ": " + err.Error(), Err: err}
+		return err
 	}
-	if maxBytes > 0 && fi.Size() > maxBytes {
-		return permanent(fmt.Sprintf("%s is %d bytes; the model takes at most %d bytes per image", f.Name, fi.Size(), maxBytes))
+	if maxBytes > 0 && size > maxBytes {
+		return permanent(fmt.Sprintf("%s is %d bytes; the model takes at most %d bytes per image", f.Name, size, maxBytes))
 	}
-	fh, err := os.Open(f.Path)
-	if err != nil {
-		return &providers.Error{Class: providers.Permanent, Message: "reading " + f.Name + ": " + err.Error(), Err: err}
-	}
-	defer fh.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(fh, head)
-	if mt := sniff(head[:n]); !expected(providers.Image, mt) {
+	if mt := sniff(head); !expected(providers.Image, mt) {
 		return permanent(fmt.Sprintf("%s is %s, not a PNG, JPEG, GIF or WebP image", f.Name, mt))
 	}
 	return nil
