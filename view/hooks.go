@@ -186,6 +186,7 @@ type ttyHook struct {
 	running map[string]*runningBar
 	cost    float64
 	unknown int
+	maybe   float64 // possibly charged: paid attempts without a complete reply
 }
 
 type runningBar struct {
@@ -210,6 +211,9 @@ func newTTYHook(w io.Writer, total int) *ttyHook {
 func (h *ttyHook) costSoFar() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.maybe > 0 {
+		return fmt.Sprintf("%s (+$%.2f possibly charged)", CostText(h.cost, h.unknown), h.maybe)
+	}
 	return CostText(h.cost, h.unknown)
 }
 
@@ -259,6 +263,7 @@ func (h *ttyHook) Finished(ch *engine.Change, o *engine.Outcome) {
 			h.unknown++
 		}
 	}
+	h.maybe += o.AmbiguousCost.USD
 	h.mu.Unlock()
 	if rb != nil {
 		rb.bar.Abort(true)
