@@ -288,12 +288,14 @@ func TestUnreachableGatewayFailsFast(t *testing.T) {
 	ln.Close() // nothing listens there now: connections are refused
 	tests := []struct {
 		name, base string
-		dns        bool
+		dns        *net.DNSError
 		want       string
 	}{
-		{"no such host", "https://gateway.example.invalid", true,
+		{"no such host", "https://gateway.example.invalid", &net.DNSError{Err: "no such host", IsNotFound: true},
 			`the gateway host "gateway.example.invalid" does not exist (DNS: no such host): check base_url`},
-		{"connection refused", "http://" + closed, false,
+		{"no resolver", "https://gateway.example.invalid", &net.DNSError{Err: "server misbehaving", IsTemporary: true},
+			`cannot look up the gateway host "gateway.example.invalid" (DNS: server misbehaving): check the network`},
+		{"connection refused", "http://" + closed, nil,
 			"the gateway host 127.0.0.1 refused the connection: nothing listens on port " + closed[strings.LastIndex(closed, ":")+1:]},
 	}
 	for _, tt := range tests {
@@ -302,10 +304,12 @@ func TestUnreachableGatewayFailsFast(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
-			if tt.dns { // the test sends no DNS query: the resolver's answer is faked
+			if tt.dns != nil { // the test sends no DNS query: the resolver's answer is faked
 				p.dial = func(_ context.Context, network, addr string) (net.Conn, error) {
 					host, _, _ := net.SplitHostPort(addr)
-					return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+					e := *tt.dns
+					e.Name = host
+					return nil, &net.OpError{Op: "dial", Net: network, Err: &e}
 				}
 				p.SetParallelism(DefaultSlots)
 			}

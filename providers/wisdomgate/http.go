@@ -231,9 +231,10 @@ func port(u *url.URL) string {
 	return map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 }
 
-// netError classifies an error of the transport, with the URL's query removed. A host name
-// that does not resolve, or a refused connection, on the configured gateway fails at once
-// naming the host: retrying does not make base_url right. Anything else may pass: retryable.
+// netError classifies an error of the transport, with the URL's query removed. A gateway
+// host name that does not resolve (or cannot be looked up), or a refused connection, fails at
+// once naming the host: retrying does not make base_url right, nor bring the network back in
+// the seconds retries wait. Anything else may pass: retryable.
 func (p *Provider) netError(err error, u *url.URL, gateway bool, actx context.Context) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -248,6 +249,9 @@ func (p *Provider) netError(err error, u *url.URL, gateway bool, actx context.Co
 	case gateway && errors.As(err, &dns) && dns.IsNotFound:
 		return &providers.Error{Class: providers.Permanent, Err: err, Message: fmt.Sprintf(
 			"the gateway host %q does not exist (DNS: no such host): check base_url in the provider block", u.Hostname())}
+	case gateway && errors.As(err, &dns):
+		return &providers.Error{Class: providers.Permanent, Err: err, Message: fmt.Sprintf(
+			"cannot look up the gateway host %q (DNS: %s): check the network, and base_url in the provider block", u.Hostname(), dns.Err)}
 	case gateway && errors.Is(err, syscall.ECONNREFUSED):
 		return &providers.Error{Class: providers.Permanent, Err: err, Message: fmt.Sprintf(
 			"the gateway host %s refused the connection: nothing listens on port %s there; check base_url in the provider block",
