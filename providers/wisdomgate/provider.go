@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,10 +57,17 @@ func New(cfg providers.Config) (providers.Provider, hcl.Diagnostics) {
 	}
 	p.retry = &providers.Retrier{MaxRetries: s.maxRetries, MaxAmbiguous: s.maxAmbiguous, Clock: p.clock}
 	p.SetParallelism(DefaultSlots)
-	if cfg.Getenv != nil && cfg.Getenv("GENFORM_LOG") == "debug" {
+	if cfg.Getenv != nil && LogEnabled(cfg.Getenv("GENFORM_LOG")) {
 		p.log = os.Stderr
 	}
 	return p, diags
+}
+
+// LogEnabled reports whether a GENFORM_LOG value turns the request log on: "debug" or
+// "trace" (Terraform's TF_LOG names; the log has one level), in any case. Anything else,
+// "off" or unset included, leaves it off.
+func LogEnabled(level string) bool {
+	return strings.EqualFold(level, "debug") || strings.EqualFold(level, "trace")
 }
 
 // SetClock replaces the clock of retries and video polling (tests use providers.FakeClock).
