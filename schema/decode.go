@@ -24,7 +24,7 @@ var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "state"}, {Name: "parallelism"}, {Name: "budget"},
-}}
+}, Blocks: cacheBlockSchema.Blocks}
 
 var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -61,6 +61,7 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			if d.settings == nil {
 				d.settings = b
 			}
+			diags = append(diags, d.decodeCache(b)...)
 		case "locals":
 			attrs, ds := b.Body.JustAttributes()
 			diags = append(diags, ds...)
