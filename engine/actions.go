@@ -99,6 +99,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 	if err := e.record(in, rec, e.hasJob(ch.Addr)); err != nil {
 		return nil, err
 	}
+	e.upload(ctx, rec)
 	cost := ch.Cost
 	if ch.ResumeJob != "" {
 		cost = providers.Price{Known: true} // paid by the apply that started the job
@@ -172,7 +173,7 @@ func (e *executor) wrote(path, abs, sha string) {
 
 // restore brings back an output from the cache (or from the file's previous path) without
 // calling a provider.
-func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
+func (e *executor) restore(ctx context.Context, in *instance, ch *Change) (*Outcome, error) {
 	from := ch.From
 	path := in.req.path
 	rec := *from
@@ -203,6 +204,9 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 			if err := e.opts.Cache.PutKnown(old, sha); err != nil {
 				return fail(fmt.Errorf("keeping %s: %w", ch.Before.Output.Path, err))
 			}
+		}
+		if err := e.fetchShared(ctx, from.Output); err != nil {
+			return fail(err)
 		}
 		if err := e.opts.Cache.Restore(sha, abs); err != nil {
 			return fail(fmt.Errorf("restoring %s from the cache: %w", path, err))
