@@ -197,6 +197,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		Stat:        p.stat,
 		TempDir:     tmp,
 		Interrupt:   interrupt,
+		Shared:      p.sharedCache(), Upload: p.upload,
 	})
 	if tty != nil {
 		tty.close()
@@ -216,6 +217,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
 	}
 	c.summary(sum, jsonOut)
+	c.uploadWarnings(sum)
 	if o.gallery {
 		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
 		if err != nil {

@@ -90,6 +90,7 @@ func (c *cli) planProject(p *project, pf *planFlags) (*engine.Plan, bool) {
 		Stat:      p.stat,
 		Targets:   pf.targets,
 		Replace:   pf.replace,
+		Shared:    p.sharedCache(),
 	})
 	if err := p.stat.Save(); err != nil {
 		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)

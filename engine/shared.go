@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/genform/genform/providers"
@@ -28,7 +29,7 @@ type Shared interface {
 }
 
 // SharedReason is the reason of a change restored from the shared cache.
-const SharedReason = "will be restored from the shared cache (free)"
+const SharedReason = "the output for this input is in the shared cache"
 
 // noCopyReason is the reason of a regeneration whose output is in no cache.
 const noCopyReason = "no copy in the cache"
@@ -95,11 +96,12 @@ func (p *planner) restoreShared(in *instance, rec *state.Record) {
 }
 
 // Pullable counts the recorded outputs that are missing or changed on disk and that the
-// shared cache holds: what `genform pull` brings back for free.
+// local or shared cache holds: what `genform pull` brings back for free.
 func (p *Plan) Pullable() int {
 	n := 0
 	for _, ch := range p.Changes {
-		if ch.FromShared && ch.Before != nil && ch.Before.InputHash == ch.InputHash {
+		if ch.Action == Restore && ch.Before != nil && ch.Before.InputHash == ch.InputHash &&
+			slices.ContainsFunc(ch.Reasons, func(r string) bool { return strings.HasPrefix(r, "output file ") }) {
 			n++
 		}
 	}

@@ -141,7 +141,7 @@ func (c *Cache) Lookup(ctx context.Context, hashes []string) (map[string]*state.
 		if rec == nil {
 			continue
 		}
-		if o := rec.Output; o != nil {
+		if o := rec.Output; o != nil && hasBlob(rec) {
 			if size, ok := c.blobs[o.SHA256]; !ok || size != o.Size {
 				continue // the entry's blob is gone: a miss
 			}
@@ -150,6 +150,10 @@ func (c *Cache) Lookup(ctx context.Context, hashes []string) (map[string]*state.
 	}
 	return out, nil
 }
+
+// hasBlob reports whether a record's output lives in a blob: a chat's file is its text, which
+// the record holds.
+func hasBlob(rec *state.Record) bool { return rec.Output != nil && rec.Kind != "chat" }
 
 var errBadEntry = errors.New("damaged entry")
 
@@ -208,7 +212,7 @@ func (c *Cache) Upload(ctx context.Context, rec *state.Record, from *state.Cache
 	if rec == nil || !isHex64(rec.InputHash) {
 		return nil // nothing the action cache could key
 	}
-	if o := rec.Output; o != nil {
+	if o := rec.Output; o != nil && hasBlob(rec) {
 		if err := c.pushBlob(ctx, o.SHA256, o.Size, from); err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ genform {
 func TestCacheBlockErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, want string
-		env          []string
+		env             []string
 	}{
 		{"variable", `variable "b" { default = "x" }
 genform {

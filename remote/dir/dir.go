@@ -25,13 +25,11 @@ type Store struct {
 	root string
 }
 
-// Open opens (creating) the shared cache folder root.
+// Open opens the shared cache folder root. Nothing is written until the first Put, which
+// makes the folder: a plan never writes to it.
 func Open(root string) (*Store, error) {
 	if !filepath.IsAbs(root) {
 		return nil, fmt.Errorf("the shared cache folder %s must be an absolute path", root)
-	}
-	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
-		return nil, fmt.Errorf("opening the shared cache folder: %w", err)
 	}
 	return &Store{root: root}, nil
 }
@@ -89,6 +87,9 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 func (s *Store) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, sum string) error {
 	p, err := s.path(key)
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(s.root, "tmp"), 0o755); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Join(s.root, "tmp"), "put-*")
