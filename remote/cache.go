@@ -39,6 +39,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	blobs   map[string]int64     // sha256 -> size; nil until listed
+	blobMod map[string]time.Time // sha256 -> when written
 	entries map[string]time.Time // input hash -> when written; nil until listed
 }
 
@@ -64,10 +65,12 @@ func (c *Cache) listing(ctx context.Context) (map[string]int64, map[string]time.
 		return c.blobs, c.entries, nil
 	}
 	blobs := map[string]int64{}
+	blobMod := map[string]time.Time{}
 	entries := map[string]time.Time{}
 	err := c.store.List(ctx, blobPrefix, func(o Object) error {
 		if sha := lastPart(o.Key); isHex64(sha) && o.Key == blobKey(sha) {
 			blobs[sha] = o.Size
+			blobMod[sha] = o.Modified
 		}
 		return nil
 	})
@@ -82,7 +85,7 @@ func (c *Cache) listing(ctx context.Context) (map[string]int64, map[string]time.
 	if err != nil {
 		return nil, nil, wrap("listing the shared cache "+c.store.String(), err)
 	}
-	c.blobs, c.entries = blobs, entries
+	c.blobs, c.blobMod, c.entries = blobs, blobMod, entries
 	return blobs, entries, nil
 }
 
@@ -247,7 +250,7 @@ func (c *Cache) pushBlob(ctx context.Context, sha string, size int64, from *stat
 		return wrap(fmt.Sprintf("uploading blob %s to the shared cache %s", sha, c.store.String()), err)
 	}
 	defer c.lock()()
-	c.blobs[sha] = size
+	c.blobs[sha], c.blobMod[sha] = size, time.Now()
 	return nil
 }
 

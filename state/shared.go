@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // What a shared output cache (remote/) needs of this package: a record as a self-contained
@@ -116,4 +118,100 @@ func (c *Cache) RemoveBlob(sha string) error {
 		return fmt.Errorf("removing blob %s: %w", sha, err)
 	}
 	return nil
+}
+
+// GCResult is what a collection of the local cache removed (or would, in a dry run).
+type GCResult struct {
+	Entries, Blobs int
+	Bytes          int64
+}
+
+// Collect removes the index entries and blobs nothing keeps. An entry stays when its input
+// hash is in keepHashes or its record was generated after since; a blob stays when it is in
+// keepBlobs, a kept entry names it, or it was written after since (a deleted output stashed
+// lately stays, so undoing the delete is still free). Entries go before blobs. The caller
+// holds the project lock: no apply appends to the index meanwhile.
+func (c *Cache) Collect(keepHashes, keepBlobs map[string]bool, since time.Time, dryRun bool) (*GCResult, error) {
+	keepBlobs = maps.Clone(keepBlobs)
+	if keepBlobs == nil {
+		keepBlobs = map[string]bool{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res := &GCResult{}
+	data, err := os.ReadFile(c.indexPath())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading the cache index: %w", err)
+	}
+	type line struct {
+		raw  []byte
+		keep bool
+	}
+	latest := map[string]*line{}
+	var order []string
+	for _, raw := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(raw) == 0 || raw[len(raw)-1] != '\n' {
+			continue // a torn last line
+		}
+		var l struct {
+			InputHash string          `json:"input_hash"`
+			Record    json.RawMessage `json:"record"`
+			Version   int             `json:"version"`
+		}
+		if json.Unmarshal(raw, &l) != nil || l.Version != Version || !isSHA256(l.InputHash) {
+			continue
+		}
+		r, err := UnmarshalRecord(l.Record)
+		keep := err == nil && (keepHashes[l.InputHash] || r.GeneratedAt.After(since))
+		if keep && r.Output != nil {
+			keepBlobs[r.Output.SHA256] = true
+		}
+		if latest[l.InputHash] == nil {
+			order = append(order, l.InputHash)
+		}
+		latest[l.InputHash] = &line{raw: raw, keep: keep}
+	}
+	var kept bytes.Buffer
+	for _, h := range order {
+		if l := latest[h]; l.keep {
+			kept.Write(l.raw)
+		} else {
+			res.Entries++
+		}
+	}
+	if !dryRun && res.Entries > 0 {
+		if c.log != nil {
+			c.log.Close()
+			c.log = nil
+		}
+		if err := writeAtomic(c.indexPath(), kept.Bytes(), 0o644, true); err != nil {
+			return nil, fmt.Errorf("rewriting the cache index: %w", err)
+		}
+		c.index, c.size = nil, 0
+	}
+	var drop []string
+	err = c.Blobs(func(sha string, size int64) error {
+		if keepBlobs[sha] {
+			return nil
+		}
+		if fi, err := os.Stat(c.blobPath(sha)); err == nil && fi.ModTime().After(since) {
+			return nil
+		}
+		drop = append(drop, sha)
+		res.Blobs++
+		res.Bytes += size
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the cache: %w", err)
+	}
+	if dryRun {
+		return res, nil
+	}
+	for _, sha := range drop {
+		if err := c.RemoveBlob(sha); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
