@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,8 @@ var cacheTypes = map[string]*hcl.BodySchema{
 		{Name: "bucket", Required: true}, {Name: "prefix"}, {Name: "endpoint"}, {Name: "region"}, {Name: "upload"},
 	}},
 }
+
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 var cacheBlockSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "cache", LabelNames: []string{"type"}}}}
 
@@ -140,6 +143,10 @@ func (c *Config) checkCache(out *Cache, content *hcl.BodyContent) hcl.Diagnostic
 	case "s3":
 		if out.Bucket == "" {
 			return hcl.Diagnostics{errorAt(rng("bucket"), "Empty bucket", "bucket names the S3 bucket that holds the shared cache.")}
+		}
+		if !bucketName.MatchString(out.Bucket) {
+			return hcl.Diagnostics{errorAt(rng("bucket"), "Invalid bucket name",
+				fmt.Sprintf("%q is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.", out.Bucket))}
 		}
 		if out.Prefix != "" && !strings.HasSuffix(out.Prefix, "/") {
 			out.Prefix += "/"

@@ -59,7 +59,7 @@ genform {
 }`, "The cache block is read before anything else", nil},
 		{"two caches", `genform {
   cache "dir" { path = "/tmp/a" }
-  cache "s3" { bucket = "b" }
+  cache "s3" { bucket = "bucket" }
 }`, "Duplicate cache block", nil},
 		{"unknown type", `genform {
   cache "s4" { bucket = "b" }
@@ -78,10 +78,13 @@ genform {
 }`, "GENFORM_CACHE_UPLOAD", []string{"GENFORM_CACHE_UPLOAD=maybe"}},
 		{"endpoint without scheme", `genform {
   cache "s3" {
-    bucket   = "b"
+    bucket   = "bucket"
     endpoint = "minio:9000"
   }
 }`, `"https://minio:9000"`, nil},
+		{"bucket name", `genform {
+  cache "s3" { bucket = "My_Bucket" }
+}`, "is not an S3 bucket name", nil},
 		{"the project folder", `genform {
   cache "dir" { path = "." }
 }`, "cannot be the project folder", nil},

@@ -43,13 +43,34 @@ type S3Server struct {
 	counts sync.Map           // method -> *atomic.Int64
 }
 
+// Credentials are the AWS variables a client of the server needs (any value does for it).
+var Credentials = map[string]string{
+	"AWS_ACCESS_KEY_ID":     "AKIAEXAMPLETEST",
+	"AWS_SECRET_ACCESS_KEY": "not-a-real-secret-for-tests",
+	"AWS_SESSION_TOKEN":     "",
+	"AWS_PROFILE":           "",
+}
+
 // NewS3Server starts a server with an empty bucket; it stops when the test ends. It also sets
-// AWS credentials in the test's environment (any value does for this server).
+// Credentials in the test's environment.
 func NewS3Server(t testing.TB) *S3Server {
 	t.Helper()
+	s, err := StartS3Server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for k, v := range Credentials {
+		t.Setenv(k, v)
+	}
+	return s
+}
+
+// StartS3Server starts a server with an empty bucket on a loopback port; Close stops it.
+func StartS3Server() (*S3Server, error) {
 	backend := s3mem.New()
 	if err := backend.CreateBucket(Bucket); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s := &S3Server{
 		fake:   gofakes3.New(backend, gofakes3.WithIntegrityCheck(true), gofakes3.WithLogger(gofakes3.DiscardLog())).Server(),
@@ -57,11 +78,16 @@ func NewS3Server(t testing.TB) *S3Server {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve)) // 127.0.0.1, a real port
 	s.URL = s.srv.URL
-	t.Cleanup(s.srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLETEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-tests")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	return s
+	return s, nil
+}
+
+// Close stops the server.
+func (s *S3Server) Close() { s.srv.Close() }
+
+// FaultNamed is the fault a script names: 500, cut-put, truncate-get, corrupt-get.
+func FaultNamed(name string) (Fault, bool) {
+	f, ok := map[string]Fault{"500": Fail500, "cut-put": CutPut, "truncate-get": TruncateGet, "corrupt-get": CorruptGet}[name]
+	return f, ok
 }
 
 // Inject makes the next requests of method (GET, PUT, ...) meet these faults, one each.
