@@ -53,9 +53,7 @@ func (d *decoder) decodeCache(b *hcl.Block) hcl.Diagnostics {
 		}
 		c, ds := d.c.decodeCacheBlock(cb)
 		diags = append(diags, ds...)
-		if !ds.HasErrors() {
-			d.c.Cache = c
-		}
+		d.c.Cache = c // nil on errors, or when switched off
 	}
 	return diags
 }
@@ -121,17 +119,27 @@ func (c *Config) decodeCacheBlock(b *hcl.Block) (*Cache, hcl.Diagnostics) {
 		}
 		out.Upload = u
 	}
-	return out, append(diags, c.checkCache(out, content)...)
+	diags = append(diags, c.checkCache(out, content)...)
+	if out.Path+out.Bucket == "" || diags.HasErrors() {
+		return nil, diags
+	}
+	return out, diags
 }
 
+// checkCache checks a cache block's values. A path or bucket that comes out empty (an env()
+// that is not set on this machine) switches the shared cache off, with a warning: a project
+// whose CI sets the variable still plans on a laptop that does not.
 func (c *Config) checkCache(out *Cache, content *hcl.BodyContent) hcl.Diagnostics {
 	rng := func(name string) hcl.Range { return content.Attributes[name].Expr.Range() }
+	if name := map[string]string{"dir": "path", "s3": "bucket"}[out.Type]; out.Path+out.Bucket == "" {
+		return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Shared cache off",
+			Detail: fmt.Sprintf("The cache block's %s is empty, so this run uses the local cache only. "+
+				"If it comes from env(), set that variable to use the shared cache.", name),
+			Subject: rng(name).Ptr()}}
+	}
 	switch out.Type {
 	case "dir":
-		if out.Path == "" {
-			return hcl.Diagnostics{errorAt(rng("path"), "Empty cache path",
-				"path is the shared folder every clone reaches, such as \"/mnt/shared/genform-cache\".")}
-		}
+
 		if !filepath.IsAbs(out.Path) {
 			out.Path = filepath.Join(c.Dir, filepath.FromSlash(out.Path))
 		}
@@ -141,9 +149,6 @@ func (c *Config) checkCache(out *Cache, content *hcl.BodyContent) hcl.Diagnostic
 				"The shared cache folder cannot be the project folder or hold it; give a folder of its own.")}
 		}
 	case "s3":
-		if out.Bucket == "" {
-			return hcl.Diagnostics{errorAt(rng("bucket"), "Empty bucket", "bucket names the S3 bucket that holds the shared cache.")}
-		}
 		if !bucketName.MatchString(out.Bucket) {
 			return hcl.Diagnostics{errorAt(rng("bucket"), "Invalid bucket name",
 				fmt.Sprintf("%q is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.", out.Bucket))}

@@ -37,6 +37,16 @@ genform {
 			t.Fatalf("%+v", c.Cache)
 		}
 	})
+	t.Run("an unset env() switches it off, with a warning", func(t *testing.T) {
+		c, diags := Load(writeTree(t, map[string]string{"main.gen.hcl": `
+genform {
+  cache "s3" { bucket = env("GENFORM_CACHE_BUCKET") }
+}
+`}), LoadOptions{ProviderTypes: testTypes})
+		if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Shared cache off" || c.Cache != nil {
+			t.Fatalf("%+v\n%s", c.Cache, render(c, diags))
+		}
+	})
 	t.Run("none", func(t *testing.T) {
 		c := mustLoad(t, map[string]string{"main.gen.hcl": "genform {\n  parallelism = 2\n}\n"}, LoadOptions{})
 		if c.Cache != nil {
