@@ -18,8 +18,10 @@ import (
 // request with a timeout.
 type Shared interface {
 	// Lookup returns the records held for these input hashes, each only when its output blob
-	// is held too. An error means the shared cache could not be read at all.
-	Lookup(ctx context.Context, inputHashes []string) (map[string]*state.Record, error)
+	// is held too. known holds records the caller has for some of the hashes (the state's):
+	// for those only the blob need be looked for. An error means the shared cache could not
+	// be read at all.
+	Lookup(ctx context.Context, inputHashes []string, known map[string]*state.Record) (map[string]*state.Record, error)
 	// Fetch brings blob sha (size bytes) into the local cache, verified by its sha256.
 	Fetch(ctx context.Context, sha string, size int64, into *state.Cache) error
 	// Upload sends a result: its output blob from the local cache first, then its entry.
@@ -45,9 +47,15 @@ func (p *planner) shareBlock(insts []*instance) {
 		return
 	}
 	var hashes []string
+	known := map[string]*state.Record{}
 	for _, in := range insts {
-		if sharable(in) {
-			hashes = append(hashes, in.change.InputHash)
+		if !sharable(in) {
+			continue
+		}
+		ch := in.change
+		hashes = append(hashes, ch.InputHash)
+		if ch.Before != nil && ch.Before.InputHash == ch.InputHash {
+			known[ch.InputHash] = ch.Before // a recorded output gone from disk
 		}
 	}
 	if len(hashes) == 0 {
@@ -55,7 +63,7 @@ func (p *planner) shareBlock(insts []*instance) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
 	defer cancel()
-	found, err := p.opts.Shared.Lookup(ctx, hashes)
+	found, err := p.opts.Shared.Lookup(ctx, hashes, known)
 	if err != nil {
 		p.diags = append(p.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
@@ -130,7 +138,7 @@ func (e *executor) shareOne(ctx context.Context, in *instance) *Change {
 	}
 	ctx, cancel := context.WithTimeout(ctx, sharedTimeout)
 	defer cancel()
-	found, err := e.opts.Shared.Lookup(ctx, []string{in.change.InputHash})
+	found, err := e.opts.Shared.Lookup(ctx, []string{in.change.InputHash}, nil)
 	if rec := found[in.change.InputHash]; err == nil && rec != nil {
 		e.p.restoreShared(in, rec)
 	}

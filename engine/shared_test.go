@@ -31,7 +31,7 @@ var errDown = errors.New("connection refused")
 
 func (m *memShared) String() string { return "mem" }
 
-func (m *memShared) Lookup(_ context.Context, hashes []string) (map[string]*state.Record, error) {
+func (m *memShared) Lookup(_ context.Context, hashes []string, _ map[string]*state.Record) (map[string]*state.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lookups++

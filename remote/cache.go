@@ -107,16 +107,25 @@ type entry struct {
 }
 
 // Lookup returns the records the shared cache holds for these input hashes, each only when
-// the blob of its output is there too. One listing for the whole batch, then one small read
-// per entry found, many at once. An entry that does not decode is skipped.
-func (c *Cache) Lookup(ctx context.Context, hashes []string) (map[string]*state.Record, error) {
-	_, entries, err := c.listing(ctx)
+// the blob of its output is there too. known holds records the caller has already (the
+// state's) for some of the hashes: for those only the blob is looked for. One listing for the
+// whole batch, then one small read per other entry found, many at once. An entry that does
+// not decode is skipped.
+func (c *Cache) Lookup(ctx context.Context, hashes []string, known map[string]*state.Record) (map[string]*state.Record, error) {
+	blobs, entries, err := c.listing(ctx)
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[string]*state.Record)
 	var want []string
 	c.mu.Lock()
 	for _, h := range hashes {
+		if rec := known[h]; rec != nil && hasBlob(rec) && rec.InputHash == h {
+			if size, ok := blobs[rec.Output.SHA256]; ok && size == rec.Output.Size {
+				out[h] = rec
+				continue
+			}
+		}
 		if _, ok := entries[h]; ok {
 			want = append(want, h)
 		}
@@ -138,7 +147,6 @@ func (c *Cache) Lookup(ctx context.Context, hashes []string) (map[string]*state.
 	if err := g.Wait(); err != nil {
 		return nil, wrap("reading the shared cache "+c.store.String(), err)
 	}
-	out := make(map[string]*state.Record, len(want))
 	defer c.lock()()
 	for i, rec := range found {
 		if rec == nil {

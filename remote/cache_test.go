@@ -75,7 +75,7 @@ func TestUploadLookupFetch(t *testing.T) {
 	b := openLocal(t)
 	down := fresh()
 	missing := remotetest.Sum([]byte("never uploaded"))
-	got, err := down.Lookup(ctx, []string{recs[0].InputHash, recs[1].InputHash, chat.InputHash, missing})
+	got, err := down.Lookup(ctx, []string{recs[0].InputHash, recs[1].InputHash, chat.InputHash, missing}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestUploadCutOffLeavesNoEntry(t *testing.T) {
 	if err := fresh().Upload(ctx, rec, a); err == nil {
 		t.Fatal("an upload cut off on every attempt succeeded")
 	}
-	got, err := fresh().Lookup(ctx, []string{rec.InputHash})
+	got, err := fresh().Lookup(ctx, []string{rec.InputHash}, nil)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("after a failed upload the remote has %v (%v)", got, err)
 	}
@@ -157,7 +157,7 @@ func TestUploadCutOffLeavesNoEntry(t *testing.T) {
 	if err := fresh().Upload(ctx, rec, a); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := fresh().Lookup(ctx, []string{rec.InputHash}); len(got) != 1 {
+	if got, _ := fresh().Lookup(ctx, []string{rec.InputHash}, nil); len(got) != 1 {
 		t.Fatal("not found after the second upload")
 	}
 }
@@ -178,7 +178,7 @@ func TestEntryWithoutBlobIsAMiss(t *testing.T) {
 	if err := os.Remove(filepath.Join(root, "cas", sha[:2], sha)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := remote.New(st).Lookup(ctx, []string{rec.InputHash})
+	got, err := remote.New(st).Lookup(ctx, []string{rec.InputHash}, nil)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("an entry whose blob is gone was found: %v %v", got, err)
 	}
@@ -193,7 +193,7 @@ func TestUnreachable(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := remote.New(st).Lookup(ctx, []string{remotetest.Sum(nil)}); err == nil {
+	if _, err := remote.New(st).Lookup(ctx, []string{remotetest.Sum(nil)}, nil); err == nil {
 		t.Fatal("lookup against a closed port: no error")
 	}
 }
@@ -234,12 +234,47 @@ func TestDirConcurrentUploads(t *testing.T) {
 	for _, r := range recs {
 		hashes = append(hashes, r.InputHash)
 	}
-	got, err := remote.New(st).Lookup(ctx, hashes)
+	got, err := remote.New(st).Lookup(ctx, hashes, nil)
 	if err != nil || len(got) != len(recs) {
 		t.Fatalf("found %d of %d (%v)", len(got), len(recs), err)
 	}
 	leftovers, _ := os.ReadDir(filepath.Join(root, "tmp"))
 	if len(leftovers) != 0 {
 		t.Fatalf("temporary files left: %d", len(leftovers))
+	}
+}
+
+// A record the caller has (the state's) needs only the listing: no entry is read for it.
+func TestLookupKnownReadsNoEntry(t *testing.T) {
+	ctx := context.Background()
+	srv, fresh := s3Cache(t)
+	a := openLocal(t)
+	var recs []*state.Record
+	var hashes []string
+	known := map[string]*state.Record{}
+	for i := range 5 {
+		r := result(t, a, fmt.Sprint("k", i), []byte(fmt.Sprint("output ", i)))
+		if err := fresh().Upload(ctx, r, a); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+		hashes = append(hashes, r.InputHash)
+		known[r.InputHash] = r
+	}
+	before := srv.Requests("GET")
+	got, err := fresh().Lookup(ctx, hashes, known)
+	if err != nil || len(got) != 5 {
+		t.Fatalf("found %d of 5 (%v)", len(got), err)
+	}
+	if n := srv.Requests("GET") - before; n != 2 {
+		t.Fatalf("%d GETs, want the 2 listings only", n)
+	}
+	// without the records, each entry is read
+	before = srv.Requests("GET")
+	if got, _ := fresh().Lookup(ctx, hashes, nil); len(got) != 5 {
+		t.Fatal("not found without known records")
+	}
+	if n := srv.Requests("GET") - before; n != 7 {
+		t.Fatalf("%d GETs, want 2 listings and 5 entries", n)
 	}
 }

@@ -52,7 +52,7 @@ func (c *Cache) GC(ctx context.Context, plan GCPlan) (*GCResult, error) {
 	}
 	c.mu.Unlock()
 	// a recent entry keeps the blob it names
-	found, err := c.Lookup(ctx, recent)
+	found, err := c.Lookup(ctx, recent, nil)
 	if err != nil {
 		return nil, err
 	}
