@@ -48,7 +48,7 @@ func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep time.Duration) int {
 	}
 	lock, err := state.Lock(p.work("lock"), "cache gc")
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	defer lock.Unlock()
@@ -67,7 +67,7 @@ func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep time.Duration) int {
 	if !shared {
 		res, err := p.cache.Collect(hashes, blobs, since, dry)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		fmt.Fprintf(c.stdout, "%s %d entries and %d blobs (%s) from .genform/cache.\n", verb, res.Entries, res.Blobs, view.ByteSize(res.Bytes))
@@ -78,7 +78,7 @@ func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep time.Duration) int {
 	res, err := p.shared.GC(context.Background(), remote.GCPlan{
 		Hashes: hashes, Blobs: blobs, Since: since, DryRun: dry,
 		Progress: func(done, total int) {
-			once.Do(func() { counter = view.NewCounter(c.stderr, isTerminal(c.stderr), "Removing", total) })
+			once.Do(func() { counter = view.NewCounter(c.stderr, view.IsTerminal(c.stderr), "Removing", total) })
 			counter.Add(1)
 		},
 	})
@@ -86,7 +86,7 @@ func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep time.Duration) int {
 		counter.Close()
 	}
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	fmt.Fprintf(c.stdout, "%s %d entries and %d blobs (%s) from %s; kept %d entries and %d blobs.\n",

@@ -31,7 +31,7 @@ func cmdPull(c *cli, args []string) int {
 	}
 	lock, err := state.Lock(p.work("lock"), "pull")
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	defer lock.Unlock()
@@ -46,7 +46,7 @@ func cmdPull(c *cli, args []string) int {
 	var inPlace, local, shared atomic.Int64
 	var mu sync.Mutex
 	var failures []error
-	counter := view.NewCounter(c.stderr, isTerminal(c.stderr), "Pulling", len(recs))
+	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), "Pulling", len(recs))
 	g := new(errgroup.Group)
 	g.SetLimit(transfers)
 	for _, rec := range recs {
@@ -74,7 +74,7 @@ func cmdPull(c *cli, args []string) int {
 		_ = p.stat.Save() // only a cache
 	}
 	for _, err := range failures {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 	}
 	fmt.Fprintf(c.stdout, "Pulled %d outputs (%d from the local cache, %d from the shared cache); %d were in place already.\n",
 		local.Load()+shared.Load(), local.Load(), shared.Load(), inPlace.Load())
@@ -160,7 +160,7 @@ func checkAddrs(c *cli, st *state.File, addrs []string) bool {
 			}
 		}
 		if !found {
-			fmt.Fprintf(c.stderr, "Error: no recorded instance matches %s (genform state list shows them).\n", a)
+			c.ui().Errorf("no recorded instance matches %s (genform state list shows them).", a)
 			ok = false
 		}
 	}

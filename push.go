@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -26,7 +28,7 @@ func cmdPush(c *cli, args []string) int {
 		return 1
 	}
 	if !p.upload {
-		fmt.Fprintln(c.stderr, "Error: uploads to the shared cache are off (upload = false in the cache block, or GENFORM_CACHE_UPLOAD=false): push would write to it.")
+		c.ui().Errorf("uploads to the shared cache are off (upload = false in the cache block, or GENFORM_CACHE_UPLOAD=false): push would write to it.")
 		return 1
 	}
 	if !checkAddrs(c, p.st, fs.Args()) {
@@ -37,7 +39,7 @@ func cmdPush(c *cli, args []string) int {
 	var sent, present, missing, failed atomic.Int64
 	var mu sync.Mutex
 	var failures []error
-	counter := view.NewCounter(c.stderr, isTerminal(c.stderr), "Pushing", len(recs))
+	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), "Pushing", len(recs))
 	g := new(errgroup.Group)
 	g.SetLimit(transfers)
 	for _, rec := range recs {
@@ -65,7 +67,7 @@ func cmdPush(c *cli, args []string) int {
 	g.Wait()
 	counter.Close()
 	for _, err := range failures {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 	}
 	fmt.Fprintf(c.stdout, "Pushed %d results to %s; %d were there already", sent.Load(), p.shared, present.Load())
 	if n := missing.Load() + failed.Load(); n > 0 {
@@ -117,8 +119,8 @@ func (c *cli) sharedProject() (*project, bool) {
 		return nil, false
 	}
 	if p.shared == nil {
-		fmt.Fprintln(c.stderr, "Error: no shared cache is declared.\n\n"+
-			"Declare one in the genform block, a shared folder or a bucket:\n\n"+
+		c.ui().Errorf("no shared cache is declared.\n\n" +
+			"Declare one in the genform block, a shared folder or a bucket:\n\n" +
 			"  genform {\n    cache \"dir\" { path = \"/mnt/shared/genform-cache\" }\n  }")
 		return nil, false
 	}
@@ -129,7 +131,7 @@ func (c *cli) sharedProject() (*project, bool) {
 // any are given, leaving out records with no input hash.
 func selectedRecords(st *state.File, addrs []string) []*state.Record {
 	var out []*state.Record
-	for _, addr := range sortedAddrs(st) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
 		rec := st.Records[addr]
 		if rec.InputHash == "" || (len(addrs) > 0 && !matchesAny(addr, addrs)) {
 			continue

@@ -7,7 +7,6 @@ import (
 	"github.com/genform/genform/remote"
 	"github.com/genform/genform/remote/dir"
 	"github.com/genform/genform/remote/s3"
-	"github.com/genform/genform/view"
 )
 
 // openShared opens the shared output cache the genform block declares (nil when none). It
@@ -28,7 +27,7 @@ func (c *cli) openShared(p *project) bool {
 		panic("openShared: cache type " + sc.Type + " passed schema")
 	}
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: the shared cache: %v\n", err)
+		c.ui().Errorf("the shared cache: %v", err)
 		return false
 	}
 	p.shared, p.upload = remote.New(store), sc.Upload
@@ -49,7 +48,8 @@ func (c *cli) uploadWarnings(sum *engine.Summary) {
 	if len(sum.UploadFailures) == 0 {
 		return
 	}
-	fmt.Fprintf(c.stderr, "\nWarning: %s not uploaded to the shared cache: kept locally; genform push sends them later.\n",
+	fmt.Fprintln(c.stderr)
+	c.ui().Warnf("%s not uploaded to the shared cache: kept locally; genform push sends them later.",
 		plural(len(sum.UploadFailures), "result was", "results were"))
 	for i, f := range sum.UploadFailures {
 		if i == 5 {
@@ -58,12 +58,6 @@ func (c *cli) uploadWarnings(sum *engine.Summary) {
 		}
 		fmt.Fprintf(c.stderr, "  %s: %v\n", f.Addr, f.Err)
 	}
-}
-
-// cacheNote is the plan summary's word on missing recorded outputs.
-func cacheNote(plan *engine.Plan) string {
-	lost, cost := plan.Unrecoverable()
-	return view.CacheNote(plan.Pullable(), lost, cost.USD, cost.Known)
 }
 
 // plural is "1 result was" or "3 results were".

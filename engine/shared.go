@@ -105,9 +105,9 @@ func (p *planner) restoreShared(in *instance, rec *state.Record) {
 
 // Pullable counts the recorded outputs that are missing or changed on disk and that the
 // local or shared cache holds: what `genform pull` brings back for free.
-func (p *Plan) Pullable() int {
+func (cs Changes) Pullable() int {
 	n := 0
-	for _, ch := range p.Changes {
+	for _, ch := range cs {
 		if ch.Action == Restore && ch.Before != nil && ch.Before.InputHash == ch.InputHash &&
 			slices.ContainsFunc(ch.Reasons, func(r string) bool { return strings.HasPrefix(r, "output file ") }) {
 			n++
@@ -118,9 +118,9 @@ func (p *Plan) Pullable() int {
 
 // Unrecoverable counts the recorded outputs that are missing or changed on disk and in no
 // cache, with what generating them again costs.
-func (p *Plan) Unrecoverable() (n int, cost providers.Price) {
+func (cs Changes) Unrecoverable() (n int, cost providers.Price) {
 	cost = providers.Price{Known: true}
-	for _, ch := range p.Changes {
+	for _, ch := range cs {
 		if ch.Action.Paid() && slices.Contains(ch.Reasons, noCopyReason) {
 			n++
 			cost.USD += ch.Cost.USD

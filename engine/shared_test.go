@@ -105,7 +105,7 @@ func TestSharedCacheScenario(t *testing.T) {
 			t.Fatalf("B plans %s: %s %v", ch.Addr, ch.Action, ch.Reasons)
 		}
 	}
-	if n := plan.Pullable(); n != 4 {
+	if n := plan.Changes.Pullable(); n != 4 {
 		t.Errorf("pullable %d, want 4", n)
 	}
 	if usd, unknown := plan.Cost(); usd != 0 || unknown != 0 {
@@ -214,12 +214,12 @@ func TestUnrecoverableNamesTheCost(t *testing.T) {
 	q.st.Records = maps.Clone(p.st.Records)
 	q.fake.price.Known, q.fake.price.USD = true, 0.5
 	plan := q.plan(Options{Shared: newMemShared()})
-	n, cost := plan.Unrecoverable()
+	n, cost := plan.Changes.Unrecoverable()
 	// the chat's text is in its record; the video's input changes with the image it reads
 	if n != 3 || !cost.Known || cost.USD != 1.5 {
 		t.Fatalf("unrecoverable %d at %+v", n, cost)
 	}
-	if plan.Pullable() != 0 {
+	if plan.Changes.Pullable() != 0 {
 		t.Fatal("pullable from an empty shared cache")
 	}
 }

@@ -5,7 +5,15 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/genform/genform/engine"
 )
+
+// cacheNote is the plan summary's word on missing recorded outputs.
+func cacheNote(plan engine.Changes) string {
+	lost, cost := plan.Unrecoverable()
+	return CacheNote(plan.Pullable(), lost, cost.USD, cost.Known)
+}
 
 // CacheNote is what a plan's summary adds about recorded outputs that are missing or changed
 // on disk: how many the shared cache gives back for free, and what the others would cost to
