@@ -19,6 +19,8 @@ type Change struct {
 	Before   *Side         `json:"before"`
 	After    *Side         `json:"after"`
 	Resume   string        `json:"resume_job,omitempty"`
+	// Shared: a restore from the shared cache rather than the local one.
+	Shared bool `json:"from_shared_cache,omitempty"`
 }
 
 // Side is what an instance is before or after its change.
@@ -43,6 +45,7 @@ func FromEngine(ch *engine.Change) Change {
 	j := Change{
 		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
 		Action: ch.Action, Reasons: ch.Reasons, Paid: ch.Action.Paid(), Resume: ch.ResumeJob,
+		Shared: ch.FromShared,
 	}
 	if ch.Cost.Known {
 		usd := ch.Cost.USD
@@ -74,7 +77,7 @@ func FromEngine(ch *engine.Change) Change {
 func (j Change) Engine() *engine.Change {
 	ch := &engine.Change{
 		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
-		Action: j.Action, Reasons: j.Reasons, ResumeJob: j.Resume,
+		Action: j.Action, Reasons: j.Reasons, ResumeJob: j.Resume, FromShared: j.Shared,
 	}
 	if j.Cost != nil {
 		ch.Cost = providers.Price{USD: *j.Cost, Known: true}
