@@ -26,6 +26,8 @@ type ApplyOptions struct {
 	// and a video job that has its id recorded stops polling (the next apply resumes it).
 	Interrupt <-chan struct{}
 	Now       func() time.Time // default time.Now
+	// Ledger, when not nil, follows the money of this apply for a second Ctrl-C (Settle).
+	Ledger *Ledger
 	// Shared is the shared output cache restores may fetch from; nil when there is none.
 	// With Upload, each new result is sent to it once it is durable locally.
 	Shared Shared
@@ -71,6 +73,14 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 		opts.Now = time.Now
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
+	if opts.Cache != nil && opts.Journal != nil {
+		// one group-committed flush of the file system makes blobs and journal lines durable
+		// together, where it can: no fsync per blob
+		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
+	}
+	if err := e.applyMoves(); err != nil {
+		return &e.sum, err
+	}
 	return e.run(ctx)
 }
 
@@ -82,6 +92,9 @@ type executor struct {
 	mu  sync.Mutex // guards st and sum
 	st  *state.File
 	sum Summary
+
+	flushesFS bool // the journal's sync flushes the cache's file system too
+	paths     folderCheck
 }
 
 // node is one unit of the apply graph: an instance or delete change, or a barrier that is done
@@ -206,9 +219,11 @@ func (e *executor) graph() []*node {
 
 func (e *executor) run(ctx context.Context) (*Summary, error) {
 	nodes := e.graph()
+	// No limit on the group: a slot bounds the work at the gateway (running, below), and an
+	// instance whose reply is in goes on making it durable after giving its slot back.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.opts.Parallelism)
 	finished := make(chan *node, len(nodes))
+	freed := make(chan struct{}, len(nodes))
 	heights(nodes)
 	ready := &readyQueue{}
 	for _, n := range nodes {
@@ -218,7 +233,9 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 	}
 	interrupt := e.opts.Interrupt
 	stopped := false
-	running, remaining := 0, len(nodes)
+	// running: nodes holding a slot; busy: nodes started and not finished (a node gives its
+	// slot back before it finishes when its bookkeeping is all that is left)
+	running, busy, remaining := 0, 0, len(nodes)
 
 	// complete settles a finished node and releases what waited for it.
 	complete := func(n *node) {
@@ -258,18 +275,24 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 				continue
 			}
 			running++
+			busy++
 			g.Go(func() error {
-				err := e.apply(gctx, n)
+				var once sync.Once
+				release := func() { once.Do(func() { freed <- struct{}{} }) }
+				err := e.apply(gctx, n, release)
+				release()
 				finished <- n
 				return err
 			})
 		}
-		if running == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
+		if busy == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
 			break
 		}
 		select {
-		case n := <-finished:
+		case <-freed:
 			running--
+		case n := <-finished:
+			busy--
 			complete(n)
 		case <-interrupt:
 			stopped, interrupt = true, nil
@@ -311,7 +334,7 @@ func (e *executor) needsSlot(n *node) bool {
 	switch {
 	case n.ch == nil, n.failed != "", n.in != nil && n.in.invalid:
 		return false
-	case n.ch.Action == NoOp && n.ch.InputHash != "":
+	case n.ch.Action == NoOp && n.ch.InputHash != "" && !n.ch.refresh:
 		return false
 	}
 	return true
@@ -319,7 +342,7 @@ func (e *executor) needsSlot(n *node) bool {
 
 // apply does one node's work in a slot. Its error is fatal (state cannot be recorded);
 // everything else is reported as the node's outcome.
-func (e *executor) apply(ctx context.Context, n *node) error {
+func (e *executor) apply(ctx context.Context, n *node, release func()) error {
 	ch := n.ch
 	start := e.opts.Now()
 	var o *Outcome
@@ -328,7 +351,7 @@ func (e *executor) apply(ctx context.Context, n *node) error {
 		e.opts.Hook.Started(ch)
 		o, err = e.delete(ch)
 	} else {
-		o, err = e.instance(ctx, n.in)
+		o, err = e.instance(ctx, n.in, release)
 	}
 	if err != nil {
 		n.status = Failed
@@ -349,7 +372,7 @@ func (in *instance) changeOr(ch *Change) *Change {
 
 // instance plans an instance again when its input was not known at plan time, then carries
 // out what it needs: nothing, a restore or a generation.
-func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error) {
+func (e *executor) instance(ctx context.Context, in *instance, release func()) (*Outcome, error) {
 	ch := in.change
 	replanned := ch.InputHash == "" || ch.Action == NoOp
 	if replanned {
@@ -371,11 +394,18 @@ func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error)
 	}
 	switch ch.Action {
 	case NoOp:
+		if ch.refresh {
+			rec := *ch.Before
+			rec.Request = ch.Request
+			if err := e.record(in, &rec, false); err != nil {
+				return nil, err
+			}
+		}
 		return &Outcome{Status: Done, Action: NoOp}, nil
 	case Restore:
 		return e.restore(ctx, in, ch)
 	}
-	return e.generate(ctx, in, ch)
+	return e.generate(ctx, in, ch, release)
 }
 
 // finish reports an outcome and counts it.

@@ -19,6 +19,7 @@ type Change struct {
 	Before   *Side         `json:"before"`
 	After    *Side         `json:"after"`
 	Resume   string        `json:"resume_job,omitempty"`
+	Moved    string        `json:"moved_from,omitempty"` // the address a moved block renamed it from
 	// Shared: a restore from the shared cache rather than the local one.
 	Shared bool `json:"from_shared_cache,omitempty"`
 }
@@ -44,7 +45,8 @@ type AttrDiff struct {
 func FromEngine(ch *engine.Change) Change {
 	j := Change{
 		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
-		Action: ch.Action, Reasons: ch.Reasons, Paid: ch.Action.Paid(), Resume: ch.ResumeJob,
+		Action: ch.Action, Reasons: ch.Reasons, Paid: ch.Charged(), Resume: ch.ResumeJob,
+		Moved:  ch.MovedFrom,
 		Shared: ch.FromShared,
 	}
 	if ch.Cost.Known {
@@ -77,7 +79,9 @@ func FromEngine(ch *engine.Change) Change {
 func (j Change) Engine() *engine.Change {
 	ch := &engine.Change{
 		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
-		Action: j.Action, Reasons: j.Reasons, ResumeJob: j.Resume, FromShared: j.Shared,
+		Action: j.Action, Reasons: j.Reasons, ResumeJob: j.Resume,
+		MovedFrom:  j.Moved,
+		FromShared: j.Shared,
 	}
 	if j.Cost != nil {
 		ch.Cost = providers.Price{USD: *j.Cost, Known: true}
