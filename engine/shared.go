@@ -36,8 +36,9 @@ const SharedReason = "the output for this input is in the shared cache"
 // noCopyReason is the reason of a regeneration whose output is in no cache.
 const noCopyReason = "no copy in the cache"
 
-// sharedTimeout bounds the lookups of one block during a plan.
-const sharedTimeout = 2 * time.Minute
+// sharedTimeout bounds the lookups of one block: a shared cache that does not answer (a
+// firewall that drops packets) costs a plan at most this, then one warning.
+const sharedTimeout = time.Minute
 
 // shareBlock looks up in the shared cache, in one batch, every instance of a block the plan
 // would pay for, and turns each one found into a free restore. An unreachable shared cache is
