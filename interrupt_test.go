@@ -96,10 +96,11 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	}
 	g.cmd.Process.Signal(syscall.SIGINT)
 	// Two SIGINTs sent before the process handles the first merge into one: send the second
-	// once the first is heard.
+	// once the first is heard, and a moment later, as a person would.
 	for !strings.Contains(g.stderr.String(), "Interrupt received") && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}
+	time.Sleep(50 * time.Millisecond)
 	g.cmd.Process.Signal(syscall.SIGINT)
 	g.until(func(string) bool { return false })
 	err := g.cmd.Wait()
