@@ -1,0 +1,75 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Records and jobs one at a time, for a store that keeps a row per instance rather than one
+// document (the pg backend). The JSON is a record's or a job's object in the state file, without
+// its address (the row's key), and is checked as the file's entries are.
+
+// MarshalRecord encodes r as the state file writes it under its address.
+func MarshalRecord(r *Record) ([]byte, error) {
+	if why := checkRecord(r); why != "" {
+		return nil, fmt.Errorf("record %s %s", r.Addr, why)
+	}
+	return marshalCompact(recordToDisk(r))
+}
+
+// UnmarshalRecord decodes a record of address addr written by MarshalRecord.
+func UnmarshalRecord(addr string, data []byte) (*Record, error) {
+	var d diskRecord
+	if err := unmarshalStrict(data, &d); err != nil {
+		return nil, fmt.Errorf("record %s: %w", addr, err)
+	}
+	r, why := recordFromDisk(addr, &d)
+	if why != "" {
+		return nil, fmt.Errorf("record %s %s", addr, why)
+	}
+	return r, nil
+}
+
+// MarshalJob encodes j as the state file writes it under its address.
+func MarshalJob(j *Job) ([]byte, error) {
+	if why := checkJob(j); why != "" {
+		return nil, fmt.Errorf("job %s %s", j.Addr, why)
+	}
+	return marshalCompact(jobToDisk(j))
+}
+
+// UnmarshalJob decodes a job of address addr written by MarshalJob.
+func UnmarshalJob(addr string, data []byte) (*Job, error) {
+	var d diskJob
+	if err := unmarshalStrict(data, &d); err != nil {
+		return nil, fmt.Errorf("job %s: %w", addr, err)
+	}
+	j, why := jobFromDisk(addr, &d)
+	if why != "" {
+		return nil, fmt.Errorf("job %s %s", addr, why)
+	}
+	return j, nil
+}
+
+func marshalCompact(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+func unmarshalStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("more than one JSON value")
+	}
+	return nil
+}
