@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/genform/genform/engine"
-	"github.com/genform/genform/state"
 )
 
 func cmdApply(c *cli, args []string) int {
@@ -21,6 +20,7 @@ func cmdApply(c *cli, args []string) int {
 	auto := fs.Bool("auto-approve", false, "apply without asking for approval")
 	parallelism := fs.Int("parallelism", 0, "at most `N` instances at work at once (default: the genform block's, else 8)")
 	gallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -47,12 +47,11 @@ func cmdApply(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "apply")
-	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+	defer p.closeBackend()
+	if !c.lockProject(p, "apply", *lockTimeout) {
 		return 1
 	}
-	defer lock.Unlock()
+	defer p.lock.Unlock()
 
 	plan, ok := c.planProject(p, pf)
 	if !ok {
@@ -148,7 +147,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return 1
 	}
-	journal, err := state.OpenJournal(p.journalPath())
+	journal, err := p.lock.Recorder(context.Background(), p.st)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return 1
@@ -202,11 +201,11 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		fatal = err
 	}
 	if fatal != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished before this is in .genform/journal.jsonl and is picked up by the next run.\n", fatal)
+		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished before this is recorded and is picked up by the next run.\n", fatal)
 		return 1
 	}
 	if err := c.writeState(p); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished is in .genform/journal.jsonl and is picked up by the next run.\n", err)
+		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished is recorded and is picked up by the next run.\n", err)
 		return 1
 	}
 	if err := p.stat.Save(); err != nil {

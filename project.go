@@ -1,14 +1,14 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 
+	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/providers/offline"
@@ -38,6 +38,8 @@ type project struct {
 	st        *state.File
 	stExists  bool // the state file exists (a fresh project has none yet)
 	journal   int  // entries folded in from an interrupted apply's journal
+	backend   backend.Backend
+	lock      backend.Lock // held by a state-changing command
 	providers map[string]providers.Provider
 	stat      *state.StatCache
 	cache     *state.Cache
@@ -45,8 +47,6 @@ type project struct {
 
 // The working data under .genform/.
 func (p *project) work(name string) string { return filepath.Join(p.dir, ".genform", name) }
-
-func (p *project) journalPath() string { return p.work("journal.jsonl") }
 
 // loadConfig loads and checks the configuration, rendering diagnostics. ok is false when
 // there were errors.
@@ -76,26 +76,18 @@ func filesOf(cfg *schema.Config) map[string]*hcl.File {
 	return cfg.Files
 }
 
-// readState reads the state file and folds in the journal an interrupted apply left, so
-// every instance that finished is known. It writes nothing.
+// readState reads the state from the backend, with what an interrupted apply recorded folded
+// in, so every instance that finished is known. It writes nothing.
 func (c *cli) readState(p *project) bool {
-	st, err := state.Read(p.statePath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		st = state.New()
-	case err != nil:
+	if !c.openBackend(p) {
+		return false
+	}
+	st, status, err := p.backend.Read(context.Background())
+	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return false
-	default:
-		p.stExists = true
 	}
-	entries, err := state.ReadJournal(p.journalPath())
-	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: reading the journal of an interrupted apply: %v\n", err)
-		return false
-	}
-	st.Apply(entries)
-	p.st, p.journal = st, len(entries)
+	p.st, p.stExists, p.journal = st, status.Exists, status.Pending
 	return true
 }
 
@@ -113,13 +105,7 @@ func (c *cli) openCaches(p *project) bool {
 	return true
 }
 
-// writeState folds the journal into the state file and removes the journal.
+// writeState writes the state through the held lock, folding in what was recorded.
 func (c *cli) writeState(p *project) error {
-	if _, err := state.Write(p.statePath, p.st, p.work("state.backup.json")); err != nil {
-		return fmt.Errorf("writing the state: %w", err)
-	}
-	if err := os.Remove(p.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing the journal: %w", err)
-	}
-	return nil
+	return p.lock.Write(context.Background(), p.st)
 }

@@ -244,7 +244,8 @@ func cmdStateShow(c *cli, args []string) int {
 }
 
 func cmdStateRm(c *cli, args []string) int {
-	fs := newFlags(c, "state rm", "ADDR...")
+	fs := newFlags(c, "state rm", "[-lock-timeout=DURATION] ADDR...")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -255,12 +256,11 @@ func cmdStateRm(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "state rm")
-	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+	defer p.closeBackend()
+	if !c.lockProject(p, "state rm", *lockTimeout) {
 		return 1
 	}
-	defer lock.Unlock()
+	defer p.lock.Unlock()
 	if !c.readState(p) {
 		return 1
 	}

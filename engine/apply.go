@@ -18,7 +18,7 @@ import (
 type ApplyOptions struct {
 	Parallelism int  // instances at work at once; default 8
 	Hook        Hook // nil: NopHook
-	Journal     *state.Journal
+	Journal     Journal
 	Cache       *state.Cache
 	Stat        *state.StatCache // told the hash of every file apply writes; may be nil
 	TempDir     string           // for files being generated; on the project's file system
@@ -26,6 +26,12 @@ type ApplyOptions struct {
 	// and a video job that has its id recorded stops polling (the next apply resumes it).
 	Interrupt <-chan struct{}
 	Now       func() time.Time // default time.Now
+}
+
+// Journal records each finished (or started) instance durably before Append returns:
+// *state.Journal on one machine, rows in PostgreSQL for a team.
+type Journal interface {
+	Append(state.Entry) error
 }
 
 // Summary is what an apply did.
