@@ -20,14 +20,17 @@ func TestImportRules(t *testing.T) {
 		"state":     {"engine", "schema", "providers"},
 		"providers": {"engine", "schema", "state"},
 		"engine":    {"providers/wisdomgate", "providers/offline"},
+		"backend":   {"engine", "schema", "providers"},
 	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], mod), "/")
 		room := pkg
-		if strings.HasPrefix(pkg, "providers/") {
-			room = "providers"
+		for _, r := range []string{"providers", "backend"} {
+			if strings.HasPrefix(pkg, r+"/") {
+				room = r
+			}
 		}
 		for _, imp := range fields[1:] {
 			if !strings.HasPrefix(imp, mod+"/") {
@@ -38,6 +41,10 @@ func TestImportRules(t *testing.T) {
 				if dep == bad || strings.HasPrefix(dep, bad+"/") {
 					t.Errorf("%s imports %s: ARCHITECTURE.md forbids %s -> %s", fields[0], imp, room, bad)
 				}
+			}
+			// backend/* is imported only by the CLI (and backend's own packages)
+			if strings.HasPrefix(dep, "backend") && pkg != "" && room != "backend" {
+				t.Errorf("%s imports %s: only main may import backend/*", fields[0], imp)
 			}
 			// a concrete provider is imported only by the CLI (and its own tests)
 			if (strings.HasPrefix(dep, "providers/wisdomgate") || strings.HasPrefix(dep, "providers/offline")) &&

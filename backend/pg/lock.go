@@ -149,14 +149,14 @@ func (l *lease) Unlock() error {
 	<-l.done
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := l.b.pool.Exec(ctx, "UPDATE "+l.b.table("locks")+" SET expires = '-infinity' WHERE workspace = $1 AND id = $2 AND generation = $3",
+	_, err := l.b.pool.Exec(ctx, "UPDATE "+l.b.table("locks")+" SET expires = now() WHERE workspace = $1 AND id = $2 AND generation = $3",
 		l.b.workspace, l.id, l.gen)
 	return l.b.redact(err)
 }
 
 // ForceUnlock implements backend.Backend.
 func (b *Backend) ForceUnlock(ctx context.Context, id string) error {
-	tag, err := b.pool.Exec(ctx, "UPDATE "+b.table("locks")+" SET expires = '-infinity' WHERE workspace = $1 AND id = $2 AND expires > now()",
+	tag, err := b.pool.Exec(ctx, "UPDATE "+b.table("locks")+" SET expires = now() WHERE workspace = $1 AND id = $2 AND expires > now()",
 		b.workspace, id)
 	if err != nil {
 		return b.redact(fmt.Errorf("unlocking workspace %s: %w", b.workspace, err))
