@@ -49,6 +49,7 @@ func commands() []command {
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
+		{"force-unlock", "Release a lock whose holder is gone", cmdForceUnlock},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }
@@ -104,7 +105,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", cmd.name, cmd.synopsis)
+		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.synopsis)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'genform COMMAND -h' for a command's flags.")

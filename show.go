@@ -191,6 +191,8 @@ func cmdState(c *cli, args []string) int {
 		return cmdStateShow(c, args[1:])
 	case "rm":
 		return cmdStateRm(c, args[1:])
+	case "pull":
+		return cmdStatePull(c, args[1:])
 	}
 	fmt.Fprintf(c.stderr, "Error: unknown state command %q\n\n", args[0])
 	stateUsage(c.stderr)
@@ -198,11 +200,12 @@ func cmdState(c *cli, args []string) int {
 }
 
 func stateUsage(w interface{ Write([]byte) (int, error) }) {
-	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR...")
+	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR... | state pull")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  list      list the addresses in the state")
 	fmt.Fprintln(w, "  show      show one recorded instance")
 	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next apply generates them again)")
+	fmt.Fprintln(w, "  pull      print the state, from any backend, as the state file's JSON")
 }
 
 func cmdStateList(c *cli, args []string) int {

@@ -134,3 +134,9 @@ func Wait(ctx context.Context, timeout, interval time.Duration, try func() (Lock
 		}
 	}
 }
+
+// Importer is a Lock that can take a whole state from elsewhere (genform init
+// -migrate-state): its rows, lineage and serial exactly as they are.
+type Importer interface {
+	Import(ctx context.Context, st *state.File) error
+}

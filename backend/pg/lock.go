@@ -176,3 +176,25 @@ func (b *Backend) ForceUnlock(ctx context.Context, id string) error {
 	return fmt.Errorf("lock %s does not hold workspace %s; it is held by genform %s (pid %d on %s) with lock ID %s",
 		id, b.workspace, h.Command, h.PID, h.Host, h.ID)
 }
+
+// Import implements backend.Importer: the workspace becomes st, rows, lineage and serial.
+func (l *lease) Import(ctx context.Context, st *state.File) error {
+	b := l.b
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if err := l.fence(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO "+b.table("workspaces")+" (name, lineage) VALUES ($1, $2) "+
+			"ON CONFLICT (name) DO UPDATE SET lineage = excluded.lineage", b.workspace, st.Lineage); err != nil {
+			return err
+		}
+		serial := st.Serial
+		if err := b.write(ctx, tx, st); err != nil {
+			return err
+		}
+		st.Serial = serial
+		_, err := tx.Exec(ctx, "UPDATE "+b.table("workspaces")+" SET serial = $2, pending = 0 WHERE name = $1", b.workspace, int64(serial))
+		return err
+	})
+	return b.redact(err)
+}

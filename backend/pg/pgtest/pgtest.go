@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -48,11 +47,18 @@ type server struct {
 	admin *pgx.Conn
 }
 
+// TB is what DB needs of a test: *testing.T, or a testscript's T.
+type TB interface {
+	Skip(args ...any)
+	Fatal(args ...any)
+}
+
+var _ TB = testing.TB(nil)
+
 // DB creates a fresh database on the shared server and returns a connection string for it
 // (a postgres:// URL on 127.0.0.1, no password). It skips the test when PostgreSQL is not
 // installed, or fails it when RequiredEnv=1 or CI=true.
-func DB(t testing.TB) string {
-	t.Helper()
+func DB(t TB) string {
 	mu.Lock()
 	defer mu.Unlock()
 	if srv == nil && srvErr == nil {
@@ -60,16 +66,16 @@ func DB(t testing.TB) string {
 	}
 	if srvErr != nil {
 		if errors.Is(srvErr, errNoBinaries) && !required() {
-			t.Skipf("PostgreSQL: %v (set %s=1 to make this a failure)", srvErr, RequiredEnv)
+			t.Skip(fmt.Sprintf("PostgreSQL: %v (set %s=1 to make this a failure)", srvErr, RequiredEnv))
 		}
-		t.Fatalf("PostgreSQL: %v", srvErr)
+		t.Fatal(fmt.Sprintf("PostgreSQL: %v", srvErr))
 	}
 	dbs++
-	name := fmt.Sprintf("t%d_%s", dbs, sanitize(t.Name()))
+	name := fmt.Sprintf("test%d", dbs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := srv.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("PostgreSQL: creating database %s: %v", name, err)
+		t.Fatal(fmt.Sprintf("PostgreSQL: creating database %s: %v", name, err))
 	}
 	return srv.url(name)
 }
@@ -91,17 +97,6 @@ func Stop() {
 
 func required() bool {
 	return os.Getenv(RequiredEnv) == "1" || os.Getenv("CI") == "true"
-}
-
-// sanitize makes a test name fit a database name (63 bytes at most, lower case).
-func sanitize(name string) string {
-	b := []byte(strings.ToLower(name))
-	for i, c := range b {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			b[i] = '_'
-		}
-	}
-	return string(b[:min(len(b), 40)])
 }
 
 var errNoBinaries = errors.New("no initdb and postgres binaries found (on $PATH or in /usr/lib/postgresql/*/bin)")
