@@ -117,3 +117,49 @@ func TestPGTwoApplies(t *testing.T) {
 		t.Fatalf("force-unlock of a released lock: exit %d, %s", code, errOut)
 	}
 }
+
+// An apply on the pg backend killed midway loses nothing: each finished instance is a row at
+// once, and the next apply (once the killed one's lease lapses) generates only the rest; the
+// serial counts the fold of the killed apply's rows and this apply, as the file's does.
+func TestPGKilledApply(t *testing.T) {
+	t.Setenv("GENFORM_PG", pgtest.DB(t))
+	dir := t.TempDir()
+	config := strings.Replace(pgLockConfig, `image "hero" {`, `image "hero" {
+  count  = 6`, 1)
+	config = strings.Replace(config, `"out/hero.png"`, `"out/hero-${count.index}.png"`, 1)
+	config = strings.Replace(config, `genform {`, "genform {\n  parallelism = 2", 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.gen.hcl"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LATENCY", "300ms")
+	t.Setenv("GENFORM_PG_LEASE", "2s")
+	g := startGenform(context.Background(), t, dir, "apply", "-auto-approve")
+	n := 0
+	if !g.until(func(l string) bool {
+		if strings.Contains(l, ": generated in ") {
+			n++
+		}
+		return n == 2
+	}) {
+		t.Fatalf("apply ended early: %s", g.stderr.String())
+	}
+	g.kill(t)
+	first := crashGenerated(g.out)
+	code, out, errOut := runGenform(t, dir, "apply", "-auto-approve", "-lock-timeout=1m")
+	if code != 0 {
+		t.Fatalf("apply after the kill: %d\n%s\n%s", code, out, errOut)
+	}
+	second := crashGenerated(strings.Split(out, "\n"))
+	for addr := range first {
+		if second[addr] > 0 {
+			t.Errorf("%s was generated again after the kill", addr)
+		}
+	}
+	if len(first)+len(second) != 6 {
+		t.Errorf("generated %d before the kill and %d after, want 6 in all", len(first), len(second))
+	}
+	code, out, _ = runGenform(t, dir, "state", "pull")
+	if code != 0 || !strings.Contains(out, `"serial": 2`) || strings.Count(out, `"input_hash"`) != 6 {
+		t.Errorf("state after both applies:\n%s", out)
+	}
+}
