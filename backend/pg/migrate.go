@@ -50,6 +50,35 @@ var migrations = []string{
 		expires    timestamptz NOT NULL,
 		generation bigint NOT NULL
 	);`,
+	// 2: runs shared by runners: the plan's instances as tasks, their edges, claims under leases
+	`CREATE TABLE %s.runs (
+		id          bigserial PRIMARY KEY,
+		workspace   text NOT NULL,
+		config_hash text NOT NULL,
+		status      text NOT NULL DEFAULT 'open', -- open | stopped | done
+		started_by  text NOT NULL,
+		created_at  timestamptz NOT NULL DEFAULT now()
+	);
+	CREATE TABLE %s.tasks (
+		run_id        bigint NOT NULL REFERENCES %s.runs (id) ON DELETE CASCADE,
+		addr          text NOT NULL,
+		height        integer NOT NULL, -- the longest path of dependents below it
+		waiting       integer NOT NULL, -- upstream tasks not done yet
+		status        text NOT NULL,    -- waiting | ready | claimed | done | failed | skipped
+		runner        text NOT NULL DEFAULT '',
+		lease_gen     bigint NOT NULL DEFAULT 0,
+		lease_expires timestamptz,
+		claims        integer NOT NULL DEFAULT 0,
+		error         text NOT NULL DEFAULT '',
+		PRIMARY KEY (run_id, addr)
+	);
+	CREATE INDEX tasks_claimable ON %s.tasks (run_id, status, height DESC);
+	CREATE TABLE %s.edges (
+		run_id     bigint NOT NULL REFERENCES %s.runs (id) ON DELETE CASCADE,
+		upstream   text NOT NULL,
+		downstream text NOT NULL,
+		PRIMARY KEY (run_id, upstream, downstream)
+	);`,
 }
 
 // migrate creates the schema and its migrations table when missing and runs the migrations

@@ -211,6 +211,26 @@ type recorder struct {
 func (r *recorder) Append(e state.Entry) error {
 	b := r.l.b
 	batch := &pgx.Batch{}
+	if err := b.queueEntry(batch, e); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if err := r.l.fence(ctx, tx); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return b.redact(fmt.Errorf("recording in %s: %w", b.where, err))
+	}
+	return nil
+}
+
+// queueEntry queues the row changes of one journal entry, counted as pending (folded into the
+// serial by the next state write).
+func (b *Backend) queueEntry(batch *pgx.Batch, e state.Entry) error {
 	if e.Forget != "" {
 		batch.Queue("DELETE FROM "+b.table("records")+" WHERE workspace = $1 AND addr = $2", b.workspace, e.Forget)
 	}
@@ -232,17 +252,6 @@ func (r *recorder) Append(e state.Entry) error {
 		b.queueUpsert(batch, "jobs", e.Job.Addr, body, e.Job.InputHash, e.Job.JobID)
 	}
 	batch.Queue("UPDATE "+b.table("workspaces")+" SET pending = pending + 1 WHERE name = $1", b.workspace)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-		if err := r.l.fence(ctx, tx); err != nil {
-			return err
-		}
-		return tx.SendBatch(ctx, batch).Close()
-	})
-	if err != nil {
-		return b.redact(fmt.Errorf("recording in %s: %w", b.where, err))
-	}
 	return nil
 }
 
