@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/genform/genform/backend/pg"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/gallery"
 	"github.com/genform/genform/planfile"
@@ -122,6 +123,9 @@ func (c *cli) approve(jsonOut bool) int {
 // apply runs the executor, with Ctrl-C handling and progress, then folds the journal into the
 // state file.
 func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
+	if be, ok := p.backend.(*pg.Backend); ok {
+		return c.applyRun(p, plan, be, o)
+	}
 	jsonOut, parallelism := o.json, o.parallelism
 	// An interrupted apply's journal is folded into the state first, so this apply's journal
 	// starts empty.

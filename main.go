@@ -49,6 +49,7 @@ func commands() []command {
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
+		{"runner", "Join a run of the pg backend and generate its instances", cmdRunner},
 		{"force-unlock", "Release a lock whose holder is gone", cmdForceUnlock},
 		{"version", "Show the genform version", cmdVersion},
 	}

@@ -62,6 +62,7 @@ var migrations = []string{
 	CREATE TABLE %s.tasks (
 		run_id        bigint NOT NULL REFERENCES %s.runs (id) ON DELETE CASCADE,
 		addr          text NOT NULL,
+		action        text NOT NULL,    -- the plan's: create, regenerate, restore, delete, no-op
 		height        integer NOT NULL, -- the longest path of dependents below it
 		waiting       integer NOT NULL, -- upstream tasks not done yet
 		status        text NOT NULL,    -- waiting | ready | claimed | done | failed | skipped

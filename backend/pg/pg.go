@@ -129,3 +129,6 @@ func (b *Backend) redact(err error) error {
 	}
 	return &redactedError{msg: msg, err: err}
 }
+
+// Lease is how long a lock or a claim outlives its holder's last heartbeat.
+func (b *Backend) Lease() time.Duration { return b.lease }

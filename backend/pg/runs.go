@@ -29,7 +29,8 @@ var ErrRunStopped = errors.New("the run is stopped")
 
 // Task is an instance of a run and the instances in the run it waits for.
 type Task struct {
-	Addr string
+	Addr   string
+	Action string
 	Deps []string // upstream addresses; those not in the run are ignored
 }
 
@@ -116,9 +117,9 @@ func (b *Backend) CreateRun(ctx context.Context, configHash, lineage string, tas
 			if waiting[t.Addr] > 0 {
 				status = "waiting"
 			}
-			rows = append(rows, []any{id, t.Addr, h[t.Addr], waiting[t.Addr], status})
+			rows = append(rows, []any{id, t.Addr, t.Action, h[t.Addr], waiting[t.Addr], status})
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{b.schema, "tasks"}, []string{"run_id", "addr", "height", "waiting", "status"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{b.schema, "tasks"}, []string{"run_id", "addr", "action", "height", "waiting", "status"},
 			pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
@@ -333,4 +334,46 @@ func (b *Backend) Status(ctx context.Context, run int64) (RunStatus, error) {
 		return err
 	})
 	return s, b.redact(err)
+}
+
+// RunnerWork is what one runner did in a run: tasks done by action, their recorded cost.
+type RunnerWork struct {
+	Runner      string
+	Action      string
+	Done        int
+	Cost        float64 // of the done tasks whose record has a cost
+	CostUnknown int     // done paid tasks whose record has no cost
+}
+
+// Work reports what each runner did in the run, by action.
+func (b *Backend) Work(ctx context.Context, run int64) ([]RunnerWork, error) {
+	rows, err := b.pool.Query(ctx, "SELECT t.runner, t.action, count(*), coalesce(sum((r.body->>'cost')::float8), 0), "+
+		"count(*) FILTER (WHERE r.body->>'cost' IS NULL AND t.action IN ('create', 'regenerate')) "+
+		"FROM "+b.table("tasks")+" t LEFT JOIN "+b.table("records")+" r ON r.workspace = $2 AND r.addr = t.addr "+
+		"WHERE t.run_id = $1 AND t.status = 'done' GROUP BY t.runner, t.action ORDER BY t.runner, t.action", run, b.workspace)
+	if err != nil {
+		return nil, b.redact(err)
+	}
+	var out []RunnerWork
+	var w RunnerWork
+	_, err = pgx.ForEachRow(rows, []any{&w.Runner, &w.Action, &w.Done, &w.Cost, &w.CostUnknown}, func() error {
+		out = append(out, w)
+		return nil
+	})
+	return out, b.redact(err)
+}
+
+// Failures lists the run's failed tasks and their errors.
+func (b *Backend) Failures(ctx context.Context, run int64) (map[string]string, error) {
+	rows, err := b.pool.Query(ctx, "SELECT addr, error FROM "+b.table("tasks")+" WHERE run_id = $1 AND status = 'failed' ORDER BY addr", run)
+	if err != nil {
+		return nil, b.redact(err)
+	}
+	out := map[string]string{}
+	var addr, msg string
+	_, err = pgx.ForEachRow(rows, []any{&addr, &msg}, func() error {
+		out[addr] = msg
+		return nil
+	})
+	return out, b.redact(err)
 }
