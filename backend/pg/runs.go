@@ -31,7 +31,7 @@ var ErrRunStopped = errors.New("the run is stopped")
 type Task struct {
 	Addr   string
 	Action string
-	Deps []string // upstream addresses; those not in the run are ignored
+	Deps   []string // upstream addresses; those not in the run are ignored
 }
 
 // Claim is a task a runner holds.
