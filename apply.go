@@ -1,16 +1,20 @@
 package main
 
+// This file holds genform apply: plan (or take a saved plan), ask, run the executor with
+// Ctrl-C handling and progress, and fold the journal into the state.
+
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
 
+	"github.com/genform/genform/backend"
 	"github.com/genform/genform/backend/pg"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/gallery"
@@ -23,7 +27,7 @@ func cmdApply(c *cli, args []string) int {
 	pf := addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for approval")
 	parallelism := fs.Int("parallelism", 0, "at most `N` instances at work at once (default: the genform block's, else 8)")
-	gallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
+	withGallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
 	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
@@ -35,7 +39,7 @@ func cmdApply(c *cli, args []string) int {
 	if fs.NArg() == 1 {
 		var err error
 		if saved, err = planfile.Read(projectPath(c.dir, fs.Arg(0))); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		if len(pf.targets) > 0 || len(pf.replace) > 0 {
@@ -47,6 +51,7 @@ func cmdApply(c *cli, args []string) int {
 		pf.targets, pf.replace = saved.Targets, saved.Replace
 	}
 
+	v := view.NewApply(c.ui(), pf.json)
 	p, ok := c.loadConfig(pf.vars.values())
 	if !ok {
 		return 1
@@ -63,52 +68,47 @@ func cmdApply(c *cli, args []string) int {
 	}
 	if saved != nil {
 		if err := planfile.Check(saved, plan); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 	}
 	if !plan.HasChanges() {
 		if p.journal > 0 {
 			if err := c.writeState(p); err != nil {
-				fmt.Fprintf(c.stderr, "Error: %v\n", err)
+				c.ui().Error(err)
 				return 1
 			}
 		}
-		if pf.json {
-			c.writeJSONLine(map[string]any{"type": "summary", "changes": false})
-		} else {
-			fmt.Fprintln(c.stdout, "No changes. Everything is up to date.")
-		}
+		v.NoChanges()
 		return 0
 	}
-	if !pf.json {
-		renderPlan(c.stdout, plan, c.color())
-	}
+	v.Plan(plan.Changes)
 	if saved == nil && !*auto {
 		if code := c.approve(pf.json); code >= 0 {
 			return code
 		}
 	}
-	return c.apply(p, plan, applyOptions{json: pf.json, parallelism: *parallelism, gallery: *gallery})
+	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery, json: pf.json})
 }
 
 type applyOptions struct {
-	json        bool
 	parallelism int
 	gallery     bool
+	json        bool
 }
 
 // approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
 // approve), it refuses. -1 means approved.
 func (c *cli) approve(jsonOut bool) int {
-	if jsonOut || !isTerminal(c.stdin) {
+	if jsonOut || !view.IsTerminal(c.stdin) {
 		why := "there is no terminal to ask on"
 		if jsonOut {
 			why = "-json shows no plan to approve"
 		}
-		fmt.Fprintf(c.stderr, "\nError: apply needs approval, and %s.\n"+
+		fmt.Fprintln(c.stderr)
+		c.ui().Errorf("apply needs approval, and %s.\n"+
 			"Run 'genform apply -auto-approve', or save a plan with 'genform plan -out FILE' and run 'genform apply FILE'.\n"+
-			"Nothing was generated.\n", why)
+			"Nothing was generated.", why)
 		return 1
 	}
 	fmt.Fprint(c.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted: ")
@@ -122,19 +122,11 @@ func (c *cli) approve(jsonOut bool) int {
 
 // apply runs the executor, with Ctrl-C handling and progress, then folds the journal into the
 // state file.
-func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
+func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions) int {
 	if be, ok := p.backend.(*pg.Backend); ok {
-		return c.applyRun(p, plan, be, o)
+		return c.applyRun(p, plan, be, v, o)
 	}
-	jsonOut, parallelism := o.json, o.parallelism
-	// An interrupted apply's journal is folded into the state first, so this apply's journal
-	// starts empty.
-	if p.journal > 0 {
-		if err := c.writeState(p); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
-			return 1
-		}
-	}
+	parallelism := o.parallelism
 	if parallelism <= 0 {
 		parallelism = p.cfg.Settings.Parallelism
 	}
@@ -143,91 +135,47 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		// process small (10,000 instances: 88-96 MB peak instead of 104-114 MB)
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
-	// This apply holds the lock, so nothing else writes in tmp: what is there is a partial
-	// download an earlier, killed apply left (finished work is renamed out of it).
-	tmp := p.work("tmp")
-	if err := os.RemoveAll(tmp); err != nil {
-		fmt.Fprintf(c.stderr, "Error: clearing %s: %v\n", tmp, err)
-		return 1
-	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
-		return 1
-	}
-	journal, err := p.lock.Recorder(context.Background(), p.st)
+	tmp, journal, err := c.prepareApply(p)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
+	interrupt, stop := onInterrupt(c.stderr)
+	defer stop()
 
-	interrupt := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		fmt.Fprintln(c.stderr, "\nInterrupt received: starting nothing new, letting running requests finish. Press Ctrl-C again to stop at once (state stays intact).")
-		close(interrupt)
-		if _, ok := <-sigs; ok {
-			fmt.Fprintln(c.stderr, "Stopped. What finished is recorded; run genform apply again to go on.")
-			os.Exit(130) // the journal holds every finished instance, durably
-		}
-	}()
-	defer func() {
-		signal.Stop(sigs) // first: the signal package panics sending to a closed channel
-		close(sigs)
-	}()
-
-	var hook engine.Hook
-	var tty *ttyHook
-	switch {
-	case jsonOut:
-		hook = newJSONHook(c.stdout)
-	case isTerminal(c.stdout):
-		n := plan.Counts()
-		tty = newTTYHook(c.stdout, n.Create+n.Regenerate+n.Restore+n.Delete)
-		hook = tty
-	default:
-		fmt.Fprintln(c.stdout)
-		hook = newLineHook(c.stdout)
-	}
+	n := plan.Counts()
 	sum, fatal := engine.Apply(context.Background(), plan, p.st, engine.ApplyOptions{
 		Parallelism: parallelism,
-		Hook:        hook,
+		Hook:        v.Progress(n.Create + n.Regenerate + n.Restore + n.Delete),
 		Journal:     journal,
 		Cache:       p.cache,
 		Stat:        p.stat,
 		TempDir:     tmp,
 		Interrupt:   interrupt,
 	})
-	if tty != nil {
-		tty.close()
-	}
+	v.Done()
 	if err := journal.Close(); err != nil && fatal == nil {
 		fatal = err
 	}
 	if fatal != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished before this is recorded and is picked up by the next run.\n", fatal)
+		c.ui().Errorf("%v\nWhat finished before this is recorded (in .genform/journal.jsonl) and is picked up by the next run.", fatal)
 		return 1
 	}
 	if err := c.writeState(p); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished is recorded and is picked up by the next run.\n", err)
+		c.ui().Errorf("%v\nWhat finished is recorded (in .genform/journal.jsonl) and is picked up by the next run.", err)
 		return 1
 	}
 	if err := p.stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
-	c.summary(sum, jsonOut)
+	v.Summary(sum)
 	if o.gallery {
 		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
 		if err != nil {
-			fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
+			c.ui().Errorf("writing the gallery: %v", err)
 			return 1
 		}
-		if !jsonOut {
-			fmt.Fprintf(c.stdout, "Gallery: %s\n", displayPath(index))
-		}
+		v.Gallery(displayPath(index))
 	}
 	if sum.Failed > 0 || sum.Interrupted > 0 || sum.NotStarted > 0 {
 		return 1
@@ -235,49 +183,47 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	return 0
 }
 
-// writeJSONLine writes v as one line: apply -json prints one JSON object per line, the
-// final summary included.
-func (c *cli) writeJSONLine(v any) {
-	enc := json.NewEncoder(c.stdout)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+// prepareApply folds an interrupted apply's journal into the state first, so this apply's
+// journal starts empty; clears the temporary folder; and opens the journal.
+func (c *cli) prepareApply(p *project) (tmp string, journal backend.Recorder, err error) {
+	if p.journal > 0 {
+		if err := c.writeState(p); err != nil {
+			return "", nil, err
+		}
+	}
+	// This apply holds the lock, so nothing else writes in tmp: what is there is a partial
+	// download an earlier, killed apply left (finished work is renamed out of it).
+	tmp = p.work("tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		return "", nil, fmt.Errorf("clearing %s: %v", tmp, err)
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", nil, err
+	}
+	journal, err = p.lock.Recorder(context.Background(), p.st)
+	return tmp, journal, err
 }
 
-func (c *cli) summary(s *engine.Summary, jsonOut bool) {
-	if jsonOut {
-		failures := []map[string]string{}
-		for _, f := range s.Failures {
-			failures = append(failures, map[string]string{"address": f.Addr, "error": f.Err.Error()})
+// onInterrupt handles Ctrl-C and SIGTERM during an apply: the first closes the returned
+// channel (start nothing new, let running requests finish), the second exits at once. stop
+// ends the handling.
+func onInterrupt(stderr io.Writer) (interrupt chan struct{}, stop func()) {
+	interrupt = make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
 		}
-		usd := s.Cost
-		c.writeJSONLine(map[string]any{
-			"type": "summary", "changes": true,
-			"generated": s.Generated, "restored": s.Restored, "deleted": s.Deleted,
-			"failed": s.Failed, "skipped": s.Skipped, "interrupted": s.Interrupted, "not_started": s.NotStarted,
-			"cost_usd": usd, "cost_unknown": s.CostUnknown, "failures": failures,
-		})
-		return
-	}
-	fmt.Fprintln(c.stdout)
-	if s.Failed == 0 && s.Interrupted == 0 && s.NotStarted == 0 && s.Skipped == 0 {
-		fmt.Fprintf(c.stdout, "Apply complete! %d generated, %d restored, %d deleted, 0 failed. Cost: %s.\n",
-			s.Generated, s.Restored, s.Deleted, view.CostText(s.Cost, s.CostUnknown))
-		return
-	}
-	word := "failed"
-	if s.Failed == 0 {
-		word = "stopped"
-	}
-	fmt.Fprintf(c.stdout, "Apply %s: %d generated, %d restored, %d deleted, %d failed, %d skipped", word,
-		s.Generated, s.Restored, s.Deleted, s.Failed, s.Skipped)
-	if s.Interrupted+s.NotStarted > 0 {
-		fmt.Fprintf(c.stdout, ", %d interrupted, %d not started", s.Interrupted, s.NotStarted)
-	}
-	fmt.Fprintf(c.stdout, ". Cost: %s.\n", view.CostText(s.Cost, s.CostUnknown))
-	for _, f := range s.Failures {
-		fmt.Fprintf(c.stderr, "Error: %s: %v\n", f.Addr, f.Err)
-	}
-	if s.Interrupted+s.NotStarted > 0 {
-		fmt.Fprintln(c.stdout, "Run genform apply again to finish; recorded video jobs are resumed, not paid again.")
+		fmt.Fprintln(stderr, "\nInterrupt received: starting nothing new, letting running requests finish. Press Ctrl-C again to stop at once (state stays intact).")
+		close(interrupt)
+		if _, ok := <-sigs; ok {
+			fmt.Fprintln(stderr, "Stopped. What finished is recorded; run genform apply again to go on.")
+			os.Exit(130) // the journal holds every finished instance, durably
+		}
+	}()
+	return interrupt, func() {
+		signal.Stop(sigs) // first: the signal package panics sending to a closed channel
+		close(sigs)
 	}
 }

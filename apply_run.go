@@ -13,13 +13,14 @@ import (
 
 	"github.com/genform/genform/backend/pg"
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/view"
 )
 
-func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, o applyOptions) int {
+func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.Apply, o applyOptions) int {
 	ctx := context.Background()
 	if p.journal > 0 {
 		if err := c.writeState(p); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 	}
@@ -36,7 +37,7 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, o applyOpt
 	}
 	run, err := be.CreateRun(ctx, plan.ConfigHash, p.st.Lineage, tasks)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	info := c.stdout
@@ -46,11 +47,11 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, o applyOpt
 	fmt.Fprintf(info, "\nRun %d: other machines can join with genform runner\n\n", run)
 	tmp := p.work("tmp") // this apply holds the lock: what is there is a killed apply's leftovers
 	if err := os.RemoveAll(tmp); err != nil {
-		fmt.Fprintf(c.stderr, "Error: clearing %s: %v\n", tmp, err)
+		c.ui().Errorf("clearing %s: %v", tmp, err)
 		return 1
 	}
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	interrupted := false
@@ -59,22 +60,20 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, o applyOpt
 		_ = be.StopRun(context.Background(), run, "stopped")
 	})
 	defer stop()
-	var hook engine.Hook = newLineHook(c.stdout)
-	if o.json {
-		hook = newJSONHook(c.stdout)
-	}
 	w := &runWorker{c: c, p: p, be: be, run: run, runner: runnerID(), parallelism: o.parallelism, lease: be.Lease(),
-		hook: hook, tmp: tmp, interrupt: interrupt}
-	if err := w.loop(ctx); err != nil {
+		hook: v.Progress(len(tasks)), tmp: tmp, interrupt: interrupt}
+	err = w.loop(ctx)
+	v.Done()
+	if err != nil {
 		_ = be.StopRun(ctx, run, "stopped")
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished is recorded and is picked up by the next run.\n", err)
+		c.ui().Errorf("%v\nWhat finished is recorded and is picked up by the next run.", err)
 		return 1
 	}
 	s, err := waitRun(ctx, be, run, interrupt, func(left int) {
 		fmt.Fprintf(info, "Waiting for %d instance(s) other runners hold.\n", left)
 	})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	final := "done"
@@ -82,13 +81,13 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, o applyOpt
 		final = "stopped"
 	}
 	if err := be.StopRun(ctx, run, final); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	if !c.placeRunOutputs(p, be, o.parallelism, tmp) {
 		return 1
 	}
-	return c.runSummary(p, be, run, s, o.json)
+	return c.runSummary(be, run, s, v, o.json)
 }
 
 // placeRunOutputs brings into this checkout the outputs other runners made, from the caches
@@ -98,12 +97,12 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 	ctx := context.Background()
 	st, _, err := be.Read(ctx)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return false
 	}
 	p.st = st
 	full, diags := engine.NewPlan(p.cfg, st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat})
-	if c.diags(diags, p.cfg.Files) || full == nil {
+	if c.ui().Diagnostics(diags, p.cfg.Files) || full == nil {
 		return false
 	}
 	var restores, missing []string
@@ -117,58 +116,58 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 	}
 	if len(restores) > 0 {
 		plan, diags := engine.NewPlan(p.cfg, st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Targets: restores})
-		if c.diags(diags, p.cfg.Files) || plan == nil {
+		if c.ui().Diagnostics(diags, p.cfg.Files) || plan == nil {
 			return false
 		}
 		for _, ch := range plan.Changes {
 			if ch.Action.Paid() {
-				fmt.Fprintf(c.stderr, "Error: placing the run's outputs would generate %s again; nothing was placed.\n", ch.Addr)
+				c.ui().Errorf("placing the run's outputs would generate %s again; nothing was placed.", ch.Addr)
 				return false
 			}
 		}
 		journal, err := p.lock.Recorder(ctx, st)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return false
 		}
 		sum, fatal := engine.Apply(ctx, plan, st, engine.ApplyOptions{Parallelism: parallelism, Journal: journal,
 			Cache: p.cache, Stat: p.stat, TempDir: tmp})
 		journal.Close()
 		if fatal != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", fatal)
+			c.ui().Errorf("%v", fatal)
 			return false
 		}
 		for _, f := range sum.Failures {
-			fmt.Fprintf(c.stderr, "Warning: placing %s: %v\n", f.Addr, f.Err)
+			c.ui().Warnf("placing %s: %v", f.Addr, f.Err)
 		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		fmt.Fprintf(c.stderr, "Warning: %d output(s) other runners generated are not in this checkout or a cache it reads: %s. "+
-			"They are recorded; bring them over through the shared cache (genform block's cache) before planning here.\n",
+		c.ui().Warnf("%d output(s) other runners generated are not in this checkout or a cache it reads: %s. "+
+			"They are recorded; bring them over through the shared cache (genform block's cache) before planning here.",
 			len(missing), strings.Join(missing, ", "))
 	}
 	if err := c.writeState(p); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return false
 	}
 	if err := p.stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
 	return true
 }
 
 // runSummary prints the usual summary for the whole run, and what each runner did.
-func (c *cli) runSummary(p *project, be *pg.Backend, run int64, s pg.RunStatus, jsonOut bool) int {
+func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool) int {
 	ctx := context.Background()
 	work, err := be.Work(ctx, run)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	failures, err := be.Failures(ctx, run)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	sum := &engine.Summary{Skipped: s.Skipped, NotStarted: s.Left()}
@@ -200,7 +199,7 @@ func (c *cli) runSummary(p *project, be *pg.Backend, run int64, s pg.RunStatus, 
 			fmt.Fprintf(c.stdout, "  %s: %s\n", r, strings.Join(per[r], ", "))
 		}
 	}
-	c.summary(sum, jsonOut)
+	v.Summary(sum)
 	if sum.Failed > 0 || sum.NotStarted > 0 || sum.Skipped > 0 {
 		return 1
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -24,7 +23,7 @@ func (c *cli) openBackend(p *project) bool {
 	}
 	be, err := pg.Open(context.Background(), pg.Config{ConnStr: b.ConnStr, Schema: b.Schema, Workspace: b.Workspace})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: opening the pg backend: %v\n", err)
+		c.ui().Errorf("opening the pg backend: %v", err)
 		return false
 	}
 	p.backend = be
@@ -46,7 +45,7 @@ func (c *cli) lockProject(p *project, command string, timeout time.Duration) boo
 	}
 	l, err := p.backend.Lock(context.Background(), backend.LockRequest{Command: command, Timeout: timeout})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return false
 	}
 	p.lock = l

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/genform/genform/providers/wisdomgate/gatetest"
+	"github.com/genform/genform/view"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -109,7 +110,7 @@ type testPlan struct {
 		Action  string   `json:"action"`
 		Reasons []string `json:"reasons"`
 	} `json:"changes"`
-	Summary summaryJSON `json:"summary"`
+	Summary view.SummaryJSON `json:"summary"`
 }
 
 func planOf(t *testing.T, dir string, args ...string) testPlan {

@@ -21,7 +21,7 @@ func cmdForceUnlock(c *cli, args []string) int {
 	}
 	defer p.closeBackend()
 	if err := p.backend.ForceUnlock(context.Background(), fs.Arg(0)); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	fmt.Fprintf(c.stdout, "Released lock %s of %s. If its holder still runs, everything it writes from now on is refused.\n",

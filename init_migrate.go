@@ -22,7 +22,7 @@ func (c *cli) migrateState(force bool, lockTimeout time.Duration) int {
 	}
 	defer p.closeBackend()
 	if p.cfg.Settings.Backend == nil {
-		fmt.Fprintln(c.stderr, "Error: -migrate-state moves the state into the backend the genform block names, and it names none.\n"+
+		c.ui().Errorf("%s", "-migrate-state moves the state into the backend the genform block names, and it names none.\n"+
 			"Add one first, for example:\n\n  genform {\n    backend \"pg\" {\n      conn_str = env(\"GENFORM_PG\")\n    }\n  }")
 		return 1
 	}
@@ -30,22 +30,22 @@ func (c *cli) migrateState(force bool, lockTimeout time.Duration) int {
 	local := &backend.File{StatePath: p.statePath, WorkDir: p.work("")}
 	llock, err := local.Lock(ctx, backend.LockRequest{Command: "init -migrate-state", Timeout: lockTimeout})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	defer llock.Unlock()
 	st, status, err := local.Read(ctx)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	if !status.Exists && status.Pending == 0 {
-		fmt.Fprintf(c.stderr, "Error: there is no local state to migrate (%s does not exist).\n", displayPath(p.statePath))
+		c.ui().Errorf("there is no local state to migrate (%s does not exist).", displayPath(p.statePath))
 		return 1
 	}
 	if status.Pending > 0 { // an interrupted apply's journal: fold it into the file first
 		if err := llock.Write(ctx, st); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		fmt.Fprintf(c.stdout, "Folded %d instance(s) an interrupted apply recorded into %s.\n", status.Pending, displayPath(p.statePath))
@@ -56,14 +56,14 @@ func (c *cli) migrateState(force bool, lockTimeout time.Duration) int {
 	defer p.lock.Unlock()
 	remote, rstatus, err := p.backend.Read(ctx)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	where := p.backend.Describe()
 	if rstatus.Exists {
 		same, err := sameState(st, remote)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		switch {
@@ -71,22 +71,22 @@ func (c *cli) migrateState(force bool, lockTimeout time.Duration) int {
 			fmt.Fprintf(c.stdout, "%s already holds this state (lineage %s, serial %d): nothing to migrate.\n", where, st.Lineage, remote.Serial)
 			return 0
 		case remote.Lineage != st.Lineage && !force:
-			fmt.Fprintf(c.stderr, "Error: %s holds another state (lineage %s; the local one is %s). "+
-				"Migrating would replace it; run with -force if that is what you want.\n", where, remote.Lineage, st.Lineage)
+			c.ui().Errorf("%s holds another state (lineage %s; the local one is %s). "+
+				"Migrating would replace it; run with -force if that is what you want.", where, remote.Lineage, st.Lineage)
 			return 1
 		case remote.Lineage == st.Lineage && remote.Serial >= st.Serial && !force:
-			fmt.Fprintf(c.stderr, "Error: %s holds a version of this state as new as the local one or newer (serial %d; the local one is %d), "+
-				"with other content. Migrating would replace it; run with -force if that is what you want.\n", where, remote.Serial, st.Serial)
+			c.ui().Errorf("%s holds a version of this state as new as the local one or newer (serial %d; the local one is %d), "+
+				"with other content. Migrating would replace it; run with -force if that is what you want.", where, remote.Serial, st.Serial)
 			return 1
 		}
 	}
 	imp, ok := p.lock.(backend.Importer)
 	if !ok {
-		fmt.Fprintf(c.stderr, "Error: %s cannot take a migrated state\n", where)
+		c.ui().Errorf("%s cannot take a migrated state", where)
 		return 1
 	}
 	if err := imp.Import(ctx, st); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	fmt.Fprintf(c.stdout, "Migrated %d instance(s) and %d video job(s) (lineage %s, serial %d) from %s to %s.\n",

@@ -40,21 +40,21 @@ func cmdRunner(c *cli, args []string) int {
 	if run == 0 {
 		var err error
 		if run, err = be.LatestRun(ctx); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		if run == 0 {
-			fmt.Fprintf(c.stderr, "Error: %s has no run to join. A genform apply on this backend starts one.\n", be.Describe())
+			c.ui().Errorf("%s has no run to join. A genform apply on this backend starts one.", be.Describe())
 			return 1
 		}
 	}
 	s, err := be.Status(ctx, run)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	if h := engine.ConfigHash(p.cfg); h != s.ConfigHash {
-		fmt.Fprintf(c.stderr, "Error: this checkout's configuration is not run %d's (its files or variable values differ).\n"+
+		c.ui().Errorf("this checkout's configuration is not run %d's (its files or variable values differ)."+
 			"Check out the commit the apply that started the run used, with the same variables, and join again.\n", run)
 		return 1
 	}
@@ -63,21 +63,25 @@ func cmdRunner(c *cli, args []string) int {
 	}
 	tmp, err := os.MkdirTemp(p.work(""), "runner-")
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	defer os.RemoveAll(tmp)
 	interrupt, stop := c.runInterrupts("finishing the instances this runner holds, then giving the rest back to the run", nil)
 	defer stop()
 	w := &runWorker{c: c, p: p, be: be, run: run, runner: runnerID(), parallelism: *parallelism, lease: be.Lease(),
-		hook: newLineHook(c.stdout), tmp: tmp, interrupt: interrupt}
+		tmp: tmp, interrupt: interrupt}
 	fmt.Fprintf(c.stdout, "Joining run %d as %s: %d instance(s) left.\n", run, w.runner, s.Left())
-	if err := w.loop(ctx); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished is recorded; the instances this runner held pass to another runner when their lease lapses.\n", err)
+	progress := view.NewApply(c.ui(), false)
+	w.hook = progress.Progress(s.Left())
+	err = w.loop(ctx)
+	progress.Done()
+	if err != nil {
+		c.ui().Errorf("%v\nWhat finished is recorded; the instances this runner held pass to another runner when their lease lapses.", err)
 		return 1
 	}
 	if err := p.stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
 	sum := &w.sum
 	fmt.Fprintf(c.stdout, "\nRunner %s done with run %d: %d generated, %d restored, %d deleted, %d failed. Cost: %s.\n",
@@ -92,7 +96,7 @@ func (c *cli) pgBackend(p *project, command string) (*pg.Backend, bool) {
 	}
 	be, ok := p.backend.(*pg.Backend)
 	if !ok {
-		fmt.Fprintf(c.stderr, "Error: genform %s works on runs of the pg backend, and this project's genform block names no backend \"pg\".\n", command)
+		c.ui().Errorf("genform %s works on runs of the pg backend, and this project's genform block names no backend \"pg\".", command)
 	}
 	return be, ok
 }

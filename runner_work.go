@@ -94,7 +94,7 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 	}
 	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.p.providers, Stat: w.p.stat, Targets: targets})
 	if diags.HasErrors() || plan == nil {
-		w.c.diags(diags, w.p.cfg.Files)
+		w.c.ui().Diagnostics(diags, w.p.cfg.Files)
 		return w.failAll(ctx, claims, "the configuration does not plan in this checkout of runner "+w.runner)
 	}
 	for _, ch := range plan.Changes {
@@ -103,7 +103,7 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 			return fmt.Errorf("%s would have to be generated again in this checkout to work on %s: its output is neither here nor in a cache this runner reads", ch.Addr, targets[0])
 		}
 	}
-	j := &runJournal{be: w.be, claims: byAddr, finished: map[string]bool{}, warn: func(msg string) { fmt.Fprintln(w.c.stderr, "Warning: "+msg) }}
+	j := &runJournal{be: w.be, claims: byAddr, finished: map[string]bool{}, warn: func(msg string) { w.c.ui().Warnf("%s", msg) }}
 	hook := &outcomeHook{Hook: w.hook, outcomes: map[string]*engine.Outcome{}}
 	sum, fatal := engine.Apply(ctx, plan, st, engine.ApplyOptions{
 		Parallelism: w.parallelism, Hook: hook, Journal: j, Cache: w.p.cache, Stat: w.p.stat,
@@ -158,7 +158,7 @@ func (h *outcomeHook) Finished(ch *engine.Change, o *engine.Outcome) {
 func (w *runWorker) finish(ctx context.Context, cl pg.Claim, failed bool, msg string) error {
 	err := w.be.Finish(ctx, cl, failed, msg)
 	if errors.Is(err, pg.ErrLeaseLost) {
-		fmt.Fprintf(w.c.stderr, "Warning: %v\n", err)
+		w.c.ui().Warnf("%v", err)
 		return nil
 	}
 	return err

@@ -3,8 +3,6 @@ package main
 // This file holds genform state pull: the state, from any backend, as the state file's JSON.
 
 import (
-	"fmt"
-
 	"github.com/genform/genform/state"
 )
 
@@ -25,7 +23,7 @@ func cmdStatePull(c *cli, args []string) int {
 	defer p.closeBackend()
 	b, err := state.Marshal(p.st)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	c.stdout.Write(b)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
@@ -113,7 +114,7 @@ func (e *executor) keep(rec *state.Record) {
 	switch {
 	case e.opts.Cache == nil:
 		return
-	case rec.Output == nil && rec.Kind != "chat", rec.Output != nil && !e.opts.Cache.Has(rec.Output.SHA256):
+	case rec.Output == nil && !asset.IsText(rec.Kind), rec.Output != nil && !e.opts.Cache.Has(rec.Output.SHA256):
 		return // the file is not in the cache: nothing to find again
 	}
 	_ = e.opts.Cache.Index(rec.InputHash, rec) // best effort: the apply reports the failure
@@ -129,7 +130,7 @@ func (e *executor) hasJob(addr string) bool {
 // cache so a later delete or revert costs nothing.
 func (e *executor) place(in *instance, rec *state.Record, res *providers.Result, abs string) error {
 	path := in.req.path
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		if path == "" {
 			return nil
 		}
@@ -188,7 +189,7 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 	switch {
 	case path == "":
 		rec.Output = nil
-	case ch.Kind == "chat":
+	case asset.IsText(ch.Kind):
 		data := []byte(from.Text)
 		if err := state.WriteFileAtomic(abs, data, 0o644); err != nil {
 			return fail(fmt.Errorf("writing %s: %w", path, err))

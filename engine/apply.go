@@ -53,8 +53,13 @@ type Failure struct {
 // A waiting instance holds no slot. A failed instance is reported and its dependents skipped;
 // independent work goes on. Each finished instance is written into place and recorded in the
 // journal (durably) before it is reported, and st is updated in memory: the caller writes it.
-// The error is fatal only: the journal could not be written.
+// The error is fatal only: the journal could not be written, or the plan is not one NewPlan
+// made (ErrNotPlanned): a Plan built by hand, or read back from a saved plan, holds no way
+// to evaluate its instances again and is refused before anything starts.
 func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (*Summary, error) {
+	if plan == nil || plan.planner == nil {
+		return nil, ErrNotPlanned
+	}
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 8
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -385,7 +386,7 @@ func (p *planner) outputStatus(o *state.Output) outputStatus {
 
 // restorable reports whether rec's output can be brought back without generating.
 func (p *planner) restorable(rec *state.Record) bool {
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		return true // the text is in the record
 	}
 	return rec.Output != nil && p.cache != nil && p.cache.Has(rec.Output.SHA256)

@@ -8,17 +8,18 @@ package providers
 import (
 	"context"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Kind is what an asset produces.
-type Kind string
+// Kind is what an asset produces; the kinds are asset's.
+type Kind = asset.Kind
 
 // The kinds of asset genform knows.
 const (
-	Chat  Kind = "chat"
-	Image Kind = "image"
-	Video Kind = "video"
+	Chat  = asset.Chat
+	Image = asset.Image
+	Video = asset.Video
 )
 
 // Provider generates media for resolved requests.

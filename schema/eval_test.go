@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,7 +178,7 @@ video "teaser" {
 			if diags.HasErrors() {
 				t.Fatal(render(c, diags))
 			}
-			if got, want := sortedKeys(res.Attrs), sortedKeys(tt.attrs); !slices.Equal(got, want) {
+			if got, want := slices.Sorted(maps.Keys(res.Attrs)), slices.Sorted(maps.Keys(tt.attrs)); !slices.Equal(got, want) {
 				t.Errorf("attributes = %v, want %v", got, want)
 			}
 			for name, want := range tt.attrs {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -249,5 +251,5 @@ func (r *recorder) list() []string {
 	if r == nil || len(r.files) == 0 {
 		return nil
 	}
-	return sortedKeys(r.files)
+	return slices.Sorted(maps.Keys(r.files))
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/genform/genform/asset"
 )
 
 // The on-disk shape of version 1. Field names are in alphabetical order so that the written
@@ -159,15 +161,15 @@ func checkRecord(r *Record) string {
 		return why
 	}
 	switch {
-	case r.Kind != "chat" && r.Kind != "image" && r.Kind != "video":
-		return fmt.Sprintf("kind %q is not one of chat, image, video", r.Kind)
+	case !asset.Known(r.Kind):
+		return fmt.Sprintf("kind %q is not one of %s", r.Kind, strings.Join(asset.Names(), ", "))
 	case r.Kind != kind:
 		return fmt.Sprintf("kind %q does not match the address, which is a %s", r.Kind, kind)
 	case r.Provider == "":
 		return "has no provider"
 	case !isSHA256(r.InputHash):
 		return fmt.Sprintf("input_hash %q is not a hex sha256 (64 lowercase hex digits)", r.InputHash)
-	case r.Output == nil && r.Kind != "chat":
+	case r.Output == nil && !asset.IsText(r.Kind):
 		return fmt.Sprintf("has no output; every %s has one", r.Kind)
 	case r.Cost != nil && (math.IsNaN(*r.Cost) || math.IsInf(*r.Cost, 0) || *r.Cost < 0):
 		return fmt.Sprintf("cost %v is not a price (a finite number of USD, 0 or more)", *r.Cost)
