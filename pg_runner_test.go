@@ -151,7 +151,9 @@ video "b" {
 			defer cancel()
 			apply, run := startRun(ctx, t, dir)
 			runner := startGenform(ctx, t, dir, "runner", "-run", run, "-parallelism", "1")
-			if !runner.until(func(l string) bool { return strings.HasPrefix(l, "video.b: queued") || strings.HasPrefix(l, "video.b: rendering") }) {
+			if !runner.until(func(l string) bool {
+				return strings.HasPrefix(l, "video.b: queued") || strings.HasPrefix(l, "video.b: rendering")
+			}) {
 				runner.wait(t, 0)
 				t.Fatalf("the runner did not start video.b:\n%s\n%s", strings.Join(runner.out, "\n"), runner.stderr.String())
 			}
