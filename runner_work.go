@@ -48,7 +48,7 @@ func (w *runWorker) loop(ctx context.Context) error {
 			return nil
 		default:
 		}
-		claims, err := w.be.Claim(ctx, w.run, w.runner, w.parallelism, w.lease)
+		claims, err := w.be.Claim(ctx, w.run, w.runner, w.batchSize(), w.lease)
 		if errors.Is(err, pg.ErrRunStopped) {
 			return nil
 		}
@@ -273,3 +273,8 @@ func (j *runJournal) Append(e state.Entry) error {
 // durable at once.
 func (j *runJournal) Write(e state.Entry) (uint64, error) { return 0, j.Append(e) }
 func (j *runJournal) Sync(uint64) error                   { return nil }
+
+// batchSize is how many instances one claim takes: a few slots' worth, so that planning again
+// (which reads the whole configuration) is paid once per batch, not per instance, while the
+// run's work still spreads over its runners.
+func (w *runWorker) batchSize() int { return 4 * w.parallelism }

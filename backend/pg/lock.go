@@ -193,7 +193,10 @@ func (l *lease) Import(ctx context.Context, st *state.File) error {
 			return err
 		}
 		st.Serial = serial
-		_, err := tx.Exec(ctx, "UPDATE "+b.table("workspaces")+" SET serial = $2, pending = 0 WHERE name = $1", b.workspace, int64(serial))
+		if _, err := tx.Exec(ctx, "DELETE FROM "+b.table("pending")+" WHERE workspace = $1", b.workspace); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "UPDATE "+b.table("workspaces")+" SET serial = $2 WHERE name = $1", b.workspace, int64(serial))
 		return err
 	})
 	return b.redact(err)

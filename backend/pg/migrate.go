@@ -18,8 +18,14 @@ var migrations = []string{
 		name       text PRIMARY KEY,
 		lineage    text NOT NULL,
 		serial     bigint NOT NULL DEFAULT 0,
-		pending    bigint NOT NULL DEFAULT 0, -- instances recorded since the serial was bumped
 		created_at timestamptz NOT NULL DEFAULT now()
+	);
+	-- one row per instance recorded since the serial was bumped: inserts, so that runners
+	-- committing at once never wait for each other on the workspace's row
+	CREATE TABLE %s.pending (
+		workspace text NOT NULL REFERENCES %s.workspaces (name) ON DELETE CASCADE,
+		id        bigserial,
+		PRIMARY KEY (workspace, id)
 	);
 	CREATE TABLE %s.records (
 		workspace  text NOT NULL REFERENCES %s.workspaces (name) ON DELETE CASCADE,

@@ -32,8 +32,8 @@ func (b *Backend) read(ctx context.Context, tx pgx.Tx) (*state.File, backend.Sta
 	var status backend.Status
 	st := state.New()
 	var serial, pending int64
-	err := tx.QueryRow(ctx, "SELECT lineage, serial, pending FROM "+b.table("workspaces")+" WHERE name = $1",
-		b.workspace).Scan(&st.Lineage, &serial, &pending)
+	err := tx.QueryRow(ctx, "SELECT lineage, serial, (SELECT count(*) FROM "+b.table("pending")+" WHERE workspace = $1) FROM "+
+		b.table("workspaces")+" WHERE name = $1", b.workspace).Scan(&st.Lineage, &serial, &pending)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, status, nil
 	}
@@ -86,10 +86,16 @@ func (b *Backend) write(ctx context.Context, tx pgx.Tx, st *state.File) error {
 	}
 	var lineage string
 	var serial, pending int64
-	if err := tx.QueryRow(ctx, "SELECT lineage, serial, pending FROM "+b.table("workspaces")+" WHERE name = $1 FOR UPDATE",
-		b.workspace).Scan(&lineage, &serial, &pending); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT lineage, serial FROM "+b.table("workspaces")+" WHERE name = $1 FOR UPDATE",
+		b.workspace).Scan(&lineage, &serial); err != nil {
 		return err
 	}
+	// what was recorded since the last bump: folded into this write's serial
+	tag, err := tx.Exec(ctx, "DELETE FROM "+b.table("pending")+" WHERE workspace = $1", b.workspace)
+	if err != nil {
+		return err
+	}
+	pending = tag.RowsAffected()
 	if lineage != st.Lineage {
 		return fmt.Errorf("workspace %s holds lineage %s, not this state's %s", b.workspace, lineage, st.Lineage)
 	}
@@ -126,7 +132,7 @@ func (b *Backend) write(ctx context.Context, tx pgx.Tx, st *state.File) error {
 	}
 	if changed || changedJobs || pending > 0 || serial == 0 {
 		serial = max(serial, int64(st.Serial)) + 1
-		batch.Queue("UPDATE "+b.table("workspaces")+" SET serial = $2, pending = 0 WHERE name = $1", b.workspace, serial)
+		batch.Queue("UPDATE "+b.table("workspaces")+" SET serial = $2 WHERE name = $1", b.workspace, serial)
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return err
@@ -251,7 +257,7 @@ func (b *Backend) queueEntry(batch *pgx.Batch, e state.Entry) error {
 		}
 		b.queueUpsert(batch, "jobs", e.Job.Addr, body, e.Job.InputHash, e.Job.JobID)
 	}
-	batch.Queue("UPDATE "+b.table("workspaces")+" SET pending = pending + 1 WHERE name = $1", b.workspace)
+	batch.Queue("INSERT INTO "+b.table("pending")+" (workspace) VALUES ($1)", b.workspace)
 	return nil
 }
 
