@@ -274,7 +274,7 @@ func (j *runJournal) Append(e state.Entry) error {
 func (j *runJournal) Write(e state.Entry) (uint64, error) { return 0, j.Append(e) }
 func (j *runJournal) Sync(uint64) error                   { return nil }
 
-// batchSize is how many instances one claim takes: a few slots' worth, so that planning again
-// (which reads the whole configuration) is paid once per batch, not per instance, while the
-// run's work still spreads over its runners.
-func (w *runWorker) batchSize() int { return 4 * w.parallelism }
+// batchSize is how many instances one claim takes: as many as there are slots, never more, so
+// that no runner holds work it cannot start while another has free slots (a video may take an
+// hour).
+func (w *runWorker) batchSize() int { return w.parallelism }
