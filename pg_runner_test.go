@@ -123,10 +123,11 @@ image "tile" {
 	}
 }
 
-// A runner that loses its lease while its video renders (killed, or stopped past the lease):
-// the apply takes the video over and resumes the recorded job; each video is created once.
+// A runner that loses its lease while its video renders (killed, or stopped past the lease),
+// or gives it back (Ctrl-C): the apply takes the video over and resumes the recorded job; each
+// video is created once.
 func TestPGRunnerLosesVideo(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP} {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Setenv("GENFORM_PG", pgtest.DB(t))
 			t.Setenv("GENFORM_PG_LEASE", "2s")
@@ -164,10 +165,21 @@ video "b" {
 				runner.wait(t, 0)
 				t.Fatalf("the runner did not start a video:\n%s\n%s", strings.Join(runner.out, "\n"), runner.stderr.String())
 			}
-			if sig == syscall.SIGKILL {
+			switch sig {
+			case syscall.SIGKILL:
 				runner.kill(t)
-			} else if err := runner.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-				t.Fatal(err)
+			case syscall.SIGINT: // Ctrl-C: the job id is recorded; the claim is given back at once
+				if err := runner.cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+				runner.wait(t, 0)
+				if !strings.Contains(runner.stderr.String(), "Interrupt received") {
+					t.Errorf("runner:\n%s", runner.stderr.String())
+				}
+			default:
+				if err := runner.cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
 			}
 			gw.Update(func(o *gatetest.Options) { o.VideoRenderTime = 0 })
 			apply.wait(t, 0)
