@@ -27,13 +27,36 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 	if o.parallelism <= 0 {
 		o.parallelism = p.cfg.Settings.Parallelism
 	}
+	// Deletes move files of this checkout into its cache: this apply does them first (they
+	// wait for nothing), so instances that write a freed path wait for nothing here either.
+	tmp := p.work("tmp") // this apply holds the lock: what is there is a killed apply's leftovers
+	if err := os.RemoveAll(tmp); err != nil {
+		c.ui().Errorf("clearing %s: %v", tmp, err)
+		return 1
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		c.ui().Error(err)
+		return 1
+	}
+	deleted, ok := c.runDeletes(p, plan, o.parallelism, tmp)
+	if !ok {
+		return 1
+	}
 	ups := plan.Upstreams()
 	var tasks []pg.Task
 	for _, ch := range plan.Changes {
-		if ch.Action == engine.NoOp && ch.InputHash != "" {
+		if ch.Action == engine.Delete || ch.Action == engine.NoOp && ch.InputHash != "" {
 			continue
 		}
 		tasks = append(tasks, pg.Task{Addr: ch.Addr, Action: string(ch.Action), Deps: ups[ch.Addr]})
+	}
+	if len(tasks) == 0 { // only deletes
+		if err := c.writeState(p); err != nil {
+			c.ui().Error(err)
+			return 1
+		}
+		v.Summary(&engine.Summary{Deleted: deleted})
+		return 0
 	}
 	run, err := be.CreateRun(ctx, plan.ConfigHash, p.st.Lineage, tasks)
 	if err != nil {
@@ -44,16 +67,7 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 	if o.json {
 		info = c.stderr
 	}
-	fmt.Fprintf(info, "\nRun %d: other machines can join with genform runner\n\n", run)
-	tmp := p.work("tmp") // this apply holds the lock: what is there is a killed apply's leftovers
-	if err := os.RemoveAll(tmp); err != nil {
-		c.ui().Errorf("clearing %s: %v", tmp, err)
-		return 1
-	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		c.ui().Error(err)
-		return 1
-	}
+	fmt.Fprintf(info, "\nRun %d: other machines can join with genform runner\n", run)
 	interrupted := false
 	interrupt, stop := c.runInterrupts("the run hands out nothing more; runners finish what they hold", func() {
 		interrupted = true
@@ -87,7 +101,41 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 	if !c.placeRunOutputs(p, be, o.parallelism, tmp) {
 		return 1
 	}
-	return c.runSummary(be, run, s, v, o.json)
+	return c.runSummary(be, run, s, v, o.json, deleted)
+}
+
+// runDeletes carries out the plan's deletes in this checkout.
+func (c *cli) runDeletes(p *project, plan *engine.Plan, parallelism int, tmp string) (int, bool) {
+	var deletes []string
+	for _, ch := range plan.Changes {
+		if ch.Action == engine.Delete {
+			deletes = append(deletes, ch.Addr)
+		}
+	}
+	if len(deletes) == 0 {
+		return 0, true
+	}
+	ctx := context.Background()
+	dp, diags := engine.NewPlan(p.cfg, p.st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Targets: deletes})
+	if c.ui().Diagnostics(diags, p.cfg.Files) || dp == nil {
+		return 0, false
+	}
+	journal, err := p.lock.Recorder(ctx, p.st)
+	if err != nil {
+		c.ui().Error(err)
+		return 0, false
+	}
+	sum, fatal := engine.Apply(ctx, dp, p.st, engine.ApplyOptions{Parallelism: parallelism, Journal: journal,
+		Cache: p.cache, Stat: p.stat, TempDir: tmp})
+	journal.Close()
+	if fatal != nil {
+		c.ui().Error(fatal)
+		return 0, false
+	}
+	for _, f := range sum.Failures {
+		c.ui().Warnf("deleting %s: %v", f.Addr, f.Err)
+	}
+	return sum.Deleted, true
 }
 
 // placeRunOutputs brings into this checkout the outputs other runners made, from the caches
@@ -158,7 +206,7 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 }
 
 // runSummary prints the usual summary for the whole run, and what each runner did.
-func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool) int {
+func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool, deleted int) int {
 	ctx := context.Background()
 	work, err := be.Work(ctx, run)
 	if err != nil {
@@ -170,7 +218,7 @@ func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply
 		c.ui().Error(err)
 		return 1
 	}
-	sum := &engine.Summary{Skipped: s.Skipped, NotStarted: s.Left()}
+	sum := &engine.Summary{Skipped: s.Skipped, NotStarted: s.Left(), Deleted: deleted}
 	per := map[string][]string{}
 	var runners []string
 	for _, w := range work {
