@@ -12,7 +12,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/genform/genform/backend"
 	"github.com/genform/genform/backend/pg"
@@ -100,10 +102,13 @@ type applyOptions struct {
 // approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
 // approve), it refuses. -1 means approved.
 func (c *cli) approve(jsonOut bool) int {
-	if jsonOut || !view.IsTerminal(c.stdin) {
+	if jsonOut || !c.input || !view.IsTerminal(c.stdin) {
 		why := "there is no terminal to ask on"
-		if jsonOut {
+		switch {
+		case jsonOut:
 			why = "-json shows no plan to approve"
+		case !c.input:
+			why = "-input=false asks nothing"
 		}
 		fmt.Fprintln(c.stderr)
 		c.ui().Errorf("apply needs approval, and %s.\n"+
@@ -140,7 +145,9 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		c.ui().Error(err)
 		return 1
 	}
-	interrupt, stop := onInterrupt(c.stderr)
+	engine.RemoveLeftovers(plan) // temporary files beside outputs, left by a killed apply
+	ledger := engine.NewLedger(receiptLog(c.stderr))
+	interrupt, stop := onInterrupt(c.stderr, ledger)
 	defer stop()
 
 	n := plan.Counts()
@@ -152,6 +159,9 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		Stat:        p.stat,
 		TempDir:     tmp,
 		Interrupt:   interrupt,
+		Ledger:      ledger,
+		Shared:      p.sharedCache(),
+		Upload:      p.upload,
 	})
 	v.Done()
 	if err := journal.Close(); err != nil && fatal == nil {
@@ -169,6 +179,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		c.ui().Warnf("saving the stat cache: %v", err)
 	}
 	v.Summary(sum)
+	c.uploadWarnings(sum)
 	if o.gallery {
 		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
 		if err != nil {
@@ -207,7 +218,7 @@ func (c *cli) prepareApply(p *project) (tmp string, journal backend.Recorder, er
 // onInterrupt handles Ctrl-C and SIGTERM during an apply: the first closes the returned
 // channel (start nothing new, let running requests finish), the second exits at once. stop
 // ends the handling.
-func onInterrupt(stderr io.Writer) (interrupt chan struct{}, stop func()) {
+func onInterrupt(stderr io.Writer, ledger *engine.Ledger) (interrupt chan struct{}, stop func()) {
 	interrupt = make(chan struct{})
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -218,12 +229,42 @@ func onInterrupt(stderr io.Writer) (interrupt chan struct{}, stop func()) {
 		fmt.Fprintln(stderr, "\nInterrupt received: starting nothing new, letting running requests finish. Press Ctrl-C again to stop at once (state stays intact).")
 		close(interrupt)
 		if _, ok := <-sigs; ok {
-			fmt.Fprintln(stderr, "Stopped. What finished is recorded; run genform apply again to go on.")
-			os.Exit(130) // the journal holds every finished instance, durably
+			// replies already complete are journaled first, within a bounded moment
+			stopNow(stderr, ledger.Settle(stopWait))
+			os.Exit(130) // the journal holds every finished instance and receipt, durably
 		}
 	}()
 	return interrupt, func() {
 		signal.Stop(sigs) // first: the signal package panics sending to a closed channel
 		close(sigs)
+	}
+}
+
+// stopWait bounds how long a second Ctrl-C waits for complete replies to become durable.
+const stopWait = 3 * time.Second
+
+// stopNow says, on a second Ctrl-C, what is kept and what may have been charged.
+func stopNow(stderr io.Writer, s engine.Settlement) {
+	fmt.Fprintf(stderr, "Stopped. Kept: %d paid result(s) this apply recorded; run genform apply again to place what is not in place yet, without paying.\n", len(s.Kept))
+	if s.Unsaved > 0 {
+		fmt.Fprintf(stderr, "%d complete reply(ies) were still being recorded after %v: they may have been charged without a result.\n", s.Unsaved, stopWait)
+	}
+	if len(s.InFlight) > 0 {
+		fmt.Fprintf(stderr, "May have been charged without a result (requests sent, no complete reply yet): %s\n", strings.Join(s.InFlight, ", "))
+	}
+}
+
+// receiptLog logs, with GENFORM_LOG=debug, when each receipt is written (safe from a kill)
+// and synced (safe from a power cut): the crash harness measures the window with it.
+func receiptLog(stderr io.Writer) func(what, addr string) {
+	if os.Getenv("GENFORM_LOG") != "debug" {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(what, addr string) {
+		at := time.Now().UnixNano()
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stderr, "genform: receipt %s: %s at %d\n", what, addr, at)
 	}
 }

@@ -26,6 +26,10 @@ type cli struct {
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
 	view           *view.View
+
+	// the flags every command takes (flags.go)
+	noColor, compactWarnings bool
+	input                    bool // -input=false: never ask
 }
 
 // ui is the command's view: where it prints, and how (made on first use).
@@ -53,12 +57,17 @@ func commands() []command {
 		{"apply", "Generate what changed", cmdApply},
 		{"show", "Show the state, or a saved plan", cmdShow},
 		{"state", "Inspect or forget recorded instances", cmdState},
+		{"import", "Adopt an existing file as an instance's output, without paying", cmdImport},
 		{"output", "Show output values", cmdOutput},
+		{"console", "Evaluate expressions against the configuration and state", cmdConsole},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
 		{"runner", "Join a run of the pg backend and generate its instances", cmdRunner},
 		{"force-unlock", "Release a lock whose holder is gone", cmdForceUnlock},
+		{"push", "Upload recorded outputs to the shared cache", cmdPush},
+		{"pull", "Bring back missing recorded outputs from the local or shared cache, for free", cmdPull},
+		{"cache", "Manage the output caches: cache gc drops what nothing references", cmdCache},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }

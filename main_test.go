@@ -29,6 +29,7 @@ type scriptT struct{}
 
 // TestScripts runs the end-to-end CLI scripts in testdata/script.
 func TestScripts(t *testing.T) {
+	t.Parallel() // the scripts' environment is their own (Setup)
 	testscript.Run(t, testscript.Params{
 		Dir:  filepath.Join("testdata", "script"),
 		Cmds: scriptCmds(),

@@ -13,6 +13,7 @@ import (
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/providers/offline"
 	"github.com/genform/genform/providers/wisdomgate"
+	"github.com/genform/genform/remote"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
@@ -37,12 +38,15 @@ type project struct {
 	statePath string
 	st        *state.File
 	stExists  bool // the state file exists (a fresh project has none yet)
+	noConfig  bool // the folder has no configuration files (state commands only)
 	journal   int  // entries folded in from an interrupted apply's journal
 	backend   backend.Backend
 	lock      backend.Lock // held by a state-changing command
 	providers map[string]providers.Provider
 	stat      *state.StatCache
 	cache     *state.Cache
+	shared    *remote.Cache // the shared output cache; nil when none is declared
+	upload    bool          // apply and push write to shared
 }
 
 // The working data under .genform/.
@@ -102,7 +106,7 @@ func (c *cli) openCaches(p *project) bool {
 		c.ui().Error(err)
 		return false
 	}
-	return true
+	return c.openShared(p)
 }
 
 // writeState writes the state through the held lock, folding in what was recorded.
@@ -129,6 +133,10 @@ func (c *cli) stateProject() (*project, bool) {
 	if cfg == nil || cfg.Dir == "" {
 		c.ui().Diagnostics(diags, filesOf(cfg))
 		return nil, false
+	}
+	if names, _ := configFiles(dir); len(names) == 0 {
+		// no configuration at all is not a broken one: the state path is the default
+		return &project{dir: dir, cfg: cfg, statePath: filepath.Join(dir, cfg.Settings.StatePath), noConfig: true}, true
 	}
 	if diags.HasErrors() {
 		c.ui().Warnf("the configuration has errors (genform validate shows them); reading %s anyway.\n", cfg.Settings.StatePath)

@@ -26,6 +26,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"lock":     cmdLock,
 		"jsonl":    cmdJSONL,
 		"pg":       cmdPG,
+		"s3":       cmdS3,
 	}
 }
 

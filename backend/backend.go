@@ -54,10 +54,13 @@ type Lock interface {
 	Unlock() error
 }
 
-// Recorder records finished instances one at a time; each Append is durable when it returns.
-// *state.Journal is one.
+// Recorder records finished instances one at a time (see engine.Journal: each Append is
+// durable when it returns; Write and Sync are its two steps). *state.Journal is one.
 type Recorder interface {
 	Append(state.Entry) error
+	Write(state.Entry) (uint64, error)
+	Sync(n uint64) error
+	SyncsFileSystem(dirs ...string) bool
 	Close() error
 }
 

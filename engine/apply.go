@@ -26,12 +26,24 @@ type ApplyOptions struct {
 	// and a video job that has its id recorded stops polling (the next apply resumes it).
 	Interrupt <-chan struct{}
 	Now       func() time.Time // default time.Now
+	// Ledger, when not nil, follows the money of this apply for a second Ctrl-C (Settle).
+	Ledger *Ledger
+	// Shared is the shared output cache restores may fetch from; nil when there is none.
+	// With Upload, each new result is sent to it once it is durable locally.
+	Shared Shared
+	Upload bool
 }
 
-// Journal records each finished (or started) instance durably before Append returns:
-// *state.Journal on one machine, rows in PostgreSQL for a team.
+// Journal records what apply does: *state.Journal on one machine, rows in PostgreSQL for a
+// team. Append returns once the entry is durable; Write returns once it survives the death of
+// the process, and Sync(n) once what Write n returned is durable. SyncsFileSystem tells
+// whether Sync also makes the files written under dirs durable (a journal on the same file
+// system flushed whole); a journal that is not a file says false, and apply syncs its blobs.
 type Journal interface {
 	Append(state.Entry) error
+	Write(state.Entry) (uint64, error)
+	Sync(n uint64) error
+	SyncsFileSystem(dirs ...string) bool
 }
 
 // Summary is what an apply did.
@@ -41,6 +53,9 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+	// UploadFailures are results kept locally that could not be sent to the shared cache
+	// (genform push sends them later): warnings, not failures.
+	UploadFailures []Failure
 }
 
 // Failure is one instance that failed.
@@ -70,6 +85,14 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 		opts.Now = time.Now
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
+	if opts.Cache != nil && opts.Journal != nil {
+		// one group-committed flush of the file system makes blobs and journal lines durable
+		// together, where it can: no fsync per blob
+		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
+	}
+	if err := e.applyMoves(); err != nil {
+		return &e.sum, err
+	}
 	return e.run(ctx)
 }
 
@@ -81,6 +104,9 @@ type executor struct {
 	mu  sync.Mutex // guards st and sum
 	st  *state.File
 	sum Summary
+
+	flushesFS bool // the journal's sync flushes the cache's file system too
+	paths     folderCheck
 }
 
 // node is one unit of the apply graph: an instance or delete change, or a barrier that is done
@@ -205,9 +231,11 @@ func (e *executor) graph() []*node {
 
 func (e *executor) run(ctx context.Context) (*Summary, error) {
 	nodes := e.graph()
+	// No limit on the group: a slot bounds the work at the gateway (running, below), and an
+	// instance whose reply is in goes on making it durable after giving its slot back.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.opts.Parallelism)
 	finished := make(chan *node, len(nodes))
+	freed := make(chan struct{}, len(nodes))
 	heights(nodes)
 	ready := &readyQueue{}
 	for _, n := range nodes {
@@ -217,7 +245,9 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 	}
 	interrupt := e.opts.Interrupt
 	stopped := false
-	running, remaining := 0, len(nodes)
+	// running: nodes holding a slot; busy: nodes started and not finished (a node gives its
+	// slot back before it finishes when its bookkeeping is all that is left)
+	running, busy, remaining := 0, 0, len(nodes)
 
 	// complete settles a finished node and releases what waited for it.
 	complete := func(n *node) {
@@ -257,18 +287,24 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 				continue
 			}
 			running++
+			busy++
 			g.Go(func() error {
-				err := e.apply(gctx, n)
+				var once sync.Once
+				release := func() { once.Do(func() { freed <- struct{}{} }) }
+				err := e.apply(gctx, n, release)
+				release()
 				finished <- n
 				return err
 			})
 		}
-		if running == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
+		if busy == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
 			break
 		}
 		select {
-		case n := <-finished:
+		case <-freed:
 			running--
+		case n := <-finished:
+			busy--
 			complete(n)
 		case <-interrupt:
 			stopped, interrupt = true, nil
@@ -310,7 +346,7 @@ func (e *executor) needsSlot(n *node) bool {
 	switch {
 	case n.ch == nil, n.failed != "", n.in != nil && n.in.invalid:
 		return false
-	case n.ch.Action == NoOp && n.ch.InputHash != "":
+	case n.ch.Action == NoOp && n.ch.InputHash != "" && !n.ch.refresh:
 		return false
 	}
 	return true
@@ -318,7 +354,7 @@ func (e *executor) needsSlot(n *node) bool {
 
 // apply does one node's work in a slot. Its error is fatal (state cannot be recorded);
 // everything else is reported as the node's outcome.
-func (e *executor) apply(ctx context.Context, n *node) error {
+func (e *executor) apply(ctx context.Context, n *node, release func()) error {
 	ch := n.ch
 	start := e.opts.Now()
 	var o *Outcome
@@ -327,7 +363,7 @@ func (e *executor) apply(ctx context.Context, n *node) error {
 		e.opts.Hook.Started(ch)
 		o, err = e.delete(ch)
 	} else {
-		o, err = e.instance(ctx, n.in)
+		o, err = e.instance(ctx, n.in, release)
 	}
 	if err != nil {
 		n.status = Failed
@@ -348,12 +384,13 @@ func (in *instance) changeOr(ch *Change) *Change {
 
 // instance plans an instance again when its input was not known at plan time, then carries
 // out what it needs: nothing, a restore or a generation.
-func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error) {
+func (e *executor) instance(ctx context.Context, in *instance, release func()) (*Outcome, error) {
 	ch := in.change
 	replanned := ch.InputHash == "" || ch.Action == NoOp
 	if replanned {
 		scope := e.p.blocks.scope(in.si.Asset.Refs)
 		ch = e.p.planInstance(in, scope)
+		ch = e.shareOne(ctx, in)
 	}
 	// The hook hears of the instance only now, so it is told what will really be done: a
 	// change planned as "regenerate" may turn out unchanged once its upstreams are known.
@@ -369,11 +406,18 @@ func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error)
 	}
 	switch ch.Action {
 	case NoOp:
+		if ch.refresh {
+			rec := *ch.Before
+			rec.Request = ch.Request
+			if err := e.record(in, &rec, false); err != nil {
+				return nil, err
+			}
+		}
 		return &Outcome{Status: Done, Action: NoOp}, nil
 	case Restore:
-		return e.restore(in, ch)
+		return e.restore(ctx, in, ch)
 	}
-	return e.generate(ctx, in, ch)
+	return e.generate(ctx, in, ch, release)
 }
 
 // finish reports an outcome and counts it.

@@ -338,6 +338,9 @@ image "a" {
 		{"genform.state.json", "state file"},
 		{"x.gen.hcl", "configuration"},
 		{".", "project folder itself"},
+		{"out/", "names a folder"},
+		{"out/.", "names a folder"},
+		{"out/a\x00.png", "NUL byte"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

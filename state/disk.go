@@ -57,9 +57,10 @@ type diskUsage struct {
 
 type diskJob struct {
 	InputHash string `json:"input_hash"`
-	JobID     string `json:"job_id"`
+	JobID     string `json:"job_id,omitempty"`
 	Provider  string `json:"provider"`
 	StartedAt string `json:"started_at,omitempty"`
+	URL       string `json:"url,omitempty"`
 }
 
 // addrRecord and addrJob are a record and a job outside the state file (journal lines, cache
@@ -139,7 +140,7 @@ func recordFromDisk(addr string, d *diskRecord) (*Record, string) {
 }
 
 func jobToDisk(j *Job) *diskJob {
-	return &diskJob{InputHash: j.InputHash, JobID: j.JobID, Provider: j.Provider, StartedAt: formatTime(j.StartedAt)}
+	return &diskJob{InputHash: j.InputHash, JobID: j.JobID, Provider: j.Provider, StartedAt: formatTime(j.StartedAt), URL: j.URL}
 }
 
 func jobFromDisk(addr string, d *diskJob) (*Job, string) {
@@ -150,7 +151,7 @@ func jobFromDisk(addr string, d *diskJob) (*Job, string) {
 	if why != "" {
 		return nil, why
 	}
-	j := &Job{Addr: addr, InputHash: d.InputHash, Provider: d.Provider, JobID: d.JobID, StartedAt: at}
+	j := &Job{Addr: addr, InputHash: d.InputHash, Provider: d.Provider, JobID: d.JobID, URL: d.URL, StartedAt: at}
 	return j, checkJob(j)
 }
 
@@ -201,8 +202,10 @@ func checkJob(j *Job) string {
 		return why
 	}
 	switch {
-	case j.JobID == "":
-		return "has no job_id"
+	case j.JobID == "" && j.URL == "":
+		return "has neither a job_id nor a url"
+	case j.URL != "" && !strings.HasPrefix(j.URL, "https://") && !strings.HasPrefix(j.URL, "http://"):
+		return fmt.Sprintf("url %q is not an http(s) link", j.URL)
 	case j.Provider == "":
 		return "has no provider"
 	case !isSHA256(j.InputHash):

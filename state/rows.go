@@ -6,30 +6,10 @@ import (
 	"fmt"
 )
 
-// Records and jobs one at a time, for a store that keeps a row per instance rather than one
-// document (the pg backend). The JSON is a record's or a job's object in the state file, without
-// its address (the row's key), and is checked as the file's entries are.
-
-// MarshalRecord encodes r as the state file writes it under its address.
-func MarshalRecord(r *Record) ([]byte, error) {
-	if why := checkRecord(r); why != "" {
-		return nil, fmt.Errorf("record %s %s", r.Addr, why)
-	}
-	return marshalCompact(recordToDisk(r))
-}
-
-// UnmarshalRecord decodes a record of address addr written by MarshalRecord.
-func UnmarshalRecord(addr string, data []byte) (*Record, error) {
-	var d diskRecord
-	if err := unmarshalStrict(data, &d); err != nil {
-		return nil, fmt.Errorf("record %s: %w", addr, err)
-	}
-	r, why := recordFromDisk(addr, &d)
-	if why != "" {
-		return nil, fmt.Errorf("record %s %s", addr, why)
-	}
-	return r, nil
-}
+// Jobs one at a time, for a store that keeps a row per instance rather than one document (the
+// pg backend; records go through MarshalRecord and UnmarshalRecord). The JSON is a job's object
+// in the state file, without its address (the row's key), and is checked as the file's entries
+// are.
 
 // MarshalJob encodes j as the state file writes it under its address.
 func MarshalJob(j *Job) ([]byte, error) {

@@ -15,7 +15,7 @@ func TestRowsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := UnmarshalRecord(r.Addr, data)
+	back, err := UnmarshalRecord(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestRowsRoundTrip(t *testing.T) {
 	if _, err := MarshalRecord(&bad); err == nil {
 		t.Error("a record with a bad input hash was encoded")
 	}
-	if _, err := UnmarshalRecord(r.Addr, []byte(`{"kind":"image","input_hash":"xyz","provider":"p"}`)); err == nil {
+	if _, err := UnmarshalRecord([]byte(`{"addr":"image.a","kind":"image","input_hash":"xyz","provider":"p"}`)); err == nil {
 		t.Error("a record with a bad input hash was decoded")
 	}
 	if _, err := UnmarshalJob(j.Addr, []byte(`{"job_id":"x","bogus":1}`)); err == nil {
