@@ -29,9 +29,10 @@ var fileSchema = func() *hcl.BodySchema {
 	return s
 }()
 
-var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "state"}, {Name: "parallelism"}, {Name: "budget"},
-}}
+var settingsSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "state"}, {Name: "parallelism"}, {Name: "budget"}},
+	Blocks:     append([]hcl.BlockHeaderSchema{{Type: "backend", LabelNames: []string{"type"}}}, cacheBlockSchema.Blocks...),
+}
 
 var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -72,6 +73,7 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			if d.settings == nil {
 				d.settings = b
 			}
+			diags = append(diags, d.decodeCache(b)...)
 		case "locals":
 			attrs, ds := b.Body.JustAttributes()
 			diags = append(diags, ds...)
