@@ -197,22 +197,28 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 // prepareApply folds an interrupted apply's journal into the state first, so this apply's
 // journal starts empty; clears the temporary folder; and opens the journal.
 func (c *cli) prepareApply(p *project) (tmp string, journal backend.Recorder, err error) {
+	if tmp, err = c.startApply(p); err != nil {
+		return "", nil, err
+	}
+	journal, err = p.lock.Recorder(context.Background(), p.st)
+	return tmp, journal, err
+}
+
+// startApply folds an interrupted apply's journal into the state, so this apply's journal
+// starts empty, and empties the temporary folder, which it returns.
+func (c *cli) startApply(p *project) (tmp string, err error) {
 	if p.journal > 0 {
 		if err := c.writeState(p); err != nil {
-			return "", nil, err
+			return "", err
 		}
 	}
 	// This apply holds the lock, so nothing else writes in tmp: what is there is a partial
 	// download an earlier, killed apply left (finished work is renamed out of it).
 	tmp = p.work("tmp")
 	if err := os.RemoveAll(tmp); err != nil {
-		return "", nil, fmt.Errorf("clearing %s: %v", tmp, err)
+		return "", fmt.Errorf("clearing %s: %v", tmp, err)
 	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return "", nil, err
-	}
-	journal, err = p.lock.Recorder(context.Background(), p.st)
-	return tmp, journal, err
+	return tmp, os.MkdirAll(tmp, 0o755)
 }
 
 // onInterrupt handles Ctrl-C and SIGTERM during an apply: the first closes the returned

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -18,23 +17,13 @@ import (
 
 func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.Apply, o applyOptions) int {
 	ctx := context.Background()
-	if p.journal > 0 {
-		if err := c.writeState(p); err != nil {
-			c.ui().Error(err)
-			return 1
-		}
-	}
 	if o.parallelism <= 0 {
 		o.parallelism = p.cfg.Settings.Parallelism
 	}
 	// Deletes move files of this checkout into its cache: this apply does them first (they
 	// wait for nothing), so instances that write a freed path wait for nothing here either.
-	tmp := p.work("tmp") // this apply holds the lock: what is there is a killed apply's leftovers
-	if err := os.RemoveAll(tmp); err != nil {
-		c.ui().Errorf("clearing %s: %v", tmp, err)
-		return 1
-	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	tmp, err := c.startApply(p)
+	if err != nil {
 		c.ui().Error(err)
 		return 1
 	}
@@ -42,14 +31,7 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 	if !ok {
 		return 1
 	}
-	ups := plan.Upstreams()
-	var tasks []pg.Task
-	for _, ch := range plan.Changes {
-		if ch.Action == engine.Delete || ch.Action == engine.NoOp && ch.InputHash != "" {
-			continue
-		}
-		tasks = append(tasks, pg.Task{Addr: ch.Addr, Action: string(ch.Action), Deps: ups[ch.Addr]})
-	}
+	tasks := runTasks(plan)
 	if len(tasks) == 0 { // only deletes
 		if err := c.writeState(p); err != nil {
 			c.ui().Error(err)
@@ -102,6 +84,20 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 		return 1
 	}
 	return c.runSummary(be, run, s, v, o.json, deleted)
+}
+
+// runTasks are the instances of the plan a run hands out: every change but the deletes
+// (this apply does them) and the no-ops whose input is known.
+func runTasks(plan *engine.Plan) []pg.Task {
+	ups := plan.Upstreams()
+	var tasks []pg.Task
+	for _, ch := range plan.Changes {
+		if ch.Action == engine.Delete || ch.Action == engine.NoOp && ch.InputHash != "" {
+			continue
+		}
+		tasks = append(tasks, pg.Task{Addr: ch.Addr, Action: string(ch.Action), Deps: ups[ch.Addr]})
+	}
+	return tasks
 }
 
 // runDeletes carries out the plan's deletes in this checkout.
