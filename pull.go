@@ -8,13 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sync"
-	"sync/atomic"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
-	"github.com/genform/genform/view"
-	"golang.org/x/sync/errgroup"
 )
 
 func cmdPull(c *cli, args []string) int {
@@ -43,41 +39,16 @@ func cmdPull(c *cli, args []string) int {
 		}
 	}
 	ctx := context.Background()
-	var inPlace, local, shared atomic.Int64
-	var mu sync.Mutex
-	var failures []error
-	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), "Pulling", len(recs))
-	g := new(errgroup.Group)
-	g.SetLimit(transfers)
-	for _, rec := range recs {
-		g.Go(func() error {
-			defer counter.Add(1)
-			from, err := c.pullOne(ctx, p, rec)
-			switch {
-			case err != nil:
-				mu.Lock()
-				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
-				mu.Unlock()
-			case from == "":
-				inPlace.Add(1)
-			case from == "local":
-				local.Add(1)
-			default:
-				shared.Add(1)
-			}
-			return nil
-		})
-	}
-	g.Wait()
-	counter.Close()
+	tally, failures := c.transfer("Pulling", recs, func(rec *state.Record) (string, error) {
+		return c.pullOne(ctx, p, rec) // "" in place, "local", or the shared cache
+	})
 	if p.stat != nil {
 		_ = p.stat.Save() // only a cache
 	}
-	for _, err := range failures {
-		c.ui().Error(err)
-	}
+	local, inPlace := tally["local"], tally[""]
+	shared := len(recs) - len(failures) - local - inPlace
 	fmt.Fprintf(c.stdout, "Pulled %d outputs (%d from the local cache, %d from the shared cache); %d were in place already.\n",
-		local.Load()+shared.Load(), local.Load(), shared.Load(), inPlace.Load())
+		local+shared, local, shared, inPlace)
 	if len(failures) > 0 {
 		fmt.Fprintf(c.stdout, "%d outputs could not be pulled: genform plan shows what generating them again costs.\n", len(failures))
 		return 1

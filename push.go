@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
@@ -17,6 +16,38 @@ import (
 
 // transfers is how many uploads or downloads push and pull run at once.
 const transfers = 16
+
+// transfer runs one for every record, transfers at a time, under a counter on stderr that
+// says verb; it counts the outcomes one names, and prints and returns the failures, each
+// with its address.
+func (c *cli) transfer(verb string, recs []*state.Record, one func(*state.Record) (string, error)) (map[string]int, []error) {
+	var mu sync.Mutex
+	tally := map[string]int{}
+	var failures []error
+	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), verb, len(recs))
+	g := new(errgroup.Group)
+	g.SetLimit(transfers)
+	for _, rec := range recs {
+		g.Go(func() error {
+			defer counter.Add(1)
+			outcome, err := one(rec)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
+			} else {
+				tally[outcome]++
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	counter.Close()
+	for _, err := range failures {
+		c.ui().Error(err)
+	}
+	return tally, failures
+}
 
 func cmdPush(c *cli, args []string) int {
 	fs := newFlags(c, "push", "[ADDR...]")
@@ -36,41 +67,18 @@ func cmdPush(c *cli, args []string) int {
 	}
 	recs := selectedRecords(p.st, fs.Args())
 	ctx := context.Background()
-	var sent, present, missing, failed atomic.Int64
-	var mu sync.Mutex
-	var failures []error
-	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), "Pushing", len(recs))
-	g := new(errgroup.Group)
-	g.SetLimit(transfers)
-	for _, rec := range recs {
-		g.Go(func() error {
-			defer counter.Add(1)
-			switch err := c.pushOne(ctx, p, rec); {
-			case err == nil:
-				sent.Add(1)
-			case errors.Is(err, errPresent):
-				present.Add(1)
-			case errors.Is(err, errNoCopy):
-				missing.Add(1)
-				mu.Lock()
-				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
-				mu.Unlock()
-			default:
-				failed.Add(1)
-				mu.Lock()
-				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	g.Wait()
-	counter.Close()
-	for _, err := range failures {
-		c.ui().Error(err)
-	}
-	fmt.Fprintf(c.stdout, "Pushed %d results to %s; %d were there already", sent.Load(), p.shared, present.Load())
-	if n := missing.Load() + failed.Load(); n > 0 {
+	tally, failures := c.transfer("Pushing", recs, func(rec *state.Record) (string, error) {
+		switch err := c.pushOne(ctx, p, rec); {
+		case err == nil:
+			return "sent", nil
+		case errors.Is(err, errPresent):
+			return "present", nil
+		default:
+			return "", err
+		}
+	})
+	fmt.Fprintf(c.stdout, "Pushed %d results to %s; %d were there already", tally["sent"], p.shared, tally["present"])
+	if n := len(failures); n > 0 {
 		fmt.Fprintf(c.stdout, "; %d could not be pushed.\n", n)
 		return 1
 	}
