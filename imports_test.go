@@ -67,6 +67,12 @@ func TestImportRules(t *testing.T) {
 			if strings.HasPrefix(dep, "backend") && pkg != "" && room != "backend" {
 				t.Errorf("%s imports %s: only main may import backend/*", fields[0], imp)
 			}
+			// backend/* and remote/* are imported only by the CLI and within their own room
+			for _, shared := range []string{"backend", "remote"} {
+				if (dep == shared || strings.HasPrefix(dep, shared+"/")) && pkg != "" && pkg != shared && !strings.HasPrefix(pkg, shared+"/") {
+					t.Errorf("%s imports %s: only main may", fields[0], imp)
+				}
+			}
 			// a concrete provider is imported only by the CLI (and its own tests)
 			if (strings.HasPrefix(dep, "providers/wisdomgate") || strings.HasPrefix(dep, "providers/offline")) &&
 				pkg != "" && !strings.HasPrefix(pkg, dep) && !strings.HasPrefix(dep, pkg+"/") {
