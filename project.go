@@ -136,6 +136,25 @@ func (c *cli) stateOnly() (*project, bool) {
 	return p, ok && c.readState(p)
 }
 
+// lockedState opens the state for a command that writes it (who, as the lock names it):
+// the state path from the configuration, the lock, held until unlock, and the state with any
+// journal an interrupted apply left.
+func (c *cli) lockedState(who string) (p *project, unlock func(), ok bool) {
+	if p, ok = c.stateProject(); !ok {
+		return nil, nil, false
+	}
+	lock, err := state.Lock(p.work("lock"), who)
+	if err != nil {
+		c.ui().Error(err)
+		return nil, nil, false
+	}
+	if !c.readState(p) {
+		lock.Unlock()
+		return nil, nil, false
+	}
+	return p, func() { lock.Unlock() }, true
+}
+
 // stateProject loads what the state commands need of the configuration: the state path.
 func (c *cli) stateProject() (*project, bool) {
 	dir, err := filepath.Abs(c.dir)

@@ -104,19 +104,11 @@ func cmdStateRm(c *cli, args []string) int {
 	if fs.NArg() == 0 {
 		return c.usageError(fs, "state rm takes one or more addresses")
 	}
-	p, ok := c.stateProject()
+	p, unlock, ok := c.lockedState("state rm")
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "state rm")
-	if err != nil {
-		c.ui().Error(err)
-		return 1
-	}
-	defer lock.Unlock()
-	if !c.readState(p) {
-		return 1
-	}
+	defer unlock()
 	var removed []string
 	for _, addr := range slices.Sorted(maps.Keys(p.st.Records)) {
 		if matchesAny(addr, fs.Args()) {
@@ -224,19 +216,11 @@ func cmdStateMv(c *cli, args []string) int {
 		}
 		refs[i] = r
 	}
-	p, ok := c.stateProject()
+	p, unlock, ok := c.lockedState("state mv")
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "state mv")
-	if err != nil {
-		c.ui().Error(err)
-		return 1
-	}
-	defer lock.Unlock()
-	if !c.readState(p) {
-		return 1
-	}
+	defer unlock()
 	moves, err := engine.MoveRecords(p.st, refs[0], refs[1])
 	if err != nil {
 		c.ui().Errorf("%v.", err)
