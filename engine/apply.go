@@ -19,7 +19,7 @@ import (
 type ApplyOptions struct {
 	Parallelism int  // instances at work at once; default 8
 	Hook        Hook // nil: NopHook
-	Journal     *state.Journal
+	Journal     Journal
 	Cache       *state.Cache
 	Stat        *state.StatCache // told the hash of every file apply writes; may be nil
 	TempDir     string           // for files being generated; on the project's file system
@@ -33,6 +33,18 @@ type ApplyOptions struct {
 	// With Upload, each new result is sent to it once it is durable locally.
 	Shared Shared
 	Upload bool
+}
+
+// Journal records what apply does: *state.Journal on one machine, rows in PostgreSQL for a
+// team. Append returns once the entry is durable; Write returns once it survives the death of
+// the process, and Sync(n) once what Write n returned is durable. SyncsFileSystem tells
+// whether Sync also makes the files written under dirs durable (a journal on the same file
+// system flushed whole); a journal that is not a file says false, and apply syncs its blobs.
+type Journal interface {
+	Append(state.Entry) error
+	Write(state.Entry) (uint64, error)
+	Sync(n uint64) error
+	SyncsFileSystem(dirs ...string) bool
 }
 
 // Summary is what an apply did.
