@@ -8,6 +8,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -204,5 +206,66 @@ video "b" {
 				}
 			}
 		})
+	}
+}
+
+// Runners in separate checkouts exchange outputs through the shared cache: a runner restores
+// the reference image another made before it makes the video, and the apply that started the
+// run places every output the runner made in its own checkout. Nothing is paid twice.
+func TestPGRunnersSharedCache(t *testing.T) {
+	t.Setenv("GENFORM_PG", pgtest.DB(t))
+	t.Setenv("SHARED_CACHE", t.TempDir())
+	gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: 20 * time.Millisecond, VideoPolls: 1})
+	defer gw.Close()
+	const n = 6
+	config := strings.Replace(fmt.Sprintf(pgRunnerHead, 2, gw.URL), "  backend", "  cache \"dir\" { path = env(\"SHARED_CACHE\") }\n  backend", 1) + fmt.Sprintf(`
+image "hero" {
+  count  = %d
+  model  = "gpt-image-1"
+  prompt = "hero ${count.index}"
+  size   = "1024x1024"
+  path   = "out/hero-${count.index}.png"
+}
+
+video "teaser" {
+  count     = %d
+  model     = "veo-3.1"
+  prompt    = "teaser ${count.index}"
+  seconds   = 4
+  size      = "1280x720"
+  reference = image.hero[count.index].path
+  path      = "out/teaser-${count.index}.mp4"
+}
+`, n, n)
+	a, b := crashProject(t, config), crashProject(t, config)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, run := startRun(ctx, t, a)
+	runner := startGenform(ctx, t, b, "runner", "-run", run)
+	runner.wait(t, 0)
+	t.Logf("runner stderr:\n%s", runner.stderr.String())
+	apply.wait(t, 0)
+	out := strings.Join(apply.out, "\n")
+	if !strings.Contains(out, fmt.Sprintf("Apply complete! %d generated", 2*n)) || strings.Contains(apply.stderr.String(), "Warning") {
+		t.Fatalf("apply:\n%s\n%s", out, apply.stderr.String())
+	}
+	for i := range n {
+		for _, p := range []string{fmt.Sprintf("hero %d", i), fmt.Sprintf("teaser %d", i)} {
+			if k := gw.Paid(p); k != 1 {
+				t.Errorf("%q paid %d times", p, k)
+			}
+		}
+		for _, f := range []string{fmt.Sprintf("out/hero-%d.png", i), fmt.Sprintf("out/teaser-%d.mp4", i)} {
+			if _, err := os.Stat(filepath.Join(a, f)); err != nil {
+				t.Errorf("the starting apply's checkout lacks %s: %v", f, err)
+			}
+		}
+	}
+	if len(crashGenerated(runner.out)) == 0 {
+		t.Errorf("the runner did nothing (the test shows nothing):\n%s", strings.Join(runner.out, "\n"))
+	}
+	code, planOut, _ := runGenform(t, a, "plan")
+	if code != 0 || !strings.Contains(planOut, "No changes") {
+		t.Errorf("plan in the starting checkout after the run:\n%s", planOut)
 	}
 }
