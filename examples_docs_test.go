@@ -246,6 +246,7 @@ func TestExampleCIWorkflow(t *testing.T) {
 
 // TestMakeDemo runs `make demo` twice in a fresh clone: a newcomer's first command.
 func TestMakeDemo(t *testing.T) {
+	t.Parallel() // a clone and processes of its own
 	if testing.Short() {
 		t.Skip("builds genform: skipped in -short mode")
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
@@ -120,6 +121,28 @@ func (c *cli) writeState(p *project) error {
 func (c *cli) stateOnly() (*project, bool) {
 	p, ok := c.stateProject()
 	return p, ok && c.readState(p)
+}
+
+// lockedState opens the state for a command that writes it (who, as the lock names it):
+// the state path from the configuration, the lock (waiting up to timeout), held until unlock,
+// and the state with any journal an interrupted apply left.
+func (c *cli) lockedState(who string, timeout time.Duration) (p *project, unlock func(), ok bool) {
+	if p, ok = c.stateProject(); !ok {
+		return nil, nil, false
+	}
+	if !c.lockProject(p, who, timeout) {
+		p.closeBackend()
+		return nil, nil, false
+	}
+	unlock = func() {
+		p.lock.Unlock()
+		p.closeBackend()
+	}
+	if !c.readState(p) {
+		unlock()
+		return nil, nil, false
+	}
+	return p, unlock, true
 }
 
 // stateProject loads what the state commands need of the configuration: the state path.

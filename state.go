@@ -108,18 +108,11 @@ func cmdStateRm(c *cli, args []string) int {
 	if fs.NArg() == 0 {
 		return c.usageError(fs, "state rm takes one or more addresses")
 	}
-	p, ok := c.stateProject()
+	p, unlock, ok := c.lockedState("state rm", *lockTimeout)
 	if !ok {
 		return 1
 	}
-	defer p.closeBackend()
-	if !c.lockProject(p, "state rm", *lockTimeout) {
-		return 1
-	}
-	defer p.lock.Unlock()
-	if !c.readState(p) {
-		return 1
-	}
+	defer unlock()
 	var removed []string
 	for _, addr := range slices.Sorted(maps.Keys(p.st.Records)) {
 		if matchesAny(addr, fs.Args()) {
@@ -228,18 +221,11 @@ func cmdStateMv(c *cli, args []string) int {
 		}
 		refs[i] = r
 	}
-	p, ok := c.stateProject()
+	p, unlock, ok := c.lockedState("state mv", *lockTimeout)
 	if !ok {
 		return 1
 	}
-	defer p.closeBackend()
-	if !c.lockProject(p, "state mv", *lockTimeout) {
-		return 1
-	}
-	defer p.lock.Unlock()
-	if !c.readState(p) {
-		return 1
-	}
+	defer unlock()
 	moves, err := engine.MoveRecords(p.st, refs[0], refs[1])
 	if err != nil {
 		c.ui().Errorf("%v.", err)

@@ -16,8 +16,9 @@ import (
 
 // generate calls the provider, makes its reply durable as a receipt, then puts the output in
 // place. release frees the instance's slot: it bounds the work at the gateway, so it is
-// called as soon as the provider returns, and the bookkeeping goes on outside it.
-func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func()) (*Outcome, error) {
+// called as soon as the provider returns, and the bookkeeping goes on outside it. amb counts
+// the attempts that may have been charged without a result.
+func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func(), amb *ambiguity) (*Outcome, error) {
 	req := in.req.req
 	e.p.fillFiles(req)
 	abs, err := e.outputPath(in.req.path)
@@ -51,7 +52,8 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 			}
 			return nil
 		},
-		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		Progress:        func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		PossiblyCharged: func() error { return e.possiblyCharged(ch, amb) },
 	}
 	if ch.ResumeJob != "" {
 		once.Do(func() { close(recorded) })

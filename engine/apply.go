@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -53,6 +54,10 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+	// Ambiguous counts the paid attempts that got no complete reply and may have been
+	// charged; AmbiguousCost is their estimated price, AmbiguousUnknown those unpriced.
+	Ambiguous, AmbiguousUnknown int
+	AmbiguousCost               float64
 	// UploadFailures are results kept locally that could not be sent to the shared cache
 	// (genform push sends them later): warnings, not failures.
 	UploadFailures []Failure
@@ -84,6 +89,11 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for _, prov := range plan.planner.opts.Providers {
+		if pool, ok := prov.(providers.Pooled); ok {
+			pool.SetParallelism(opts.Parallelism)
+		}
+	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
 	if opts.Cache != nil && opts.Journal != nil {
 		// one group-committed flush of the file system makes blobs and journal lines durable
@@ -101,9 +111,12 @@ type executor struct {
 	p    *planner
 	opts ApplyOptions
 
-	mu  sync.Mutex // guards st and sum
+	mu  sync.Mutex // guards st, sum and planCost
 	st  *state.File
 	sum Summary
+	// the plan's estimate, once an ambiguous attempt needed it against the budget
+	planCost      float64
+	planCostKnown bool
 
 	flushesFS bool // the journal's sync flushes the cache's file system too
 	paths     folderCheck
@@ -417,7 +430,12 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 	case Restore:
 		return e.restore(ctx, in, ch)
 	}
-	return e.generate(ctx, in, ch, release)
+	var amb ambiguity
+	o, err := e.generate(ctx, in, ch, release, &amb)
+	if o != nil && amb.attempts > 0 {
+		o.Ambiguous, o.AmbiguousCost = amb.attempts, amb.cost()
+	}
+	return o, err
 }
 
 // finish reports an outcome and counts it.
