@@ -269,3 +269,55 @@ video "teaser" {
 		t.Errorf("plan in the starting checkout after the run:\n%s", planOut)
 	}
 }
+
+// Ctrl-C on the apply that started a run: the run stops being handed out (a runner finds no
+// run to join), the video in flight keeps its recorded job, and the next apply resumes it:
+// one create in all.
+func TestPGApplyInterruptStopsRun(t *testing.T) {
+	t.Setenv("GENFORM_PG", pgtest.DB(t))
+	gw := gatetest.New(gatetest.Options{Key: "test-key", VideoPolls: 2, VideoRenderTime: time.Hour})
+	defer gw.Close()
+	dir := crashProject(t, fmt.Sprintf(pgRunnerHead, 1, gw.URL)+`
+video "a" {
+  model   = "veo-3.1"
+  prompt  = "video a"
+  seconds = 4
+  size    = "1280x720"
+  path    = "out/a.mp4"
+}
+
+video "b" {
+  model   = "veo-3.1"
+  prompt  = "video b"
+  seconds = 4
+  size    = "1280x720"
+  path    = "out/b.mp4"
+}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, _ := startRun(ctx, t, dir)
+	if !apply.until(func(l string) bool { return videoPolling.MatchString(l) }) {
+		apply.wait(t, 1)
+		t.Fatalf("the apply polled no video:\n%s", strings.Join(apply.out, "\n"))
+	}
+	if err := apply.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	apply.wait(t, 1)
+	if !strings.Contains(apply.stderr.String(), "the run hands out nothing more") ||
+		!strings.Contains(strings.Join(apply.out, "\n"), "Apply stopped: 0 generated") {
+		t.Fatalf("interrupted apply:\n%s\n%s", strings.Join(apply.out, "\n"), apply.stderr.String())
+	}
+	if code, _, errOut := runGenform(t, dir, "runner"); code != 1 || !strings.Contains(errOut, "has no run to join") {
+		t.Fatalf("a runner after the interrupt: %d %s", code, errOut)
+	}
+	gw.Update(func(o *gatetest.Options) { o.VideoRenderTime = 0 })
+	code, out, errOut := runGenform(t, dir, "apply", "-auto-approve")
+	if code != 0 || !strings.Contains(out, "Apply complete! 2 generated") {
+		t.Fatalf("the next apply: %d\n%s\n%s", code, out, errOut)
+	}
+	if c := gw.Calls(gatetest.VideosCreate); c != 2 {
+		t.Errorf("%d video jobs created, want 2 (the interrupted one resumed)", c)
+	}
+}
