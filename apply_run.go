@@ -112,7 +112,7 @@ func (c *cli) runDeletes(p *project, plan *engine.Plan, parallelism int, tmp str
 		return 0, true
 	}
 	ctx := context.Background()
-	dp, diags := engine.NewPlan(p.cfg, p.st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Targets: deletes})
+	dp, diags := engine.NewPlan(p.cfg, p.st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Targets: deletes, Shared: p.sharedCache()})
 	if c.ui().Diagnostics(diags, p.cfg.Files) || dp == nil {
 		return 0, false
 	}
@@ -122,7 +122,7 @@ func (c *cli) runDeletes(p *project, plan *engine.Plan, parallelism int, tmp str
 		return 0, false
 	}
 	sum, fatal := engine.Apply(ctx, dp, p.st, engine.ApplyOptions{Parallelism: parallelism, Journal: journal,
-		Cache: p.cache, Stat: p.stat, TempDir: tmp})
+		Cache: p.cache, Stat: p.stat, TempDir: tmp, Shared: p.sharedCache()})
 	journal.Close()
 	if fatal != nil {
 		c.ui().Error(fatal)
@@ -145,7 +145,8 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 		return false
 	}
 	p.st = st
-	full, diags := engine.NewPlan(p.cfg, st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat})
+	p.refreshShared()
+	full, diags := engine.NewPlan(p.cfg, st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Shared: p.sharedCache()})
 	if c.ui().Diagnostics(diags, p.cfg.Files) || full == nil {
 		return false
 	}
@@ -159,7 +160,7 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 		}
 	}
 	if len(restores) > 0 {
-		plan, diags := engine.NewPlan(p.cfg, st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Targets: restores})
+		plan, diags := engine.NewPlan(p.cfg, st, p.cache, engine.Options{Providers: p.providers, Stat: p.stat, Targets: restores, Shared: p.sharedCache()})
 		if c.ui().Diagnostics(diags, p.cfg.Files) || plan == nil {
 			return false
 		}
@@ -175,7 +176,7 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 			return false
 		}
 		sum, fatal := engine.Apply(ctx, plan, st, engine.ApplyOptions{Parallelism: parallelism, Journal: journal,
-			Cache: p.cache, Stat: p.stat, TempDir: tmp})
+			Cache: p.cache, Stat: p.stat, TempDir: tmp, Shared: p.sharedCache()})
 		journal.Close()
 		if fatal != nil {
 			c.ui().Errorf("%v", fatal)

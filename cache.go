@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/genform/genform/remote"
-	"github.com/genform/genform/state"
 	"github.com/genform/genform/view"
 )
 
@@ -25,16 +24,17 @@ func cmdCache(c *cli, args []string) int {
 	dry := fs.Bool("dry-run", false, "say what would be removed, remove nothing")
 	shared := fs.Bool("remote", false, "collect the shared cache instead of the local .genform/cache")
 	keep := fs.Duration("keep", 30*24*time.Hour, "keep entries and blobs written within this `DURATION` even when the state no longer references them")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args[1:]); code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return c.usageError(fs, "cache gc takes no arguments")
 	}
-	return c.gc(fs, *dry, *shared, *keep)
+	return c.gc(fs, *dry, *shared, *keep, *lockTimeout)
 }
 
-func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep time.Duration) int {
+func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep, lockTimeout time.Duration) int {
 	var p *project
 	var ok bool
 	if shared {
@@ -46,9 +46,8 @@ func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep time.Duration) int {
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "cache gc")
-	if err != nil {
-		c.ui().Error(err)
+	lock := c.lockCheckout(p, "cache gc", lockTimeout)
+	if lock == nil {
 		return 1
 	}
 	defer lock.Unlock()

@@ -27,13 +27,12 @@ func (c *cli) migrateState(force bool, lockTimeout time.Duration) int {
 		return 1
 	}
 	ctx := context.Background()
-	local := &backend.File{StatePath: p.statePath, WorkDir: p.work("")}
-	llock, err := local.Lock(ctx, backend.LockRequest{Command: "init -migrate-state", Timeout: lockTimeout})
-	if err != nil {
-		c.ui().Error(err)
+	// the backend's lock, and this checkout's (which guards the local state file too)
+	if !c.lockProject(p, "init -migrate-state", lockTimeout) {
 		return 1
 	}
-	defer llock.Unlock()
+	defer p.lock.Unlock()
+	local := &backend.File{StatePath: p.statePath, WorkDir: p.work("")}
 	st, status, err := local.Read(ctx)
 	if err != nil {
 		c.ui().Error(err)
@@ -44,16 +43,12 @@ func (c *cli) migrateState(force bool, lockTimeout time.Duration) int {
 		return 1
 	}
 	if status.Pending > 0 { // an interrupted apply's journal: fold it into the file first
-		if err := llock.Write(ctx, st); err != nil {
+		if err := local.Fold(st); err != nil {
 			c.ui().Error(err)
 			return 1
 		}
 		fmt.Fprintf(c.stdout, "Folded %d instance(s) an interrupted apply recorded into %s.\n", status.Pending, displayPath(p.statePath))
 	}
-	if !c.lockProject(p, "init -migrate-state", lockTimeout) {
-		return 1
-	}
-	defer p.lock.Unlock()
 	remote, rstatus, err := p.backend.Read(ctx)
 	if err != nil {
 		c.ui().Error(err)

@@ -8,6 +8,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -204,5 +206,118 @@ video "b" {
 				}
 			}
 		})
+	}
+}
+
+// Runners in separate checkouts exchange outputs through the shared cache: a runner restores
+// the reference image another made before it makes the video, and the apply that started the
+// run places every output the runner made in its own checkout. Nothing is paid twice.
+func TestPGRunnersSharedCache(t *testing.T) {
+	t.Setenv("GENFORM_PG", pgtest.DB(t))
+	t.Setenv("SHARED_CACHE", t.TempDir())
+	gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: 20 * time.Millisecond, VideoPolls: 1})
+	defer gw.Close()
+	const n = 6
+	config := strings.Replace(fmt.Sprintf(pgRunnerHead, 2, gw.URL), "  backend", "  cache \"dir\" { path = env(\"SHARED_CACHE\") }\n  backend", 1) + fmt.Sprintf(`
+image "hero" {
+  count  = %d
+  model  = "gpt-image-1"
+  prompt = "hero ${count.index}"
+  size   = "1024x1024"
+  path   = "out/hero-${count.index}.png"
+}
+
+video "teaser" {
+  count     = %d
+  model     = "veo-3.1"
+  prompt    = "teaser ${count.index}"
+  seconds   = 4
+  size      = "1280x720"
+  reference = image.hero[count.index].path
+  path      = "out/teaser-${count.index}.mp4"
+}
+`, n, n)
+	a, b := crashProject(t, config), crashProject(t, config)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, run := startRun(ctx, t, a)
+	runner := startGenform(ctx, t, b, "runner", "-run", run)
+	runner.wait(t, 0)
+	t.Logf("runner stderr:\n%s", runner.stderr.String())
+	apply.wait(t, 0)
+	out := strings.Join(apply.out, "\n")
+	if !strings.Contains(out, fmt.Sprintf("Apply complete! %d generated", 2*n)) || strings.Contains(apply.stderr.String(), "Warning") {
+		t.Fatalf("apply:\n%s\n%s", out, apply.stderr.String())
+	}
+	for i := range n {
+		for _, p := range []string{fmt.Sprintf("hero %d", i), fmt.Sprintf("teaser %d", i)} {
+			if k := gw.Paid(p); k != 1 {
+				t.Errorf("%q paid %d times", p, k)
+			}
+		}
+		for _, f := range []string{fmt.Sprintf("out/hero-%d.png", i), fmt.Sprintf("out/teaser-%d.mp4", i)} {
+			if _, err := os.Stat(filepath.Join(a, f)); err != nil {
+				t.Errorf("the starting apply's checkout lacks %s: %v", f, err)
+			}
+		}
+	}
+	if len(crashGenerated(runner.out)) == 0 {
+		t.Errorf("the runner did nothing (the test shows nothing):\n%s", strings.Join(runner.out, "\n"))
+	}
+	code, planOut, _ := runGenform(t, a, "plan")
+	if code != 0 || !strings.Contains(planOut, "No changes") {
+		t.Errorf("plan in the starting checkout after the run:\n%s", planOut)
+	}
+}
+
+// Ctrl-C on the apply that started a run: the run stops being handed out (a runner finds no
+// run to join), the video in flight keeps its recorded job, and the next apply resumes it:
+// one create in all.
+func TestPGApplyInterruptStopsRun(t *testing.T) {
+	t.Setenv("GENFORM_PG", pgtest.DB(t))
+	gw := gatetest.New(gatetest.Options{Key: "test-key", VideoPolls: 2, VideoRenderTime: time.Hour})
+	defer gw.Close()
+	dir := crashProject(t, fmt.Sprintf(pgRunnerHead, 1, gw.URL)+`
+video "a" {
+  model   = "veo-3.1"
+  prompt  = "video a"
+  seconds = 4
+  size    = "1280x720"
+  path    = "out/a.mp4"
+}
+
+video "b" {
+  model   = "veo-3.1"
+  prompt  = "video b"
+  seconds = 4
+  size    = "1280x720"
+  path    = "out/b.mp4"
+}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, _ := startRun(ctx, t, dir)
+	if !apply.until(func(l string) bool { return videoPolling.MatchString(l) }) {
+		apply.wait(t, 1)
+		t.Fatalf("the apply polled no video:\n%s", strings.Join(apply.out, "\n"))
+	}
+	if err := apply.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	apply.wait(t, 1)
+	if !strings.Contains(apply.stderr.String(), "the run hands out nothing more") ||
+		!strings.Contains(strings.Join(apply.out, "\n"), "Apply stopped: 0 generated") {
+		t.Fatalf("interrupted apply:\n%s\n%s", strings.Join(apply.out, "\n"), apply.stderr.String())
+	}
+	if code, _, errOut := runGenform(t, dir, "runner"); code != 1 || !strings.Contains(errOut, "has no run to join") {
+		t.Fatalf("a runner after the interrupt: %d %s", code, errOut)
+	}
+	gw.Update(func(o *gatetest.Options) { o.VideoRenderTime = 0 })
+	code, out, errOut := runGenform(t, dir, "apply", "-auto-approve")
+	if code != 0 || !strings.Contains(out, "Apply complete! 2 generated") {
+		t.Fatalf("the next apply: %d\n%s\n%s", code, out, errOut)
+	}
+	if c := gw.Calls(gatetest.VideosCreate); c != 2 {
+		t.Errorf("%d video jobs created, want 2 (the interrupted one resumed)", c)
 	}
 }

@@ -14,7 +14,8 @@ import (
 )
 
 func cmdPull(c *cli, args []string) int {
-	fs := newFlags(c, "pull", "[ADDR...]")
+	fs := newFlags(c, "pull", "[-lock-timeout=DURATION] [ADDR...]")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -25,9 +26,8 @@ func cmdPull(c *cli, args []string) int {
 	if !checkAddrs(c, p.st, fs.Args()) {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "pull")
-	if err != nil {
-		c.ui().Error(err)
+	lock := c.lockCheckout(p, "pull", *lockTimeout)
+	if lock == nil {
 		return 1
 	}
 	defer lock.Unlock()

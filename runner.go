@@ -89,6 +89,14 @@ func cmdRunner(c *cli, args []string) int {
 	return 0
 }
 
+// refreshShared makes the shared cache list its store again: other processes of the run
+// upload to it all along.
+func (p *project) refreshShared() {
+	if p.shared != nil {
+		p.shared.Refresh()
+	}
+}
+
 // pgBackend opens the project's backend and returns it if it is a pg backend.
 func (c *cli) pgBackend(p *project, command string) (*pg.Backend, bool) {
 	if !c.openBackend(p) {

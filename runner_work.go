@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,7 +93,9 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 	if err != nil {
 		return err
 	}
-	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.p.providers, Stat: w.p.stat, Targets: targets})
+	w.p.refreshShared()
+	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.p.providers, Stat: w.p.stat, Targets: targets,
+		Shared: w.p.sharedCache()})
 	if diags.HasErrors() || plan == nil {
 		w.c.ui().Diagnostics(diags, w.p.cfg.Files)
 		return w.failAll(ctx, claims, "the configuration does not plan in this checkout of runner "+w.runner)
@@ -100,14 +103,18 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 	for _, ch := range plan.Changes {
 		if _, mine := byAddr[ch.Addr]; !mine && ch.Action.Paid() {
 			_ = w.be.Release(ctx, claims)
-			return fmt.Errorf("%s would have to be generated again in this checkout to work on %s: its output is neither here nor in a cache this runner reads", ch.Addr, targets[0])
+			return fmt.Errorf("%s would have to be generated again in this checkout to work on %s (%s: %s): its output is neither here nor in a cache this runner reads", ch.Addr, targets[0], ch.Action, strings.Join(ch.Reasons, "; "))
 		}
 	}
-	j := &runJournal{be: w.be, claims: byAddr, finished: map[string]bool{}, warn: func(msg string) { w.c.ui().Warnf("%s", msg) }}
+	j := &runJournal{be: w.be, claims: byAddr, finished: map[string]bool{}, warn: func(msg string) { w.c.ui().Warnf("%s", msg) },
+		cache: w.p.cache}
+	if w.p.upload {
+		j.shared = w.p.sharedCache()
+	}
 	hook := &outcomeHook{Hook: w.hook, outcomes: map[string]*engine.Outcome{}}
 	sum, fatal := engine.Apply(ctx, plan, st, engine.ApplyOptions{
 		Parallelism: w.parallelism, Hook: hook, Journal: j, Cache: w.p.cache, Stat: w.p.stat,
-		TempDir: w.tmp, Interrupt: w.interrupt,
+		TempDir: w.tmp, Interrupt: w.interrupt, Shared: w.p.sharedCache(), // the journal uploads, before each commit
 	})
 	if fatal != nil {
 		return fatal
@@ -218,6 +225,8 @@ type runJournal struct {
 	be     *pg.Backend
 	claims map[string]pg.Claim
 	warn   func(string)
+	shared engine.Shared // nil: no shared cache, or this runner does not upload
+	cache  *state.Cache
 
 	mu       sync.Mutex
 	finished map[string]bool
@@ -251,6 +260,13 @@ func (j *runJournal) Append(e state.Entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	final := e.Record != nil || e.Forget != ""
+	if e.Record != nil && j.shared != nil {
+		// the result is in the shared cache before its record is committed, so a runner that
+		// takes a dependent finds it there
+		if err := j.shared.Upload(ctx, e.Record, j.cache); err != nil {
+			j.warn(fmt.Sprintf("%s: uploading to the shared cache: %v; it stays in this checkout's cache (genform push sends it later)", addr, err))
+		}
+	}
 	var err error
 	if final {
 		err = j.be.Finish(ctx, cl, false, "", e)

@@ -82,11 +82,16 @@ func (l *fileLock) Recorder(context.Context, *state.File) (Recorder, error) {
 }
 
 // Write writes the state file and removes the journal it folded in.
-func (l *fileLock) Write(_ context.Context, st *state.File) error {
-	if _, err := state.Write(l.f.StatePath, st, filepath.Join(l.f.WorkDir, "state.backup.json")); err != nil {
+func (l *fileLock) Write(_ context.Context, st *state.File) error { return l.f.Fold(st) }
+
+// Fold writes st to the state file and removes the journal it folded in. The caller holds the
+// lock of the working folder (a fileLock, or the checkout lock a shared backend's command
+// takes).
+func (f *File) Fold(st *state.File) error {
+	if _, err := state.Write(f.StatePath, st, filepath.Join(f.WorkDir, "state.backup.json")); err != nil {
 		return fmt.Errorf("writing the state: %w", err)
 	}
-	if err := os.Remove(l.f.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(f.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing the journal: %w", err)
 	}
 	return nil

@@ -91,7 +91,8 @@ func heights(tasks []Task) (map[string]int, map[string][]string) {
 }
 
 // CreateRun records a run of tasks for the configuration configHash, on the state of
-// lineage, and returns its id.
+// lineage, and returns its id. The caller holds the workspace's lock; a run it finds still
+// open was started by an apply that died, and stops being handed out.
 func (b *Backend) CreateRun(ctx context.Context, configHash, lineage string, tasks []Task) (int64, error) {
 	h, down := heights(tasks)
 	waiting := map[string]int{}
@@ -105,6 +106,11 @@ func (b *Backend) CreateRun(ctx context.Context, configHash, lineage string, tas
 	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO "+b.table("workspaces")+" (name, lineage) VALUES ($1, $2) ON CONFLICT DO NOTHING",
 			b.workspace, lineage); err != nil {
+			return err
+		}
+		// the caller holds the workspace's lock: a run still open is a killed apply's
+		if _, err := tx.Exec(ctx, "UPDATE "+b.table("runs")+" SET status = 'stopped' WHERE workspace = $1 AND status = 'open'",
+			b.workspace); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, "INSERT INTO "+b.table("runs")+" (workspace, config_hash, started_by) VALUES ($1, $2, $3) RETURNING id",

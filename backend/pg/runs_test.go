@@ -71,10 +71,20 @@ func TestRunOrder(t *testing.T) {
 	if st.Records["chat.a"] == nil {
 		t.Error("the finished task's record is not in the state")
 	}
-	if err := b.StopRun(ctx, run, "stopped"); err != nil {
+	if latest, err := b.LatestRun(ctx); err != nil || latest != run {
+		t.Fatalf("LatestRun = %d, %v; want %d", latest, err, run)
+	}
+	next := createRun(t, b, []Task{{Addr: "chat.z"}}) // a new apply: the old run was a dead one's
+	if _, err := b.Claim(ctx, run, "r1", 10, time.Minute); !errors.Is(err, ErrRunStopped) {
+		t.Fatalf("claim on a run a newer one replaced: %v", err)
+	}
+	if latest, _ := b.LatestRun(ctx); latest != next {
+		t.Fatalf("LatestRun = %d, want %d", latest, next)
+	}
+	if err := b.StopRun(ctx, next, "stopped"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Claim(ctx, run, "r1", 10, time.Minute); !errors.Is(err, ErrRunStopped) {
+	if _, err := b.Claim(ctx, next, "r1", 10, time.Minute); !errors.Is(err, ErrRunStopped) {
 		t.Fatalf("claim on a stopped run: %v", err)
 	}
 	if err := b.Finish(ctx, cs[0], false, ""); err != nil {
