@@ -112,7 +112,10 @@ func (c *Config) readVarFile(name string, set map[string]cty.Value) hcl.Diagnost
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(c.Dir, name)
 	}
-	f, diags := c.parseFile(path, name)
+	f, diags := parseFile(path, name)
+	if f != nil {
+		c.Files[name] = f
+	}
 	if f == nil || diags.HasErrors() {
 		return diags
 	}
