@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
@@ -39,13 +40,26 @@ type instance struct {
 	provType string
 	req      *request
 	value    cty.Value       // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
+	rec      *state.Record   // with recPath: the record value is built from when first asked (see currentValue); guarded by blocks.mu
+	recPath  string
 	invalid  bool            // evaluation failed: not planned
 	diags    hcl.Diagnostics // of the latest planning of this instance
 }
 
 func (in *instance) valueOrUnknown() cty.Value {
-	if in.value == cty.NilVal {
-		return cty.UnknownVal(schema.InstanceType(in.si.Asset.Kind))
+	if v := in.currentValue(); v != cty.NilVal {
+		return v
+	}
+	return cty.UnknownVal(schema.InstanceType(in.si.Asset.Kind))
+}
+
+// currentValue is the instance's known value, built from its record on first use (most
+// instances are never referenced); cty.NilVal while it is known only after apply. Called
+// with blocks.mu held.
+func (in *instance) currentValue() cty.Value {
+	if in.value == cty.NilVal && in.rec != nil {
+		in.value = recordValue(in.si.Asset.Kind, in.recPath, in.rec)
+		in.rec = nil
 	}
 	return in.value
 }
@@ -116,19 +130,30 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		Replace:    opts.Replace,
 		planner:    p,
 	}
-	for _, a := range order {
-		var todo []*instance
-		for _, in := range byAsset[a] {
-			if targets != nil && !targets[in.si.Addr] {
-				if rec := st.Records[in.si.Addr]; rec != nil {
-					p.blocks.set(in, recordValue(a.Kind, recordPath(rec), rec))
+	planned := make(map[*schema.Asset][]*instance, len(order))
+	for _, level := range blockLevels(order) {
+		var work []planItem
+		for _, a := range level {
+			var todo []*instance
+			for _, in := range byAsset[a] {
+				if targets != nil && !targets[in.si.Addr] {
+					if rec := st.Records[in.si.Addr]; rec != nil {
+						p.blocks.setRecord(in, recordPath(rec), rec)
+					}
+					continue
 				}
-				continue
+				todo = append(todo, in)
 			}
-			todo = append(todo, in)
+			planned[a] = todo
+			scope := p.blocks.scope(a.Refs)
+			for _, in := range todo {
+				work = append(work, planItem{in, scope})
+			}
 		}
-		p.planBlock(todo, p.blocks.scope(a.Refs))
-		for _, in := range todo {
+		p.planAll(work)
+	}
+	for _, a := range order {
+		for _, in := range planned[a] {
 			p.diags = append(p.diags, in.diags...)
 			p.order = append(p.order, in)
 			plan.Changes = append(plan.Changes, in.change)
@@ -156,19 +181,40 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	return plan, diags
 }
 
-// planBlock plans the instances of one block, on every core: they are independent of each
-// other (a block cannot reference itself), and share the values of the blocks before.
-func (p *planner) planBlock(insts []*instance, scope map[string]map[string]cty.Value) {
-	workers := min(runtime.GOMAXPROCS(0), len(insts)/64+1)
+// planItem is one instance to plan and the values of the blocks it references.
+type planItem struct {
+	in    *instance
+	scope map[string]map[string]cty.Value
+}
+
+// planBatch is how many instances a worker takes at once.
+const planBatch = 64
+
+// planAll plans independent instances (of the blocks of one level) on every core, each
+// worker taking a batch at a time.
+func (p *planner) planAll(work []planItem) {
+	workers := min(runtime.GOMAXPROCS(0), (len(work)+planBatch-1)/planBatch)
+	if workers <= 1 {
+		for _, w := range work {
+			w.in.change = p.planInstance(w.in, w.scope)
+		}
+		return
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(insts); i += workers {
-				insts[i].change = p.planInstance(insts[i], scope)
+	for range workers {
+		wg.Go(func() {
+			for {
+				end := int(next.Add(planBatch))
+				start := end - planBatch
+				if start >= len(work) {
+					return
+				}
+				for _, w := range work[start:min(end, len(work))] {
+					w.in.change = p.planInstance(w.in, w.scope)
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
@@ -400,7 +446,7 @@ func (p *planner) lookup(hash string) (*state.Record, bool) {
 
 // known records the value downstream blocks see of an instance whose output is known now.
 func (p *planner) known(in *instance, rec *state.Record) {
-	p.blocks.set(in, recordValue(in.si.Asset.Kind, in.req.path, rec))
+	p.blocks.setRecord(in, in.req.path, rec)
 	if in.req.path != "" && rec.Output != nil {
 		p.mu.Lock()
 		p.outputs[in.req.path] = rec.Output.SHA256

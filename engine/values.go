@@ -42,11 +42,10 @@ func recordValue(kind, path string, rec *state.Record) cty.Value {
 		attrs["seconds"] = cty.NumberFloatVal(s)
 	}
 	v := cty.ObjectVal(attrs)
-	conv, err := convertTo(v, schema.InstanceType(kind))
-	if err != nil {
-		panic("engine: instance value does not fit its type: " + err.Error())
+	if !v.Type().Equals(schema.InstanceType(kind)) { // attrs has exactly the type's attributes
+		panic("engine: instance value does not fit its type: " + v.Type().FriendlyName())
 	}
-	return conv
+	return v
 }
 
 // blocks assembles the values blocks present to expressions: a block's value is its
@@ -87,7 +86,16 @@ func (b *blocks) declare(a *schema.Asset) {
 // block's value stale.
 func (b *blocks) set(inst *instance, v cty.Value) {
 	b.mu.Lock()
-	inst.value = v
+	inst.value, inst.rec, inst.recPath = v, nil, ""
+	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
+	b.mu.Unlock()
+}
+
+// setRecord records that the value others see of inst is that of rec with its output at
+// path (recordValue), built only when an expression or output asks for it.
+func (b *blocks) setRecord(inst *instance, path string, rec *state.Record) {
+	b.mu.Lock()
+	inst.value, inst.rec, inst.recPath = cty.NilVal, rec, path
 	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
 	b.mu.Unlock()
 }
@@ -96,7 +104,7 @@ func (b *blocks) set(inst *instance, v cty.Value) {
 func (b *blocks) known(in *instance) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return in.value != cty.NilVal
+	return in.value != cty.NilVal || in.rec != nil
 }
 
 // scope builds the assets argument of schema.Config.Eval for the blocks refs name.
