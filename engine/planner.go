@@ -39,8 +39,8 @@ type instance struct {
 	provider providers.Provider
 	provType string
 	req      *request
-	value    cty.Value       // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
-	rec      *state.Record   // with recPath: the record value is built from when first asked (see currentValue); guarded by blocks.mu
+	value    cty.Value     // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
+	rec      *state.Record // with recPath: the record value is built from when first asked (see currentValue); guarded by blocks.mu
 	recPath  string
 	invalid  bool            // evaluation failed: not planned
 	diags    hcl.Diagnostics // of the latest planning of this instance
