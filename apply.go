@@ -12,7 +12,10 @@ import (
 	"syscall"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/gallery"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
+	"github.com/genform/genform/view"
 )
 
 func cmdApply(c *cli, args []string) int {
@@ -27,10 +30,10 @@ func cmdApply(c *cli, args []string) int {
 	if fs.NArg() > 1 {
 		return c.usageError(fs, "apply takes at most one argument, a saved plan")
 	}
-	var saved *planFile
+	var saved *planfile.File
 	if fs.NArg() == 1 {
 		var err error
-		if saved, err = readPlanFile(projectPath(c.dir, fs.Arg(0))); err != nil {
+		if saved, err = planfile.Read(projectPath(c.dir, fs.Arg(0))); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -59,7 +62,7 @@ func cmdApply(c *cli, args []string) int {
 		return 1
 	}
 	if saved != nil {
-		if err := checkSaved(saved, plan); err != nil {
+		if err := planfile.Check(saved, plan); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -214,7 +217,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	}
 	c.summary(sum, jsonOut)
 	if o.gallery {
-		index, err := writeGallery(p, galleryPlan(plan), galleryOptions{Applied: true, Failed: galleryFailures(sum)})
+		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
 		if err != nil {
 			fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
 			return 1
@@ -255,7 +258,7 @@ func (c *cli) summary(s *engine.Summary, jsonOut bool) {
 	fmt.Fprintln(c.stdout)
 	if s.Failed == 0 && s.Interrupted == 0 && s.NotStarted == 0 && s.Skipped == 0 {
 		fmt.Fprintf(c.stdout, "Apply complete! %d generated, %d restored, %d deleted, 0 failed. Cost: %s.\n",
-			s.Generated, s.Restored, s.Deleted, costText(s.Cost, s.CostUnknown))
+			s.Generated, s.Restored, s.Deleted, view.CostText(s.Cost, s.CostUnknown))
 		return
 	}
 	word := "failed"
@@ -267,7 +270,7 @@ func (c *cli) summary(s *engine.Summary, jsonOut bool) {
 	if s.Interrupted+s.NotStarted > 0 {
 		fmt.Fprintf(c.stdout, ", %d interrupted, %d not started", s.Interrupted, s.NotStarted)
 	}
-	fmt.Fprintf(c.stdout, ". Cost: %s.\n", costText(s.Cost, s.CostUnknown))
+	fmt.Fprintf(c.stdout, ". Cost: %s.\n", view.CostText(s.Cost, s.CostUnknown))
 	for _, f := range s.Failures {
 		fmt.Fprintf(c.stderr, "Error: %s: %v\n", f.Addr, f.Err)
 	}

@@ -1,42 +1,17 @@
 package main
 
-// genform gallery: a static review page of every generated asset, and of what a saved plan
-// changes, with before and after side by side and the prompt diff under each. The page is one
-// self-contained index.html (inline style and script, no network resources) with the media
-// copied beside it under media/<sha256><ext> and linked relatively, so the folder can be
-// uploaded as a CI artifact and opened anywhere. The page is built from the state, the output
-// files and the content-addressed cache; it never calls a provider.
+// This file holds genform gallery: the review page of the generated media, and of what a saved
+// plan changes (the page itself is package gallery).
 
 import (
-	"bytes"
-	"cmp"
-	"embed"
-	"errors"
 	"fmt"
-	"html/template"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 
-	"github.com/genform/genform/engine"
+	"github.com/genform/genform/gallery"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
-
-//go:embed gallery/index.html.tmpl gallery/gallery.css gallery/gallery.js
-var galleryAssets embed.FS
-
-// galleryMarker is in every page genform writes: an index.html without it is not overwritten.
-const galleryMarker = `<meta name="generator" content="genform gallery">`
-
-// galleryOptions are the choices of genform gallery and apply -gallery.
-type galleryOptions struct {
-	Out     string            // folder to write, relative to the project; "" is .genform/gallery
-	Changed bool              // only the instances the plan changes
-	Applied bool              // the plan was just applied (apply -gallery)
-	Failed  map[string]string // address -> error message, from the apply that just ran
-}
 
 func cmdGallery(c *cli, args []string) int {
 	fs := newFlags(c, "gallery", "[-out DIR] [-plan PLANFILE] [-changed]")
@@ -56,10 +31,10 @@ func cmdGallery(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	var plan *planFile
+	var plan *planfile.File
 	if *planPath != "" {
 		var err error
-		if plan, err = readPlanFile(projectPath(p.dir, *planPath)); err != nil {
+		if plan, err = planfile.Read(projectPath(p.dir, *planPath)); err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
@@ -70,7 +45,7 @@ func cmdGallery(c *cli, args []string) int {
 		return 1
 	}
 	p.cache = cache
-	index, err := writeGallery(p, plan, galleryOptions{Out: *out, Changed: *changed})
+	index, err := writeGallery(p, plan, gallery.Options{Out: *out, Changed: *changed})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
 		return 1
@@ -82,40 +57,13 @@ func cmdGallery(c *cli, args []string) int {
 // writeGallery writes the gallery of p's state (p.st, with p.cache for earlier outputs; p.cache
 // may be nil) and, when plan is not nil, of what the plan changes. It returns the absolute
 // path of index.html. apply -gallery calls it after the state is written, with
-// galleryPlan(plan) and galleryOptions{Applied: true, Failed: galleryFailures(summary)}.
-func writeGallery(p *project, plan *planFile, opts galleryOptions) (string, error) {
-	in := galleryInput{Dir: p.dir, State: p.st, Cache: p.cache, Plan: plan}
+// planfile.New(plan) and gallery.Options{Applied: true, Failed: gallery.Failures(summary)}.
+func writeGallery(p *project, plan *planfile.File, opts gallery.Options) (string, error) {
+	in := gallery.Input{Dir: p.dir, State: p.st, Cache: p.cache, Plan: plan}
 	if plan != nil {
-		in.Moved = opts.Applied || stateMoved(p.st, p.stExists, plan)
+		in.Moved = opts.Applied || gallery.Moved(p.st, p.stExists, plan)
 	}
-	return renderGallery(in, opts)
-}
-
-// galleryPlan is an engine plan in the saved-plan form the gallery reads.
-func galleryPlan(plan *engine.Plan) *planFile {
-	pl := &planFile{Lineage: plan.Lineage, Serial: plan.Serial}
-	for _, ch := range plan.Changes {
-		pl.Changes = append(pl.Changes, changeToJSON(ch))
-	}
-	return pl
-}
-
-// galleryFailures lists an apply's failures by address.
-func galleryFailures(sum *engine.Summary) map[string]string {
-	m := map[string]string{}
-	for _, f := range sum.Failures {
-		m[f.Addr] = f.Err.Error()
-	}
-	return m
-}
-
-// stateMoved reports whether the state was written since the plan was made: the plan was
-// applied, at least in part.
-func stateMoved(st *state.File, exists bool, pl *planFile) bool {
-	if pl.Lineage == "" { // planned when there was no state file
-		return exists
-	}
-	return st.Lineage != pl.Lineage || st.Serial != pl.Serial
+	return gallery.Write(in, opts)
 }
 
 // projectPath resolves a path the user typed: relative paths are in the project folder
@@ -137,82 +85,3 @@ func displayPath(abs string) string {
 	}
 	return abs
 }
-
-// galleryInput is what a gallery is made from.
-type galleryInput struct {
-	Dir   string       // the project folder, absolute
-	State *state.File  //
-	Cache *state.Cache // earlier outputs by sha256; may be nil
-	Plan  *planFile    // nil: the state alone
-	Moved bool         // the state was written since Plan was made
-}
-
-// renderGallery writes index.html and the media it shows into the output folder and returns
-// the absolute path of index.html.
-func renderGallery(in galleryInput, opts galleryOptions) (string, error) {
-	out := projectPath(in.Dir, cmp.Or(opts.Out, filepath.Join(".genform", "gallery")))
-	index := filepath.Join(out, "index.html")
-	if err := checkOverwrite(index); err != nil {
-		return "", err
-	}
-	store := &mediaStore{project: in.Dir, cache: in.Cache, dir: filepath.Join(out, "media"), done: map[string]string{}}
-	if err := os.MkdirAll(store.dir, 0o755); err != nil {
-		return "", err
-	}
-	b := &galleryBuilder{in: in, opts: opts, store: store}
-	page, err := b.page()
-	if err != nil {
-		return "", err
-	}
-	tmpl, err := galleryTemplate()
-	if err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, page); err != nil {
-		return "", fmt.Errorf("rendering the page: %w", err)
-	}
-	if err := state.WriteFileAtomic(index, buf.Bytes(), 0o644); err != nil {
-		return "", err
-	}
-	store.prune()
-	abs, err := filepath.Abs(index)
-	if err != nil {
-		return "", err
-	}
-	return abs, nil
-}
-
-// checkOverwrite refuses to replace an index.html that genform did not write.
-func checkOverwrite(index string) error {
-	f, err := os.Open(index)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	head := make([]byte, 1024)
-	n, _ := io.ReadFull(f, head)
-	if !bytes.Contains(head[:n], []byte(galleryMarker)) {
-		return fmt.Errorf("%s exists and was not written by genform gallery; choose another folder with -out", index)
-	}
-	return nil
-}
-
-var galleryTemplate = sync.OnceValues(func() (*template.Template, error) {
-	css, err := galleryAssets.ReadFile("gallery/gallery.css")
-	if err != nil {
-		return nil, err
-	}
-	js, err := galleryAssets.ReadFile("gallery/gallery.js")
-	if err != nil {
-		return nil, err
-	}
-	funcs := template.FuncMap{
-		"css": func() template.CSS { return template.CSS(css) }, // our own files, not user text
-		"js":  func() template.JS { return template.JS(js) },
-	}
-	return template.New("index.html.tmpl").Funcs(funcs).ParseFS(galleryAssets, "gallery/index.html.tmpl")
-})

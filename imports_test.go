@@ -34,6 +34,9 @@ func TestImportRules(t *testing.T) {
 				continue
 			}
 			dep := strings.TrimPrefix(imp, mod+"/")
+			if room == "textdiff" {
+				t.Errorf("%s imports %s: textdiff imports nothing of genform", fields[0], imp)
+			}
 			for _, bad := range forbidden[room] {
 				if dep == bad || strings.HasPrefix(dep, bad+"/") {
 					t.Errorf("%s imports %s: ARCHITECTURE.md forbids %s -> %s", fields[0], imp, room, bad)

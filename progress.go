@@ -9,6 +9,7 @@ import (
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/providers"
+	"github.com/genform/genform/view"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 )
@@ -27,7 +28,7 @@ func outcomeLine(ch *engine.Change, o *engine.Outcome) string {
 	}
 	where := ""
 	if r := o.Record; r != nil && r.Output != nil {
-		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, byteSize(r.Output.Size))
+		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, view.ByteSize(r.Output.Size))
 		if o.Action.Paid() {
 			where += ", " + outcomeCost(o.Cost)
 		}
@@ -51,18 +52,6 @@ func outcomeCost(p providers.Price) string {
 		return "cost unknown"
 	}
 	return fmt.Sprintf("$%.2f", p.USD)
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // lineHook prints one plain line per event: for CI logs.
@@ -205,7 +194,7 @@ func newTTYHook(w io.Writer, total int) *ttyHook {
 func (h *ttyHook) costSoFar() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return costText(h.cost, h.unknown)
+	return view.CostText(h.cost, h.unknown)
 }
 
 func (h *ttyHook) Started(ch *engine.Change) {

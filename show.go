@@ -9,8 +9,9 @@ import (
 	"strings"
 
 	"github.com/genform/genform/engine"
-	"github.com/genform/genform/providers"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
+	"github.com/genform/genform/view"
 )
 
 func cmdShow(c *cli, args []string) int {
@@ -22,14 +23,14 @@ func cmdShow(c *cli, args []string) int {
 	switch fs.NArg() {
 	case 0:
 	case 1:
-		pl, err := readPlanFile(projectPath(c.dir, fs.Arg(0)))
+		pl, err := planfile.Read(projectPath(c.dir, fs.Arg(0)))
 		if err != nil {
 			fmt.Fprintf(c.stderr, "Error: %v\n", err)
 			return 1
 		}
 		plan := &engine.Plan{}
 		for _, j := range pl.Changes {
-			plan.Changes = append(plan.Changes, changeFromJSON(j))
+			plan.Changes = append(plan.Changes, j.Engine())
 		}
 		if *asJSON {
 			c.writeJSON(planJSON(plan))
@@ -69,26 +70,8 @@ func cmdShow(c *cli, args []string) int {
 			unknown++
 		}
 	}
-	fmt.Fprintf(c.stdout, "%d instances, recorded cost %s.\n", len(p.st.Records), costText(total, unknown))
+	fmt.Fprintf(c.stdout, "%d instances, recorded cost %s.\n", len(p.st.Records), view.CostText(total, unknown))
 	return 0
-}
-
-// changeFromJSON rebuilds a change from its JSON form, for rendering a saved plan.
-func changeFromJSON(j changeJSON) *engine.Change {
-	ch := &engine.Change{
-		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
-		Action: engine.Action(j.Action), Reasons: j.Reasons, ResumeJob: j.Resume,
-	}
-	if j.Cost != nil {
-		ch.Cost = providers.Price{USD: *j.Cost, Known: true}
-	}
-	for _, d := range j.Diff {
-		ch.Diff = append(ch.Diff, engine.AttrDiff{Name: d.Name, Before: d.Before, After: d.After, Unknown: d.Unknown})
-	}
-	if a := j.After; a != nil {
-		ch.InputHash, ch.Path, ch.Request, ch.Unknown = a.InputHash, a.Path, a.Request, a.Unknown
-	}
-	return ch
 }
 
 func renderRecord(c *cli, r *state.Record) {
@@ -101,7 +84,7 @@ func renderRecord(c *cli, r *state.Record) {
 	if o := r.Output; o != nil {
 		row("path", o.Path)
 		row("sha256", o.SHA256)
-		row("size", byteSize(o.Size))
+		row("size", view.ByteSize(o.Size))
 		row("media_type", o.MediaType)
 		if o.Width > 0 {
 			row("dimensions", fmt.Sprintf("%dx%d", o.Width, o.Height))
@@ -111,13 +94,13 @@ func renderRecord(c *cli, r *state.Record) {
 		}
 	}
 	for _, k := range sortedKeysAny(r.Request) {
-		row(k, valueText(r.Request[k]))
+		row(k, view.ValueText(r.Request[k]))
 	}
 	if r.Text != "" {
-		row("text", valueText(r.Text))
+		row("text", view.ValueText(r.Text))
 	}
 	if r.RevisedPrompt != "" {
-		row("revised_prompt", valueText(r.RevisedPrompt))
+		row("revised_prompt", view.ValueText(r.RevisedPrompt))
 	}
 	if r.Cost != nil {
 		row("cost", fmt.Sprintf("$%.2f", *r.Cost))

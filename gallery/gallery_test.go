@@ -1,4 +1,4 @@
-package main
+package gallery
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
 
@@ -104,9 +105,9 @@ func (f *galleryFixture) chat(addr, prompt, text string) *state.Record {
 	return r
 }
 
-func (f *galleryFixture) render(plan *planFile, moved bool, opts galleryOptions) (page, out string) {
+func (f *galleryFixture) render(plan *planfile.File, moved bool, opts Options) (page, out string) {
 	f.t.Helper()
-	index, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache, Plan: plan, Moved: moved}, opts)
+	index, err := Write(Input{Dir: f.dir, State: f.st, Cache: f.cache, Plan: plan, Moved: moved}, opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func TestGalleryShowsEveryInstance(t *testing.T) {
 		GeneratedAt: galleryTime,
 	}
 
-	page, out := f.render(nil, false, galleryOptions{})
+	page, out := f.render(nil, false, Options{})
 	cards := galleryCards(t, page)
 	if len(cards) != len(f.st.Records) {
 		t.Errorf("%d cards, want one per instance (%d)", len(cards), len(f.st.Records))
@@ -240,7 +241,7 @@ func TestGalleryEscapesWhatItEmbeds(t *testing.T) {
 	hostile := `<script>alert("prompt")</script> & <img src=x onerror=alert(1)>`
 	f.chat("chat.evil", hostile, `</pre><script>alert("reply")</script>`)
 	f.image(`image.x["\"><script>alert(1)</script>"]`, "out/x.png", hostile, color.Black)
-	page, _ := f.render(nil, false, galleryOptions{})
+	page, _ := f.render(nil, false, Options{})
 	if n := strings.Count(strings.ToLower(page), "<script"); n != 1 {
 		t.Errorf("%d <script> tags, want only the page's own", n)
 	}
@@ -269,7 +270,7 @@ func TestGalleryLinksAreRelative(t *testing.T) {
 	f.image("image.a", "out/a.png", "see https://example.com/x.png and //cdn.example/y.js", color.White)
 	f.image("image.b", "out/sub/b.PNG", "b", color.Black)
 	f.chat("chat.c", "c", "visit http://example.com")
-	page, out := f.render(nil, false, galleryOptions{})
+	page, out := f.render(nil, false, Options{})
 	links := urlAttr.FindAllStringSubmatch(page, -1)
 	if len(links) < 4 {
 		t.Fatalf("only %d links found: the pattern is broken", len(links))
@@ -333,7 +334,7 @@ func TestGalleryMediaSources(t *testing.T) {
 			f := newGalleryFixture(t)
 			r := f.image("image.a", "out/a.png", "a", color.White)
 			tt.setup(f, r)
-			page, out := f.render(nil, false, galleryOptions{})
+			page, out := f.render(nil, false, Options{})
 			srcs := mediaSrcs(page)
 			if shown := len(srcs) == 1; shown != tt.shown {
 				t.Fatalf("shown %v (%v), want %v", shown, srcs, tt.shown)
@@ -365,7 +366,7 @@ func TestGalleryOutFolder(t *testing.T) {
 	mine := filepath.Join(media, "notes.txt")
 	os.WriteFile(stale, []byte("old"), 0o644)
 	os.WriteFile(mine, []byte("mine"), 0o644)
-	if _, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}, galleryOptions{Out: "review"}); err != nil {
+	if _, err := Write(Input{Dir: f.dir, State: f.st, Cache: f.cache}, Options{Out: "review"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); err == nil {
@@ -378,12 +379,12 @@ func TestGalleryOutFolder(t *testing.T) {
 		t.Errorf("the output was not copied: %v", err)
 	}
 	// a second run over its own page is fine; a folder with someone else's index.html is not
-	if _, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}, galleryOptions{Out: "review"}); err != nil {
+	if _, err := Write(Input{Dir: f.dir, State: f.st, Cache: f.cache}, Options{Out: "review"}); err != nil {
 		t.Errorf("writing over its own page: %v", err)
 	}
 	os.MkdirAll(filepath.Join(f.dir, "site"), 0o755)
 	os.WriteFile(filepath.Join(f.dir, "site", "index.html"), []byte("<h1>my site</h1>"), 0o644)
-	_, err := renderGallery(galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}, galleryOptions{Out: "site"})
+	_, err := Write(Input{Dir: f.dir, State: f.st, Cache: f.cache}, Options{Out: "site"})
 	if err == nil || !strings.Contains(err.Error(), "was not written by genform gallery") {
 		t.Errorf("overwrote another index.html (err %v)", err)
 	}
@@ -391,7 +392,7 @@ func TestGalleryOutFolder(t *testing.T) {
 
 func TestGalleryEmpty(t *testing.T) {
 	f := newGalleryFixture(t)
-	page, _ := f.render(nil, false, galleryOptions{})
+	page, _ := f.render(nil, false, Options{})
 	if !strings.Contains(page, "Nothing has been generated yet") || !strings.Contains(page, "last apply <b>never</b>") {
 		t.Errorf("an empty project's page does not say so")
 	}
@@ -404,13 +405,13 @@ func BenchmarkGallery(b *testing.B) {
 	for i := 0; i < 1000; i++ {
 		f.image(fmt.Sprintf("image.many[%d]", i), fmt.Sprintf("out/many-%d.png", i), fmt.Sprintf("picture number %d", i), color.RGBA{uint8(i), uint8(i >> 8), 7, 255})
 	}
-	in := galleryInput{Dir: f.dir, State: f.st, Cache: f.cache}
-	if _, err := renderGallery(in, galleryOptions{}); err != nil {
+	in := Input{Dir: f.dir, State: f.st, Cache: f.cache}
+	if _, err := Write(in, Options{}); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("copies present", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := renderGallery(in, galleryOptions{}); err != nil {
+			if _, err := Write(in, Options{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -418,7 +419,7 @@ func BenchmarkGallery(b *testing.B) {
 	b.Run("copying", func(b *testing.B) {
 		for b.Loop() {
 			os.RemoveAll(filepath.Join(f.dir, ".genform", "gallery"))
-			if _, err := renderGallery(in, galleryOptions{}); err != nil {
+			if _, err := Write(in, Options{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,4 +1,4 @@
-package main
+package gallery
 
 import (
 	"cmp"
@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
+	"github.com/genform/genform/textdiff"
+	"github.com/genform/genform/view"
 )
 
 // The gallery page's model: what the template renders, built from the state and a plan.
@@ -51,7 +54,7 @@ type galleryCard struct {
 	Error      string
 	Facts      []galleryFact
 	Prompt     string
-	Diff       []diffSpan // the prompt's changes, word by word; nil when it did not change
+	Diff       []textdiff.Span // the prompt's changes, word by word; nil when it did not change
 	PromptNote string
 	Changes    []string      // other changed attributes
 	Media      *galleryMedia // an unchanged instance
@@ -74,8 +77,8 @@ type galleryMedia struct {
 
 // galleryBuilder turns the state and the plan into the page, copying media on the way.
 type galleryBuilder struct {
-	in    galleryInput
-	opts  galleryOptions
+	in    Input
+	opts  Options
 	store *mediaStore
 }
 
@@ -101,12 +104,12 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 		pg.Kinds = append(pg.Kinds, kindCount{k, n})
 	}
 	slices.SortFunc(pg.Kinds, func(a, b kindCount) int { return cmp.Compare(a.Kind, b.Kind) })
-	pg.Cost, pg.LastApply = costText(usd, unknown), "never"
+	pg.Cost, pg.LastApply = view.CostText(usd, unknown), "never"
 	if !last.IsZero() {
 		pg.LastApply = last.UTC().Format("2006-01-02 15:04 UTC")
 	}
 
-	changes := map[string]*changeJSON{}
+	changes := map[string]*planfile.Change{}
 	if pl := b.in.Plan; pl != nil {
 		pg.Plan = planSummary(pl, b.in.Moved)
 		for i := range pl.Changes {
@@ -119,7 +122,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	}
 	for a, ch := range changes {
 		// a no-op with no record (forgotten with state rm since) has nothing to show
-		if st.Records[a] == nil && ch.Action != string(engine.NoOp) {
+		if st.Records[a] == nil && ch.Action != engine.NoOp {
 			addrs = append(addrs, a)
 		}
 	}
@@ -127,7 +130,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	groups := map[string]*galleryGroup{}
 	for _, addr := range addrs {
 		ch := changes[addr]
-		if ch != nil && ch.Action == string(engine.NoOp) {
+		if ch != nil && ch.Action == engine.NoOp {
 			ch = nil
 		}
 		if b.opts.Changed && ch == nil {
@@ -156,8 +159,8 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 	return pg, nil
 }
 
-func planSummary(pl *planFile, moved bool) *planView {
-	n := map[string]int{}
+func planSummary(pl *planfile.File, moved bool) *planView {
+	n := map[engine.Action]int{}
 	var usd float64
 	var unknown int
 	for _, ch := range pl.Changes {
@@ -170,7 +173,7 @@ func planSummary(pl *planFile, moved bool) *planView {
 	}
 	v := &planView{
 		Summary: fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-			n["create"], n["regenerate"], n["restore"], n["delete"], costText(usd, unknown)),
+			n[engine.Create], n[engine.Regenerate], n[engine.Restore], n[engine.Delete], view.CostText(usd, unknown)),
 		Status: "not applied yet",
 	}
 	if moved {
@@ -179,16 +182,16 @@ func planSummary(pl *planFile, moved bool) *planView {
 	return v
 }
 
-var actionBadges = map[string][3]string{ // action: done, pending, unfinished
-	"create":     {"created", "to create", "not created"},
-	"regenerate": {"regenerated", "to regenerate", "not regenerated"},
-	"restore":    {"restored", "to restore", "not restored"},
-	"delete":     {"deleted", "to delete", "not deleted"},
+var actionBadges = map[engine.Action][3]string{ // action: done, pending, unfinished
+	engine.Create:     {"created", "to create", "not created"},
+	engine.Regenerate: {"regenerated", "to regenerate", "not regenerated"},
+	engine.Restore:    {"restored", "to restore", "not restored"},
+	engine.Delete:     {"deleted", "to delete", "not deleted"},
 }
 
 // card describes one instance: rec is its record (nil when not generated), ch its change
 // (nil when unchanged or without a plan).
-func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*galleryCard, error) {
+func (b *galleryBuilder) card(addr string, rec *state.Record, ch *planfile.Change) (*galleryCard, error) {
 	c := &galleryCard{Addr: addr}
 	var err error
 	if ch == nil {
@@ -201,7 +204,7 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	if !known {
 		return nil, fmt.Errorf("%s: the plan has an unknown action %q", addr, ch.Action)
 	}
-	c.Kind, c.Action, c.Reasons = ch.Kind, ch.Action, ch.Reasons
+	c.Kind, c.Action, c.Reasons = ch.Kind, string(ch.Action), ch.Reasons
 	done := applied(ch, rec, b.in.Moved)
 	if done && rec != nil {
 		c.Facts = recordFacts(rec)
@@ -215,7 +218,7 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	switch {
 	case done:
 		c.Status, c.Badge = "done", badges[0]
-		if ch.Action == "delete" {
+		if ch.Action == engine.Delete {
 			c.After = &galleryMedia{Label: "after", Type: "none", Note: "deleted: its file is in the cache, and comes back if it is declared again"}
 		} else if c.After, err = b.recordMedia("after", rec); err != nil {
 			return nil, err
@@ -226,13 +229,13 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	case b.in.Moved:
 		c.Status, c.Badge = "unfinished", badges[2]
 		c.After = &galleryMedia{Label: "after", Type: "none", Note: "not done: the apply failed, skipped or was interrupted before this instance"}
-	case ch.Action == "restore":
+	case ch.Action == engine.Restore:
 		c.Status, c.Badge = "pending", badges[1]
 		if c.After, err = b.side("after", ch.Kind, ch.After, rec); err != nil {
 			return nil, err
 		}
 		c.After.Note = "will be restored from the cache (free)"
-	case ch.Action == "delete":
+	case ch.Action == engine.Delete:
 		c.Status, c.Badge = "pending", badges[1]
 		c.After = &galleryMedia{Label: "after", Type: "none", Note: "will be deleted (its file moves into the cache)"}
 	default:
@@ -242,11 +245,11 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 	b.prompt(c, ch, rec, done)
 	for _, d := range ch.Diff {
 		switch {
-		case d.Name == "prompt" || ch.Action == "create" || ch.Action == "delete":
+		case d.Name == "prompt" || ch.Action == engine.Create || ch.Action == engine.Delete:
 		case d.Unknown:
-			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, valueText(d.Before)))
+			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, view.ValueText(d.Before)))
 		default:
-			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> %s", d.Name, valueText(d.Before), valueText(d.After)))
+			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> %s", d.Name, view.ValueText(d.Before), view.ValueText(d.After)))
 		}
 	}
 	var out *state.Output
@@ -258,8 +261,8 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *changeJSON) (*
 }
 
 // applied reports whether the state already holds what the change makes.
-func applied(ch *changeJSON, rec *state.Record, moved bool) bool {
-	if ch.Action == "delete" {
+func applied(ch *planfile.Change, rec *state.Record, moved bool) bool {
+	if ch.Action == engine.Delete {
 		return rec == nil
 	}
 	if rec == nil || ch.After != nil && ch.After.InputHash != "" && rec.InputHash != ch.After.InputHash {
@@ -272,13 +275,13 @@ func applied(ch *changeJSON, rec *state.Record, moved bool) bool {
 }
 
 // prompt fills in the card's prompt, and its diff when the change alters it.
-func (b *galleryBuilder) prompt(c *galleryCard, ch *changeJSON, rec *state.Record, done bool) {
+func (b *galleryBuilder) prompt(c *galleryCard, ch *planfile.Change, rec *state.Record, done bool) {
 	var before, after string
 	if ch.Before != nil {
 		before = promptOf(ch.Before.Request)
 	}
 	switch {
-	case ch.Action == "delete":
+	case ch.Action == engine.Delete:
 		c.Prompt = before
 		return
 	case done:
@@ -291,12 +294,12 @@ func (b *galleryBuilder) prompt(c *galleryCard, ch *changeJSON, rec *state.Recor
 	}
 	c.Prompt = after
 	if ch.Before != nil && before != after {
-		c.Diff = wordDiff(before, after)
+		c.Diff = textdiff.Words(before, after)
 	}
 }
 
 // side shows one side of a change from the plan's description of it.
-func (b *galleryBuilder) side(label, kind string, s *sideJSON, rec *state.Record) (*galleryMedia, error) {
+func (b *galleryBuilder) side(label, kind string, s *planfile.Side, rec *state.Record) (*galleryMedia, error) {
 	m := &galleryMedia{Label: label, Type: "none"}
 	if s == nil {
 		m.Note = "nothing: the instance is new"
@@ -363,7 +366,7 @@ func recordFacts(r *state.Record) []galleryFact {
 		if o.Seconds > 0 {
 			size = append(size, strconv.FormatFloat(o.Seconds, 'f', -1, 64)+" s")
 		}
-		size = append(size, byteSize(o.Size))
+		size = append(size, view.ByteSize(o.Size))
 		facts = append(facts, galleryFact{Name: "size", Value: strings.Join(size, ", "), Title: o.MediaType})
 	}
 	cost := "unknown"
@@ -382,7 +385,7 @@ func recordFacts(r *state.Record) []galleryFact {
 }
 
 // changeFacts describes an instance that is not generated (yet) from its planned request.
-func changeFacts(ch *changeJSON) []galleryFact {
+func changeFacts(ch *planfile.Change) []galleryFact {
 	facts := []galleryFact{{Name: "model", Value: modelText(ch.Model, ch.Provider)}}
 	side := ch.After
 	if side == nil {

@@ -1,4 +1,4 @@
-package main
+package textdiff
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestLineDiff(t *testing.T) {
+func TestChanged(t *testing.T) {
 	long := make([]string, 20000) // a prompt read from a long file: the diff must not grow with its square
 	for i := range long {
 		long[i] = fmt.Sprint("line ", i)
@@ -29,7 +29,7 @@ func TestLineDiff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			got := lineDiff(tt.before, tt.after)
+			got := Changed(tt.before, tt.after)
 			runtime.ReadMemStats(&m1)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)

@@ -1,4 +1,4 @@
-package main
+package gallery
 
 import (
 	"html"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
 )
 
@@ -16,7 +17,7 @@ import (
 // but one: a prompt edit, a new instance, a restore from the cache and a deletion.
 type planFixture struct {
 	*galleryFixture
-	plan                     *planFile
+	plan                     *planfile.File
 	dawn, dusk, icon, teaser *state.Record
 	newDawn, oldIcon         []byte
 	cachedIcon               *state.Record
@@ -39,22 +40,22 @@ func newPlanFixture(t *testing.T) *planFixture {
 	f.icon = f.image("image.icon", "out/icon.png", "a square icon", color.RGBA{200, 0, 200, 255})
 	f.newDawn = pngOf(t, color.RGBA{255, 220, 120, 255}, 32, 18)
 	cost := 0.04
-	side := func(r *state.Record) *sideJSON {
-		return &sideJSON{InputHash: r.InputHash, Path: r.Output.Path, SHA256: r.Output.SHA256, Request: r.Request}
+	side := func(r *state.Record) *planfile.Side {
+		return &planfile.Side{InputHash: r.InputHash, Path: r.Output.Path, SHA256: r.Output.SHA256, Request: r.Request}
 	}
-	f.plan = &planFile{Lineage: f.st.Lineage, Serial: f.st.Serial, Changes: []changeJSON{
+	f.plan = &planfile.File{Lineage: f.st.Lineage, Serial: f.st.Serial, Changes: []planfile.Change{
 		{Address: f.dawn.Addr, Kind: "image", Model: "painter", Provider: "offline", Action: "regenerate", Paid: true, Cost: &cost,
 			Reasons: []string{"prompt changed"},
-			Diff:    []diffJSON{{Name: "prompt", Before: f.dawn.Request["prompt"], After: "a pixel-art skyline at dawn, soft light"}},
+			Diff:    []planfile.AttrDiff{{Name: "prompt", Before: f.dawn.Request["prompt"], After: "a pixel-art skyline at dawn, soft light"}},
 			Before:  side(f.dawn),
-			After:   &sideJSON{InputHash: shaHex([]byte("dawn v2")), Path: "out/hero-dawn.png", Request: map[string]any{"prompt": "a pixel-art skyline at dawn, soft light"}}},
+			After:   &planfile.Side{InputHash: shaHex([]byte("dawn v2")), Path: "out/hero-dawn.png", Request: map[string]any{"prompt": "a pixel-art skyline at dawn, soft light"}}},
 		{Address: f.dusk.Addr, Kind: "image", Action: "no-op", Before: side(f.dusk), After: side(f.dusk)},
 		{Address: "image.new", Kind: "image", Model: "painter", Provider: "offline", Action: "create", Paid: true,
 			Reasons: []string{"not in the state"},
-			After:   &sideJSON{InputHash: shaHex([]byte("new")), Path: "out/new.png", Request: map[string]any{"prompt": "a new image", "size": "64x64"}}},
+			After:   &planfile.Side{InputHash: shaHex([]byte("new")), Path: "out/new.png", Request: map[string]any{"prompt": "a new image", "size": "64x64"}}},
 		{Address: f.icon.Addr, Kind: "image", Model: "painter", Provider: "offline", Action: "restore",
 			Reasons: []string{"prompt changed", "its output for this input is in the cache"},
-			Diff:    []diffJSON{{Name: "prompt", Before: "a square icon", After: "a round icon"}},
+			Diff:    []planfile.AttrDiff{{Name: "prompt", Before: "a square icon", After: "a round icon"}},
 			Before:  side(f.icon), After: side(f.cachedIcon)},
 		{Address: f.teaser.Addr, Kind: "image", Model: "painter", Provider: "offline", Action: "delete",
 			Reasons: []string{"no longer declared"}, Before: side(f.teaser)},
@@ -143,7 +144,7 @@ func TestGalleryPlanBeforeAndAfter(t *testing.T) {
 			f := newPlanFixture(t)
 			shas := map[string]string{"dawn": f.dawn.Output.SHA256, "icon": f.icon.Output.SHA256, "teaser": f.teaser.Output.SHA256,
 				"cached icon": f.cachedIcon.Output.SHA256, "new dawn": shaHex(f.newDawn)}
-			opts := galleryOptions{}
+			opts := Options{}
 			if tt.applied {
 				f.apply(tt.failed...)
 				if r := f.st.Records["image.new"]; r != nil {
@@ -190,7 +191,7 @@ func TestGalleryPlanBeforeAndAfter(t *testing.T) {
 
 func TestGalleryPromptDiff(t *testing.T) {
 	f := newPlanFixture(t)
-	page, _ := f.render(f.plan, false, galleryOptions{})
+	page, _ := f.render(f.plan, false, Options{})
 	cards := galleryCards(t, page)
 	for addr, want := range map[string]string{
 		`image.hero["dawn"]`: `<div class="prompt diff" title="prompt: deleted words struck out, new words underlined">a <del>watercolor</del><ins>pixel-art</ins> skyline at dawn, soft light</div>`,
@@ -213,7 +214,7 @@ func TestGalleryPromptDiff(t *testing.T) {
 
 func TestGalleryChangedOnly(t *testing.T) {
 	f := newPlanFixture(t)
-	page, _ := f.render(f.plan, false, galleryOptions{Changed: true})
+	page, _ := f.render(f.plan, false, Options{Changed: true})
 	cards := galleryCards(t, page)
 	if len(cards) != 4 || cards[`image.hero["dusk"]`] != "" {
 		t.Errorf("cards %d, want the 4 changed ones", len(cards))
@@ -228,19 +229,19 @@ func TestStateMoved(t *testing.T) {
 	st.Serial = 4
 	tests := []struct {
 		name   string
-		pl     planFile
+		pl     planfile.File
 		exists bool
 		want   bool
 	}{
-		{"same state", planFile{Lineage: st.Lineage, Serial: 4}, true, false},
-		{"written since", planFile{Lineage: st.Lineage, Serial: 3}, true, true},
-		{"another lineage", planFile{Lineage: "other", Serial: 4}, true, true},
-		{"planned without a state, still none", planFile{}, false, false},
-		{"planned without a state, applied", planFile{}, true, true},
+		{"same state", planfile.File{Lineage: st.Lineage, Serial: 4}, true, false},
+		{"written since", planfile.File{Lineage: st.Lineage, Serial: 3}, true, true},
+		{"another lineage", planfile.File{Lineage: "other", Serial: 4}, true, true},
+		{"planned without a state, still none", planfile.File{}, false, false},
+		{"planned without a state, applied", planfile.File{}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := stateMoved(st, tt.exists, &tt.pl); got != tt.want {
+			if got := Moved(st, tt.exists, &tt.pl); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -252,7 +253,7 @@ func TestStateMoved(t *testing.T) {
 func TestGalleryNoOpWithoutRecord(t *testing.T) {
 	f := newPlanFixture(t)
 	delete(f.st.Records, f.dusk.Addr)
-	page, _ := f.render(f.plan, false, galleryOptions{})
+	page, _ := f.render(f.plan, false, Options{})
 	cards := galleryCards(t, page)
 	if _, ok := cards[f.dusk.Addr]; ok || len(cards) != 4 {
 		t.Errorf("cards %d, want the 4 changed ones and none for the forgotten %s", len(cards), f.dusk.Addr)

@@ -1,4 +1,4 @@
-package main
+package textdiff
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// diffSpan is a stretch of a prompt diff: kept text, or text the change deletes or inserts.
-type diffSpan struct {
+// Span is a stretch of a prompt diff: kept text, or text the change deletes or inserts.
+type Span struct {
 	Text     string
 	Del, Ins bool
 }
@@ -16,11 +16,11 @@ type diffSpan struct {
 // past it the whole changed middle shows as deleted and inserted.
 const maxDiffCells = 1 << 20
 
-// wordDiff marks what changed between two prompts, word by word: the longest common
+// Words marks what changed between two prompts, word by word: the longest common
 // subsequence of their words, with spaces and punctuation as words of their own. A deleted
 // and an inserted stretch separated only by spaces are shown as one deletion then one
 // insertion, which reads better than alternating fragments.
-func wordDiff(before, after string) []diffSpan {
+func Words(before, after string) []Span {
 	b, a := diffTokens(before), diffTokens(after)
 	pre := 0
 	for pre < len(b) && pre < len(a) && b[pre] == a[pre] {
@@ -69,7 +69,7 @@ func diffTokens(s string) []string {
 
 // diffWriter collects spans, holding a pending change until kept text ends it.
 type diffWriter struct {
-	out      []diffSpan
+	out      []Span
 	del, ins strings.Builder
 	space    string // white space kept between two changes, not yet written
 }
@@ -83,7 +83,7 @@ func (w *diffWriter) keep(s string) {
 		return
 	}
 	w.flush()
-	w.add(diffSpan{Text: s})
+	w.add(Span{Text: s})
 }
 
 func (w *diffWriter) change(del, ins string) {
@@ -98,20 +98,20 @@ func (w *diffWriter) change(del, ins string) {
 
 func (w *diffWriter) flush() {
 	if w.del.Len() > 0 {
-		w.add(diffSpan{Text: w.del.String(), Del: true})
+		w.add(Span{Text: w.del.String(), Del: true})
 	}
 	if w.ins.Len() > 0 {
-		w.add(diffSpan{Text: w.ins.String(), Ins: true})
+		w.add(Span{Text: w.ins.String(), Ins: true})
 	}
 	w.del.Reset()
 	w.ins.Reset()
 	if s := w.space; s != "" {
 		w.space = ""
-		w.add(diffSpan{Text: s})
+		w.add(Span{Text: s})
 	}
 }
 
-func (w *diffWriter) add(s diffSpan) {
+func (w *diffWriter) add(s Span) {
 	if n := len(w.out); n > 0 && w.out[n-1].Del == s.Del && w.out[n-1].Ins == s.Ins {
 		w.out[n-1].Text += s.Text
 		return

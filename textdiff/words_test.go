@@ -1,4 +1,4 @@
-package main
+package textdiff
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-func TestWordDiff(t *testing.T) {
-	render := func(spans []diffSpan) string {
+func TestWords(t *testing.T) {
+	render := func(spans []Span) string {
 		var b strings.Builder
 		for _, s := range spans {
 			switch {
@@ -35,7 +35,7 @@ func TestWordDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.before+"->"+tt.after, func(t *testing.T) {
-			spans := wordDiff(tt.before, tt.after)
+			spans := Words(tt.before, tt.after)
 			if got := render(spans); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -55,11 +55,11 @@ func TestWordDiff(t *testing.T) {
 	}
 }
 
-func TestWordDiffHuge(t *testing.T) {
+func TestWordsHuge(t *testing.T) {
 	before := strings.Repeat("alpha beta ", 3000) + "end"
 	after := strings.Repeat("gamma delta ", 3000) + "fin"
 	start := time.Now()
-	spans := wordDiff(before, after)
+	spans := Words(before, after)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v", d)
 	}
