@@ -15,6 +15,7 @@ func (c *cli) diags(d hcl.Diagnostics, files map[string]*hcl.File) bool {
 	if len(d) == 0 {
 		return false
 	}
+	c.rendered += len(d)
 	wr := hcl.NewDiagnosticTextWriter(c.stderr, files, terminalWidth(c.stderr), useColor(c.stderr))
 	_ = wr.WriteDiagnostics(d) // a failed write to stderr has nowhere to be reported
 	return d.HasErrors()

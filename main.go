@@ -26,6 +26,8 @@ type cli struct {
 	stdout, stderr io.Writer
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
+	env            envLog // the environment variables providers read (noop.go)
+	rendered       int    // diagnostics rendered so far
 }
 
 // command is one entry of the command table.

@@ -44,9 +44,16 @@ func cmdPlan(c *cli, args []string) int {
 	if fs.NArg() > 0 {
 		return c.usageError(fs, "plan takes no arguments")
 	}
+	fast := !pf.json && *out == "" && len(pf.targets) == 0 && len(pf.replace) == 0
+	if fast && c.noopPlan(pf) {
+		return 0
+	}
 	p, plan, ok := c.plan(pf)
 	if !ok {
 		return 1
+	}
+	if fast {
+		c.recordNoop(p, plan, pf)
 	}
 	if pf.json {
 		c.writeJSON(planJSON(plan))
@@ -76,6 +83,7 @@ func (c *cli) plan(pf *planFlags) (*project, *engine.Plan, bool) {
 	if !ok {
 		return nil, nil, false
 	}
+	p.stateBefore = fileSum(p.statePath)
 	plan, ok := c.planProject(p, pf)
 	return p, plan, ok
 }

@@ -41,6 +41,9 @@ type project struct {
 	providers map[string]providers.Provider
 	stat      *state.StatCache
 	cache     *state.Cache
+	// stateBefore is the sha256 of the state file before it was read ("" when absent or
+	// unreadable): a no-op record is kept only when the file did not change while planning.
+	stateBefore string
 }
 
 // The working data under .genform/.
@@ -61,7 +64,7 @@ func (c *cli) loadConfig(vars []schema.VarValue) (*project, bool) {
 		c.diags(diags, filesOf(cfg))
 		return nil, false
 	}
-	provs, pdiags := engine.NewProviders(cfg, registry(), os.Getenv)
+	provs, pdiags := engine.NewProviders(cfg, registry(), c.env.getenv)
 	diags = append(diags, pdiags...)
 	if c.diags(diags, cfg.Files) {
 		return nil, false
@@ -102,7 +105,7 @@ func (c *cli) readState(p *project) bool {
 // openCaches opens the output cache and the stat cache under .genform/.
 func (c *cli) openCaches(p *project) bool {
 	var err error
-	if p.stat, err = state.OpenStatCache(p.work("stat.json")); err != nil {
+	if p.stat, err = state.OpenStatCache(p.work("stat.cache")); err != nil {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return false
 	}

@@ -39,6 +39,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		assets:        map[string]*Asset{},
 		env:           envMap(opts.Env),
 		files:         &fileCache{entries: map[string]*fileEntry{}},
+		reads:         newReadLog(),
 	}
 	abs, err := filepath.Abs(dir)
 	if err == nil {
@@ -124,6 +125,7 @@ func (c *Config) parseFolder() ([]*hcl.File, hcl.Diagnostics) {
 		diags = append(diags, perFile[i]...)
 		if f != nil {
 			c.Files[names[i]] = f
+			c.reads.r.Config[names[i]] = sha256Hex(f.Bytes)
 			files = append(files, f)
 		}
 	}

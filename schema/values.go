@@ -115,6 +115,9 @@ func (c *Config) readVarFile(name string, set map[string]cty.Value) hcl.Diagnost
 	f, diags := parseFile(path, name)
 	if f != nil {
 		c.Files[name] = f
+		if abs, err := filepath.Abs(path); err == nil {
+			logValue(c.reads, c.reads.r.VarFiles, abs, sha256Hex(f.Bytes))
+		}
 	}
 	if f == nil || diags.HasErrors() {
 		return diags

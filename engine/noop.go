@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
+)
+
+// noopVersion names the format and the meaning of a NoopRecord; a record of another
+// version is not read.
+const noopVersion = "genform-noop-v1"
+
+// NoopRecord says that a plan found nothing to do, and lists everything that answer rests
+// on, by content: when all of it is still the same, the same plan would find nothing to do
+// again, and a command can say so after a stat of each file instead of loading and
+// planning. It is working data (.genform/noop.json): without it, plan does the whole work.
+//
+// What it covers: Key (the caller's: genform's build and the command's options and
+// variables), every configuration file of the folder (the set of names and each one's
+// contents), every -var-file, every project file the configuration read (file,
+// templatefile, filesha256), every fileexists answer and fileset listing, every input file
+// the plan hashed (references, mask, reference), the environment variables env() and the
+// providers read (as one digest), the state file's contents, and every output file
+// (path, size, sha256).
+type NoopRecord struct {
+	Version   string              `json:"version"`
+	Key       string              `json:"key"`
+	StatePath string              `json:"state_path"` // project-relative
+	State     string              `json:"state"`      // sha256 of the state file, "" when there was none
+	Config    map[string]string   `json:"config"`
+	VarFiles  map[string]string   `json:"var_files,omitempty"`
+	Files     map[string]string   `json:"files,omitempty"`
+	Exists    map[string]bool     `json:"exists,omitempty"`
+	Sets      map[string][]string `json:"sets,omitempty"`
+	EnvNames  []string            `json:"env_names,omitempty"`
+	Env       string              `json:"env"` // NoopEnvDigest of EnvNames
+	Outputs   []NoopOutput        `json:"outputs,omitempty"`
+}
+
+// NoopOutput is one output file as the no-op plan found it.
+type NoopOutput struct {
+	Path   string `json:"p"`
+	Size   int64  `json:"n"`
+	SHA256 string `json:"h"`
+}
+
+// NewNoopRecord makes the record of a plan that found nothing to do. ok is false when the
+// plan has changes or its inputs do not stand for one state of the project (a file changed
+// while it was read). envNames are the environment variables read besides env()'s (the
+// providers'); getenv gives the values the run used.
+func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, envNames []string, getenv func(string) (string, bool)) (*NoopRecord, bool) {
+	if plan.HasChanges() || len(plan.Targets) > 0 || len(plan.Replace) > 0 || plan.planner == nil {
+		return nil, false
+	}
+	reads := cfg.Reads()
+	if reads.Unstable {
+		return nil, false
+	}
+	rel, err := filepath.Rel(cfg.Dir, filepath.Join(cfg.Dir, cfg.Settings.StatePath))
+	if err != nil {
+		return nil, false
+	}
+	r := &NoopRecord{
+		Version: noopVersion, Key: key, StatePath: filepath.ToSlash(rel), State: stateSHA,
+		Config: reads.Config, VarFiles: reads.VarFiles, Files: reads.Files,
+		Exists: reads.Exists, Sets: reads.Sets,
+	}
+	p := plan.planner
+	p.files.mu.Lock()
+	for name, sha := range p.files.seen {
+		if old, ok := r.Files[name]; ok && old != sha {
+			p.files.mu.Unlock()
+			return nil, false // read twice, two contents
+		}
+		r.Files[name] = sha
+	}
+	p.files.mu.Unlock()
+	names := slices.Concat(reads.Env, envNames)
+	slices.Sort(names)
+	r.EnvNames = slices.Compact(names)
+	r.Env = NoopEnvDigest(r.EnvNames, getenv)
+	for _, ch := range plan.Changes {
+		if ch.Before == nil || ch.Before.Output == nil || ch.Path == "" {
+			continue
+		}
+		o := ch.Before.Output
+		r.Outputs = append(r.Outputs, NoopOutput{Path: o.Path, Size: o.Size, SHA256: o.SHA256})
+	}
+	return r, true
+}
+
+// NoopEnvDigest is the digest of the named environment variables' values (set or not).
+func NoopEnvDigest(names []string, getenv func(string) (string, bool)) string {
+	h := sha256.New()
+	for _, n := range names {
+		v, ok := getenv(n)
+		fmt.Fprintf(h, "%q %t %q\n", n, ok, v)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// WriteNoopRecord writes r to path, atomically.
+func WriteNoopRecord(path string, r *NoopRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return state.WriteFileAtomic(path, b, 0o644)
+}
+
+// ReadNoopRecord reads the record at path; nil when there is none or it cannot be read.
+func ReadNoopRecord(path string) *NoopRecord {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var r NoopRecord
+	if json.Unmarshal(b, &r) != nil || r.Version != noopVersion {
+		return nil
+	}
+	return &r
+}
+
+// Holds reports whether everything r rests on is still the same in the project folder dir
+// (absolute), for the caller's key: the files by stat (hashed again only when their stat
+// changed), the environment by getenv. An interrupted apply's journal (journal, absolute)
+// means it does not hold.
+func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, getenv func(string) (string, bool)) bool {
+	if r == nil || r.Key != key || r.Env != NoopEnvDigest(r.EnvNames, getenv) {
+		return false
+	}
+	if _, err := os.Lstat(journal); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	if !r.configHolds(dir, stat) {
+		return false
+	}
+	same := func(abs, sha string) bool {
+		got, _, err := stat.Hash(abs)
+		return err == nil && got == sha
+	}
+	statePath := filepath.Join(dir, filepath.FromSlash(r.StatePath))
+	if r.State == "" {
+		if _, err := os.Lstat(statePath); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	} else if !same(statePath, r.State) {
+		return false
+	}
+	for path, sha := range r.VarFiles {
+		if !same(path, sha) {
+			return false
+		}
+	}
+	for rel, sha := range r.Files {
+		if !same(filepath.Join(dir, filepath.FromSlash(rel)), sha) {
+			return false
+		}
+	}
+	for rel, want := range r.Exists {
+		fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
+		if (err == nil && fi.Mode().IsRegular()) != want {
+			return false
+		}
+	}
+	for key, want := range r.Sets {
+		d, pattern, _ := strings.Cut(key, "\x00")
+		got, err := schema.ListFiles(dir, d, pattern)
+		if err != nil || !slices.Equal(got, want) {
+			return false
+		}
+	}
+	return r.outputsHold(dir, stat)
+}
+
+// configHolds checks the folder's configuration files: the same names, the same contents.
+func (r *NoopRecord) configHolds(dir string, stat *state.StatCache) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !(strings.HasSuffix(name, schema.SuffixHCL) || strings.HasSuffix(name, schema.SuffixJSON)) {
+			continue
+		}
+		n++
+		want, ok := r.Config[name]
+		if !ok {
+			return false
+		}
+		if got, _, err := stat.Hash(filepath.Join(dir, name)); err != nil || got != want {
+			return false
+		}
+	}
+	return n == len(r.Config)
+}
+
+// outputsHold checks every output file, as plan does: one stat when the stat cache knows
+// the file, its contents only when the size is the same but the stat changed.
+func (r *NoopRecord) outputsHold(dir string, stat *state.StatCache) bool {
+	for _, o := range r.Outputs {
+		abs := filepath.Join(dir, filepath.FromSlash(o.Path))
+		size, unchanged, sha, err := stat.Stat(abs)
+		switch {
+		case err != nil || size != o.Size:
+			return false
+		case unchanged:
+			if sha != o.SHA256 {
+				return false
+			}
+		default:
+			if got, _, err := stat.Hash(abs); err != nil || got != o.SHA256 {
+				return false
+			}
+		}
+	}
+	return true
+}
