@@ -149,7 +149,7 @@ func noopDifferential(t *testing.T, seed uint64, steps int) {
 			if strings.HasSuffix(name, ".hcl") {
 				write(name, strings.Replace(string(old), "64x64", []string{"64x64", "32x32"}[r.IntN(2)], 1))
 			} else {
-				write(name, fmt.Sprintf("%s %d", strings.Fields(string(old)+" x")[0], r.IntN(3)))
+				write(name, fmt.Sprintf("%s %d", strings.Fields(string(old) + " x")[0], r.IntN(3)))
 			}
 			return "edit " + name
 		},
