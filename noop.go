@@ -115,6 +115,51 @@ func (c *cli) recordNoop(p *project, plan *engine.Plan, pf *planFlags) {
 	}
 }
 
+// validPath is where the record of a configuration found valid lives.
+func validPath(dir string) string { return filepath.Join(dir, ".genform", "valid.json") }
+
+// validCached reports whether the configuration's valid record still holds: then validate
+// has nothing to report.
+func (c *cli) validCached(vars []schema.VarValue) bool {
+	dir, err := filepath.Abs(c.dir)
+	if err != nil {
+		return false
+	}
+	rec := engine.ReadNoopRecord(validPath(dir))
+	if rec == nil {
+		return false
+	}
+	key := noopKey("validate", dir, vars)
+	if key == "" {
+		return false
+	}
+	stat, err := state.OpenStatCache(filepath.Join(dir, ".genform", "stat.cache"))
+	if err != nil {
+		return false
+	}
+	holds := rec.Holds(dir, key, "", stat, os.LookupEnv)
+	if err := stat.Save(); err != nil {
+		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+	}
+	return holds
+}
+
+// recordValid keeps the record of a configuration validate found valid with no
+// diagnostic at all, in a project that has its .genform/ folder already (validate creates
+// none). It is only a shortcut: a failure to write it is not reported.
+func (c *cli) recordValid(cfg *schema.Config, vars []schema.VarValue) {
+	if fi, err := os.Stat(filepath.Join(cfg.Dir, ".genform")); err != nil || !fi.IsDir() {
+		return
+	}
+	key := noopKey("validate", cfg.Dir, vars)
+	if key == "" {
+		return
+	}
+	if rec, ok := engine.NewValidRecord(key, cfg, c.env.names(), os.LookupEnv); ok {
+		_ = engine.WriteNoopRecord(validPath(cfg.Dir), rec)
+	}
+}
+
 // fileSum is the sha256 of the file at path, "" when it cannot be read.
 func fileSum(path string) string {
 	b, err := os.ReadFile(path)

@@ -98,6 +98,8 @@ func noopDifferential(t *testing.T, seed uint64, steps int) {
 		t.Fatalf("first apply: %s%s", res.stdout, res.stderr)
 	}
 	record := filepath.Join(dir, ".genform", "noop.json")
+	valid := filepath.Join(dir, ".genform", "valid.json")
+	validSeen := 0
 	history := map[string][]string{} // file -> contents it had, for reverts
 	fastSeen, recorded := 0, 0
 
@@ -229,10 +231,28 @@ func noopDifferential(t *testing.T, seed uint64, steps int) {
 		} else {
 			os.Remove(record)
 		}
+		// validate alike, with its own record
+		before, hadRecord = os.Stat(valid)
+		withRecord = runCLI(dir, "validate", "-var", "style="+style)
+		if after, err := os.Stat(valid); hadRecord == nil && err == nil && os.SameFile(before, after) {
+			validSeen++
+		}
+		kept, keptErr = os.ReadFile(valid)
+		os.Remove(valid)
+		if without := runCLI(dir, "validate", "-var", "style="+style); withRecord != without {
+			t.Fatalf("after %s\nvalidate with the record:\n%d %s%s\nwithout:\n%d %s%s", strings.Join(log, "; "),
+				withRecord.code, withRecord.stdout, withRecord.stderr, without.code, without.stdout, without.stderr)
+		}
+		if keptErr == nil {
+			os.WriteFile(valid, kept, 0o644)
+		} else {
+			os.Remove(valid)
+		}
 		time.Sleep(time.Duration(r.IntN(3)) * time.Millisecond)
 	}
-	if fastSeen == 0 || recorded == 0 {
-		t.Fatalf("the record was used %d times and written %d times: the test did not exercise it (%s)", fastSeen, recorded, strings.Join(log, "; "))
+	if fastSeen == 0 || recorded == 0 || validSeen == 0 {
+		t.Fatalf("the record was used %d times and written %d times, validate's used %d times: the test did not exercise them (%s)",
+			fastSeen, recorded, validSeen, strings.Join(log, "; "))
 	}
-	t.Logf("record used %d times, written %d times in %d steps", fastSeen, recorded, steps)
+	t.Logf("record used %d times, written %d times, validate's used %d times in %d steps", fastSeen, recorded, validSeen, steps)
 }

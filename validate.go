@@ -78,6 +78,10 @@ func cmdValidate(c *cli, args []string) int {
 		fs.Usage()
 		return 1
 	}
+	if !*jsonOut && c.validCached(vars.values()) {
+		fmt.Fprintln(c.stdout, "The configuration is valid.")
+		return 0
+	}
 	cfg, diags := schema.Load(c.dir, schema.LoadOptions{
 		Vars: vars.values(), Env: os.Environ(), ProviderTypes: providerTypes(),
 	})
@@ -87,7 +91,7 @@ func cmdValidate(c *cli, args []string) int {
 	if !diags.HasErrors() {
 		// the providers decode their blocks and check each request against what they know
 		// of its model
-		provs, pdiags := engine.NewProviders(cfg, registry(), os.Getenv)
+		provs, pdiags := engine.NewProviders(cfg, registry(), c.env.getenv)
 		diags = append(diags, pdiags...)
 		if !pdiags.HasErrors() {
 			diags = append(diags, engine.Check(cfg, provs)...)
@@ -110,6 +114,9 @@ func cmdValidate(c *cli, args []string) int {
 	}
 	if c.diags(diags, cfg.Files) {
 		return 1
+	}
+	if len(diags) == 0 {
+		c.recordValid(cfg, vars.values())
 	}
 	fmt.Fprintln(c.stdout, "The configuration is valid.")
 	return 0

@@ -35,7 +35,7 @@ const noopVersion = "genform-noop-v1"
 type NoopRecord struct {
 	Version   string              `json:"version"`
 	Key       string              `json:"key"`
-	StatePath string              `json:"state_path"` // project-relative
+	StatePath string              `json:"state_path"` // project-relative; "" when the state is not covered (validate)
 	State     string              `json:"state"`      // sha256 of the state file, "" when there was none
 	Config    map[string]string   `json:"config"`
 	VarFiles  map[string]string   `json:"var_files,omitempty"`
@@ -62,19 +62,15 @@ func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, 
 	if plan.HasChanges() || len(plan.Targets) > 0 || len(plan.Replace) > 0 || plan.planner == nil {
 		return nil, false
 	}
-	reads := cfg.Reads()
-	if reads.Unstable {
+	r, ok := NewValidRecord(key, cfg, envNames, getenv)
+	if !ok {
 		return nil, false
 	}
 	rel, err := filepath.Rel(cfg.Dir, filepath.Join(cfg.Dir, cfg.Settings.StatePath))
-	if err != nil {
+	if err != nil || rel == "" {
 		return nil, false
 	}
-	r := &NoopRecord{
-		Version: noopVersion, Key: key, StatePath: filepath.ToSlash(rel), State: stateSHA,
-		Config: reads.Config, VarFiles: reads.VarFiles, Files: reads.Files,
-		Exists: reads.Exists, Sets: reads.Sets,
-	}
+	r.StatePath, r.State = filepath.ToSlash(rel), stateSHA
 	p := plan.planner
 	p.files.mu.Lock()
 	for name, sha := range p.files.seen {
@@ -85,10 +81,6 @@ func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, 
 		r.Files[name] = sha
 	}
 	p.files.mu.Unlock()
-	names := slices.Concat(reads.Env, envNames)
-	slices.Sort(names)
-	r.EnvNames = slices.Compact(names)
-	r.Env = NoopEnvDigest(r.EnvNames, getenv)
 	for _, ch := range plan.Changes {
 		if ch.Before == nil || ch.Before.Output == nil || ch.Path == "" {
 			continue
@@ -96,6 +88,25 @@ func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, 
 		o := ch.Before.Output
 		r.Outputs = append(r.Outputs, NoopOutput{Path: o.Path, Size: o.Size, SHA256: o.SHA256})
 	}
+	return r, true
+}
+
+// NewValidRecord makes the record of a configuration found valid without a diagnostic:
+// NoopRecord without the state and the outputs, which validate does not read.
+func NewValidRecord(key string, cfg *schema.Config, envNames []string, getenv func(string) (string, bool)) (*NoopRecord, bool) {
+	reads := cfg.Reads()
+	if reads.Unstable {
+		return nil, false
+	}
+	r := &NoopRecord{
+		Version: noopVersion, Key: key,
+		Config: reads.Config, VarFiles: reads.VarFiles, Files: reads.Files,
+		Exists: reads.Exists, Sets: reads.Sets,
+	}
+	names := slices.Concat(reads.Env, envNames)
+	slices.Sort(names)
+	r.EnvNames = slices.Compact(names)
+	r.Env = NoopEnvDigest(r.EnvNames, getenv)
 	return r, true
 }
 
@@ -136,14 +147,16 @@ func ReadNoopRecord(path string) *NoopRecord {
 
 // Holds reports whether everything r rests on is still the same in the project folder dir
 // (absolute), for the caller's key: the files by stat (hashed again only when their stat
-// changed), the environment by getenv. An interrupted apply's journal (journal, absolute)
-// means it does not hold.
+// changed), the environment by getenv. An interrupted apply's journal (journal, absolute;
+// "" for validate, which does not read it) means it does not hold.
 func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, getenv func(string) (string, bool)) bool {
 	if r == nil || r.Key != key || r.Env != NoopEnvDigest(r.EnvNames, getenv) {
 		return false
 	}
-	if _, err := os.Lstat(journal); !errors.Is(err, fs.ErrNotExist) {
-		return false
+	if journal != "" {
+		if _, err := os.Lstat(journal); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
 	}
 	if !r.configHolds(dir, stat) {
 		return false
@@ -152,13 +165,15 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 		got, _, err := stat.Hash(abs)
 		return err == nil && got == sha
 	}
-	statePath := filepath.Join(dir, filepath.FromSlash(r.StatePath))
-	if r.State == "" {
-		if _, err := os.Lstat(statePath); !errors.Is(err, fs.ErrNotExist) {
+	if r.StatePath != "" {
+		statePath := filepath.Join(dir, filepath.FromSlash(r.StatePath))
+		if r.State == "" {
+			if _, err := os.Lstat(statePath); !errors.Is(err, fs.ErrNotExist) {
+				return false
+			}
+		} else if !same(statePath, r.State) {
 			return false
 		}
-	} else if !same(statePath, r.State) {
-		return false
 	}
 	for path, sha := range r.VarFiles {
 		if !same(path, sha) {
