@@ -1,15 +1,20 @@
 package main
 
+// This file holds genform apply: plan (or take a saved plan), ask, run the executor with
+// Ctrl-C handling and progress, and fold the journal into the state.
+
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/gallery"
@@ -23,7 +28,7 @@ func cmdApply(c *cli, args []string) int {
 	pf := addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for approval")
 	parallelism := fs.Int("parallelism", 0, "at most `N` instances at work at once (default: the genform block's, else 8)")
-	gallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
+	withGallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -34,7 +39,7 @@ func cmdApply(c *cli, args []string) int {
 	if fs.NArg() == 1 {
 		var err error
 		if saved, err = planfile.Read(projectPath(c.dir, fs.Arg(0))); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		if len(pf.targets) > 0 || len(pf.replace) > 0 {
@@ -46,13 +51,14 @@ func cmdApply(c *cli, args []string) int {
 		pf.targets, pf.replace = saved.Targets, saved.Replace
 	}
 
+	v := view.NewApply(c.ui(), pf.json)
 	p, ok := c.loadConfig(pf.vars.values())
 	if !ok {
 		return 1
 	}
 	lock, err := state.Lock(p.work("lock"), "apply")
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	defer lock.Unlock()
@@ -63,37 +69,30 @@ func cmdApply(c *cli, args []string) int {
 	}
 	if saved != nil {
 		if err := planfile.Check(saved, plan); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 	}
 	if !plan.HasChanges() {
 		if p.journal > 0 {
 			if err := c.writeState(p); err != nil {
-				fmt.Fprintf(c.stderr, "Error: %v\n", err)
+				c.ui().Error(err)
 				return 1
 			}
 		}
-		if pf.json {
-			c.writeJSONLine(map[string]any{"type": "summary", "changes": false})
-		} else {
-			fmt.Fprintln(c.stdout, "No changes. Everything is up to date.")
-		}
+		v.NoChanges()
 		return 0
 	}
-	if !pf.json {
-		renderPlan(c.stdout, plan, c.color())
-	}
+	v.Plan(plan.Changes)
 	if saved == nil && !*auto {
 		if code := c.approve(pf.json); code >= 0 {
 			return code
 		}
 	}
-	return c.apply(p, plan, applyOptions{json: pf.json, parallelism: *parallelism, gallery: *gallery})
+	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery})
 }
 
 type applyOptions struct {
-	json        bool
 	parallelism int
 	gallery     bool
 }
@@ -101,14 +100,15 @@ type applyOptions struct {
 // approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
 // approve), it refuses. -1 means approved.
 func (c *cli) approve(jsonOut bool) int {
-	if jsonOut || !isTerminal(c.stdin) {
+	if jsonOut || !view.IsTerminal(c.stdin) {
 		why := "there is no terminal to ask on"
 		if jsonOut {
 			why = "-json shows no plan to approve"
 		}
-		fmt.Fprintf(c.stderr, "\nError: apply needs approval, and %s.\n"+
+		fmt.Fprintln(c.stderr)
+		c.ui().Errorf("apply needs approval, and %s.\n"+
 			"Run 'genform apply -auto-approve', or save a plan with 'genform plan -out FILE' and run 'genform apply FILE'.\n"+
-			"Nothing was generated.\n", why)
+			"Nothing was generated.", why)
 		return 1
 	}
 	fmt.Fprint(c.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted: ")
@@ -122,16 +122,8 @@ func (c *cli) approve(jsonOut bool) int {
 
 // apply runs the executor, with Ctrl-C handling and progress, then folds the journal into the
 // state file.
-func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
-	jsonOut, parallelism := o.json, o.parallelism
-	// An interrupted apply's journal is folded into the state first, so this apply's journal
-	// starts empty.
-	if p.journal > 0 {
-		if err := c.writeState(p); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
-			return 1
-		}
-	}
+func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions) int {
+	parallelism := o.parallelism
 	if parallelism <= 0 {
 		parallelism = p.cfg.Settings.Parallelism
 	}
@@ -140,91 +132,50 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 		// process small (10,000 instances: 88-96 MB peak instead of 104-114 MB)
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
-	// This apply holds the lock, so nothing else writes in tmp: what is there is a partial
-	// download an earlier, killed apply left (finished work is renamed out of it).
-	tmp := p.work("tmp")
-	if err := os.RemoveAll(tmp); err != nil {
-		fmt.Fprintf(c.stderr, "Error: clearing %s: %v\n", tmp, err)
-		return 1
-	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
-		return 1
-	}
-	journal, err := state.OpenJournal(p.journalPath())
+	tmp, journal, err := c.prepareApply(p)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
+	engine.RemoveLeftovers(plan) // temporary files beside outputs, left by a killed apply
+	ledger := engine.NewLedger(receiptLog(c.stderr))
+	interrupt, stop := onInterrupt(c.stderr, ledger)
+	defer stop()
 
-	interrupt := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		fmt.Fprintln(c.stderr, "\nInterrupt received: starting nothing new, letting running requests finish. Press Ctrl-C again to stop at once (state stays intact).")
-		close(interrupt)
-		if _, ok := <-sigs; ok {
-			fmt.Fprintln(c.stderr, "Stopped. What finished is recorded; run genform apply again to go on.")
-			os.Exit(130) // the journal holds every finished instance, durably
-		}
-	}()
-	defer func() {
-		signal.Stop(sigs) // first: the signal package panics sending to a closed channel
-		close(sigs)
-	}()
-
-	var hook engine.Hook
-	var tty *ttyHook
-	switch {
-	case jsonOut:
-		hook = newJSONHook(c.stdout)
-	case isTerminal(c.stdout):
-		n := plan.Counts()
-		tty = newTTYHook(c.stdout, n.Create+n.Regenerate+n.Restore+n.Delete)
-		hook = tty
-	default:
-		fmt.Fprintln(c.stdout)
-		hook = newLineHook(c.stdout)
-	}
+	n := plan.Counts()
 	sum, fatal := engine.Apply(context.Background(), plan, p.st, engine.ApplyOptions{
 		Parallelism: parallelism,
-		Hook:        hook,
+		Hook:        v.Progress(n.Create + n.Regenerate + n.Restore + n.Delete),
 		Journal:     journal,
 		Cache:       p.cache,
 		Stat:        p.stat,
 		TempDir:     tmp,
 		Interrupt:   interrupt,
+		Ledger:      ledger,
 	})
-	if tty != nil {
-		tty.close()
-	}
+	v.Done()
 	if err := journal.Close(); err != nil && fatal == nil {
 		fatal = err
 	}
 	if fatal != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished before this is in .genform/journal.jsonl and is picked up by the next run.\n", fatal)
+		c.ui().Errorf("%v\nWhat finished before this is in .genform/journal.jsonl and is picked up by the next run.", fatal)
 		return 1
 	}
 	if err := c.writeState(p); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\nWhat finished is in .genform/journal.jsonl and is picked up by the next run.\n", err)
+		c.ui().Errorf("%v\nWhat finished is in .genform/journal.jsonl and is picked up by the next run.", err)
 		return 1
 	}
 	if err := p.stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
-	c.summary(sum, jsonOut)
+	v.Summary(sum)
 	if o.gallery {
 		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
 		if err != nil {
-			fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
+			c.ui().Errorf("writing the gallery: %v", err)
 			return 1
 		}
-		if !jsonOut {
-			fmt.Fprintf(c.stdout, "Gallery: %s\n", displayPath(index))
-		}
+		v.Gallery(displayPath(index))
 	}
 	if sum.Failed > 0 || sum.Interrupted > 0 || sum.NotStarted > 0 {
 		return 1
@@ -232,49 +183,77 @@ func (c *cli) apply(p *project, plan *engine.Plan, o applyOptions) int {
 	return 0
 }
 
-// writeJSONLine writes v as one line: apply -json prints one JSON object per line, the
-// final summary included.
-func (c *cli) writeJSONLine(v any) {
-	enc := json.NewEncoder(c.stdout)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+// prepareApply folds an interrupted apply's journal into the state first, so this apply's
+// journal starts empty; clears the temporary folder; and opens the journal.
+func (c *cli) prepareApply(p *project) (tmp string, journal *state.Journal, err error) {
+	if p.journal > 0 {
+		if err := c.writeState(p); err != nil {
+			return "", nil, err
+		}
+	}
+	// This apply holds the lock, so nothing else writes in tmp: what is there is a partial
+	// download an earlier, killed apply left (finished work is renamed out of it).
+	tmp = p.work("tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		return "", nil, fmt.Errorf("clearing %s: %v", tmp, err)
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", nil, err
+	}
+	journal, err = state.OpenJournal(p.journalPath())
+	return tmp, journal, err
 }
 
-func (c *cli) summary(s *engine.Summary, jsonOut bool) {
-	if jsonOut {
-		failures := []map[string]string{}
-		for _, f := range s.Failures {
-			failures = append(failures, map[string]string{"address": f.Addr, "error": f.Err.Error()})
+// onInterrupt handles Ctrl-C and SIGTERM during an apply: the first closes the returned
+// channel (start nothing new, let running requests finish), the second exits at once. stop
+// ends the handling.
+func onInterrupt(stderr io.Writer, ledger *engine.Ledger) (interrupt chan struct{}, stop func()) {
+	interrupt = make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
 		}
-		usd := s.Cost
-		c.writeJSONLine(map[string]any{
-			"type": "summary", "changes": true,
-			"generated": s.Generated, "restored": s.Restored, "deleted": s.Deleted,
-			"failed": s.Failed, "skipped": s.Skipped, "interrupted": s.Interrupted, "not_started": s.NotStarted,
-			"cost_usd": usd, "cost_unknown": s.CostUnknown, "failures": failures,
-		})
-		return
+		fmt.Fprintln(stderr, "\nInterrupt received: starting nothing new, letting running requests finish. Press Ctrl-C again to stop at once (state stays intact).")
+		close(interrupt)
+		if _, ok := <-sigs; ok {
+			// replies already complete are journaled first, within a bounded moment
+			stopNow(stderr, ledger.Settle(stopWait))
+			os.Exit(130) // the journal holds every finished instance and receipt, durably
+		}
+	}()
+	return interrupt, func() {
+		signal.Stop(sigs) // first: the signal package panics sending to a closed channel
+		close(sigs)
 	}
-	fmt.Fprintln(c.stdout)
-	if s.Failed == 0 && s.Interrupted == 0 && s.NotStarted == 0 && s.Skipped == 0 {
-		fmt.Fprintf(c.stdout, "Apply complete! %d generated, %d restored, %d deleted, 0 failed. Cost: %s.\n",
-			s.Generated, s.Restored, s.Deleted, view.CostText(s.Cost, s.CostUnknown))
-		return
+}
+
+// stopWait bounds how long a second Ctrl-C waits for complete replies to become durable.
+const stopWait = 3 * time.Second
+
+// stopNow says, on a second Ctrl-C, what is kept and what may have been charged.
+func stopNow(stderr io.Writer, s engine.Settlement) {
+	fmt.Fprintf(stderr, "Stopped. Kept: %d paid result(s) this apply recorded; run genform apply again to place what is not in place yet, without paying.\n", len(s.Kept))
+	if s.Unsaved > 0 {
+		fmt.Fprintf(stderr, "%d complete reply(ies) were still being recorded after %v: they may have been charged without a result.\n", s.Unsaved, stopWait)
 	}
-	word := "failed"
-	if s.Failed == 0 {
-		word = "stopped"
+	if len(s.InFlight) > 0 {
+		fmt.Fprintf(stderr, "May have been charged without a result (requests sent, no complete reply yet): %s\n", strings.Join(s.InFlight, ", "))
 	}
-	fmt.Fprintf(c.stdout, "Apply %s: %d generated, %d restored, %d deleted, %d failed, %d skipped", word,
-		s.Generated, s.Restored, s.Deleted, s.Failed, s.Skipped)
-	if s.Interrupted+s.NotStarted > 0 {
-		fmt.Fprintf(c.stdout, ", %d interrupted, %d not started", s.Interrupted, s.NotStarted)
+}
+
+// receiptLog logs, with GENFORM_LOG=debug, when each receipt is written (safe from a kill)
+// and synced (safe from a power cut): the crash harness measures the window with it.
+func receiptLog(stderr io.Writer) func(what, addr string) {
+	if os.Getenv("GENFORM_LOG") != "debug" {
+		return nil
 	}
-	fmt.Fprintf(c.stdout, ". Cost: %s.\n", view.CostText(s.Cost, s.CostUnknown))
-	for _, f := range s.Failures {
-		fmt.Fprintf(c.stderr, "Error: %s: %v\n", f.Addr, f.Err)
-	}
-	if s.Interrupted+s.NotStarted > 0 {
-		fmt.Fprintln(c.stdout, "Run genform apply again to finish; recorded video jobs are resumed, not paid again.")
+	var mu sync.Mutex
+	return func(what, addr string) {
+		at := time.Now().UnixNano()
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stderr, "genform: receipt %s: %s at %d\n", what, addr, at)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,13 +30,37 @@ import (
 type genformCmd struct {
 	cmd    *exec.Cmd
 	lines  chan string // stdout, closed at EOF
-	stderr bytes.Buffer
+	stderr lockedBuffer
 	out    []string // every line read so far (by the reader of lines)
+}
+
+// lockedBuffer is a bytes.Buffer a test may read while the process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startGenform starts genform with args in dir. The test binary is genform itself: TestMain
 // hands over to run() when it is started under that name.
-func startGenform(ctx context.Context, t *testing.T, dir string, args ...string) *genformCmd {
+func startGenform(ctx context.Context, t testing.TB, dir string, args ...string) *genformCmd {
+	t.Helper()
+	return startGenformEnv(ctx, t, dir, nil, args...)
+}
+
+// startGenformEnv is startGenform with more environment variables.
+func startGenformEnv(ctx context.Context, t testing.TB, dir string, env []string, args ...string) *genformCmd {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL crash tests need a Unix")
@@ -47,6 +72,7 @@ func startGenform(ctx context.Context, t *testing.T, dir string, args ...string)
 	g := &genformCmd{cmd: exec.CommandContext(ctx, bin, args...), lines: make(chan string, 1024)}
 	g.cmd.Dir = dir
 	g.cmd.Env = append(os.Environ(), "NO_COLOR=1", "WISDOM_GATE_KEY=", "GORACE=atexit_sleep_ms=0")
+	g.cmd.Env = append(g.cmd.Env, env...)
 	g.cmd.Stderr = &g.stderr
 	stdout, err := g.cmd.StdoutPipe()
 	if err != nil {

@@ -15,9 +15,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/genform/genform/providers/wisdomgate/gatetest"
+	"github.com/genform/genform/view"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -67,6 +69,19 @@ func offlineEnv(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 }
 
+var offlineOnce sync.Once
+
+// parallelOffline runs the test in parallel with the other parallel tests, away from a real
+// gateway and from colour. The environment is the process's, so it is set once for all of
+// them; t.Parallel returns only after every serial test (which may t.Setenv) has finished.
+func parallelOffline(t *testing.T) {
+	t.Parallel()
+	offlineOnce.Do(func() {
+		os.Setenv("WISDOM_GATE_KEY", "")
+		os.Setenv("NO_COLOR", "1")
+	})
+}
+
 // generated are the files an example gets when it is tried; copies leave them behind.
 var generated = []string{"out", ".genform", "genform.state.json", "plan.bin", "plan.json", "gallery"}
 
@@ -109,7 +124,7 @@ type testPlan struct {
 		Action  string   `json:"action"`
 		Reasons []string `json:"reasons"`
 	} `json:"changes"`
-	Summary summaryJSON `json:"summary"`
+	Summary view.SummaryJSON `json:"summary"`
 }
 
 func planOf(t *testing.T, dir string, args ...string) testPlan {
@@ -132,7 +147,7 @@ func (p testPlan) actions() map[string][]string {
 }
 
 func TestExamplesValidate(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	for _, name := range exampleDirs(t) {
 		t.Run(name, func(t *testing.T) {
 			dir := "-chdir=" + filepath.Join("examples", name)
@@ -158,7 +173,7 @@ type plannedExample struct {
 
 // TestExamplesPlan plans every example from scratch, offline and without a key.
 func TestExamplesPlan(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	tests := []plannedExample{
 		{"quickstart", 4, 0, 0},
 		{"product-launch", 5, 0.26, 2}, // two 2K Gemini heroes; gpt-image-1 and sora-2 are unpriced
@@ -190,7 +205,7 @@ func TestExamplesPlan(t *testing.T) {
 
 // TestExampleProductLaunchVariables: the brand and budget variables reach the plan.
 func TestExampleProductLaunchVariables(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	dir := copyExample(t, "product-launch")
 	_, stderr := mustGenform(t, 1, "-chdir="+dir, "plan", "-var", "budget=0.2")
 	if !strings.Contains(stderr, "Plan exceeds the budget") || !strings.Contains(stderr, "above the budget of $0.20") {
@@ -210,7 +225,7 @@ func TestExampleProductLaunchVariables(t *testing.T) {
 
 // TestExampleQuickstartApply applies the quickstart offline, twice.
 func TestExampleQuickstartApply(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	dir := copyExample(t, "quickstart")
 	stdout, _ := mustGenform(t, 0, "-chdir="+dir, "apply", "-auto-approve")
 	if !strings.Contains(stdout, "Apply complete! 4 generated, 0 restored, 0 deleted, 0 failed. Cost: $0.00.") {
@@ -267,7 +282,7 @@ func TestExampleQuickstartApply(t *testing.T) {
 
 // TestExamplePromptLibrary: one prompt file is one image; editing it regenerates exactly it.
 func TestExamplePromptLibrary(t *testing.T) {
-	offlineEnv(t)
+	parallelOffline(t)
 	dir := copyExample(t, "prompt-library")
 	mustGenform(t, 0, "-chdir="+dir, "apply", "-auto-approve")
 	for _, f := range []string{"products/teapot.png", "products/tins.png", "seasons/spring.png", "seasons/winter.png", "welcome.png"} {

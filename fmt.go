@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/genform/genform/schema"
-	"github.com/genform/genform/state"
 	"github.com/genform/genform/textdiff"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -31,7 +30,7 @@ func cmdFmt(c *cli, args []string) int {
 	}
 	targets, err := c.fmtTargets(fs.Args())
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	files := map[string]*hcl.File{}
@@ -40,7 +39,7 @@ func cmdFmt(c *cli, args []string) int {
 	for _, t := range targets {
 		src, err := os.ReadFile(t.path)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 		f, ds := hclsyntax.ParseConfig(src, t.name, hcl.InitialPos)
@@ -60,12 +59,12 @@ func cmdFmt(c *cli, args []string) int {
 		}
 		if !*check {
 			if err := writeFileAtomic(t.path, out); err != nil {
-				fmt.Fprintf(c.stderr, "Error: %v\n", err)
+				c.ui().Error(err)
 				return 1
 			}
 		}
 	}
-	if c.diags(diags, files) {
+	if c.ui().Diagnostics(diags, files) {
 		return 1
 	}
 	if *check && changed > 0 {
@@ -115,17 +114,4 @@ func (c *cli) fmtTargets(args []string) ([]fmtTarget, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
-}
-
-// writeFileAtomic replaces path with data through state.WriteFileAtomic (temporary file,
-// fsync, rename), keeping an existing file's permissions; a new one gets 0644.
-func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	if err := state.WriteFileAtomic(path, data, mode); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

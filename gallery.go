@@ -5,8 +5,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/genform/genform/gallery"
 	"github.com/genform/genform/planfile"
@@ -35,19 +33,19 @@ func cmdGallery(c *cli, args []string) int {
 	if *planPath != "" {
 		var err error
 		if plan, err = planfile.Read(projectPath(p.dir, *planPath)); err != nil {
-			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			c.ui().Error(err)
 			return 1
 		}
 	}
 	cache, err := state.OpenCache(p.work("cache"))
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	p.cache = cache
 	index, err := writeGallery(p, plan, gallery.Options{Out: *out, Changed: *changed})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: writing the gallery: %v\n", err)
+		c.ui().Errorf("writing the gallery: %v", err)
 		return 1
 	}
 	fmt.Fprintln(c.stdout, displayPath(index))
@@ -64,24 +62,4 @@ func writeGallery(p *project, plan *planfile.File, opts gallery.Options) (string
 		in.Moved = opts.Applied || gallery.Moved(p.st, p.stExists, plan)
 	}
 	return gallery.Write(in, opts)
-}
-
-// projectPath resolves a path the user typed: relative paths are in the project folder
-// (-chdir), as plan -out writes them.
-func projectPath(dir, p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(dir, p)
-}
-
-// displayPath shortens an absolute path to one relative to the working folder when it is
-// inside it.
-func displayPath(abs string) string {
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) {
-			return rel
-		}
-	}
-	return abs
 }

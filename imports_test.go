@@ -2,24 +2,35 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestImportRules checks ARCHITECTURE.md's import rules with go list: schema, state and
-// providers never import engine or each other; providers/* import only providers of genform;
-// only the CLI imports a concrete provider.
+// providers never import engine or each other; view, planfile and gallery sit above engine
+// and are imported only by the CLI; textdiff and asset import nothing of genform; only the
+// CLI imports a concrete provider.
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
 	const mod = "github.com/genform/genform"
+	// above: the rooms that only main (and the rooms listed) may import
+	above := map[string][]string{
+		"view":     {"gallery"},
+		"gallery":  nil,
+		"planfile": {"view", "gallery"},
+	}
 	forbidden := map[string][]string{
 		"schema":    {"engine", "state", "providers"},
 		"state":     {"engine", "schema", "providers"},
 		"providers": {"engine", "schema", "state"},
 		"engine":    {"providers/wisdomgate", "providers/offline"},
+		"planfile":  {"view", "gallery"},
+		"view":      {"gallery"},
 		// the benchmark projects' writer is plain text: it imports nothing of genform
 		"internal/benchproj": {"engine", "schema", "state", "providers", "view", "planfile", "gallery", "textdiff"},
 	}
@@ -39,13 +50,16 @@ func TestImportRules(t *testing.T) {
 				continue
 			}
 			dep := strings.TrimPrefix(imp, mod+"/")
-			if room == "textdiff" {
-				t.Errorf("%s imports %s: textdiff imports nothing of genform", fields[0], imp)
+			if room == "textdiff" || room == "asset" {
+				t.Errorf("%s imports %s: %s imports nothing of genform", fields[0], imp, room)
 			}
 			for _, bad := range forbidden[room] {
 				if dep == bad || strings.HasPrefix(dep, bad+"/") {
 					t.Errorf("%s imports %s: ARCHITECTURE.md forbids %s -> %s", fields[0], imp, room, bad)
 				}
+			}
+			if importers, ok := above[dep]; ok && pkg != "" && !slices.Contains(importers, room) {
+				t.Errorf("%s imports %s: only main may", fields[0], imp)
 			}
 			// a concrete provider is imported only by the CLI (and its own tests)
 			if (strings.HasPrefix(dep, "providers/wisdomgate") || strings.HasPrefix(dep, "providers/offline")) &&
@@ -55,7 +69,7 @@ func TestImportRules(t *testing.T) {
 		}
 		checked++
 	}
-	if checked < 7 {
+	if checked < 12 {
 		t.Fatalf("go list saw only %d packages", checked)
 	}
 }

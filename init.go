@@ -91,27 +91,25 @@ func cmdInit(c *cli, args []string) int {
 		return code
 	}
 	if flags.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "Error: init takes no arguments, and got %q; use genform -chdir=DIR init for another folder\n\n", flags.Arg(0))
-		flags.Usage()
-		return 1
+		return c.usageError(flags, fmt.Sprintf("init takes no arguments, and got %q; use genform -chdir=DIR init for another folder", flags.Arg(0)))
 	}
 	if fi, err := os.Stat(c.dir); err != nil || !fi.IsDir() {
-		fmt.Fprintf(c.stderr, "Error: %s is not a folder\n", c.dir)
+		c.ui().Errorf("%s is not a folder", c.dir)
 		return 1
 	}
 	main := filepath.Join(c.dir, "main.gen.hcl")
 	if _, err := os.Lstat(main); !errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintln(c.stderr, "Error: main.gen.hcl already exists; genform init never overwrites it. "+
+		c.ui().Errorf("main.gen.hcl already exists; genform init never overwrites it. " +
 			"Remove it first, or run init in an empty folder.")
 		return 1
 	}
 	if err := writeFileAtomic(main, []byte(scaffold)); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	ignored, err := ensureIgnored(filepath.Join(c.dir, ".gitignore"))
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return 1
 	}
 	fmt.Fprintln(c.stdout, "Created main.gen.hcl.")

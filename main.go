@@ -1,20 +1,19 @@
 // Command genform is Terraform for generated media: it plans and applies image, video and
 // chat assets declared in *.gen.hcl files against a content-hashed state file.
 //
-// This file is the CLI's front door: global flags, the command table and help. Each command's
-// flags and rendering live beside it in the root package.
+// This file is the CLI's front door: global flags, the command table and help. Each command
+// is a file of its own (flags -> work -> view); flags.go holds the flags commands share,
+// project.go opening a project, and package view everything they print.
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-)
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+	"github.com/genform/genform/view"
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -26,8 +25,16 @@ type cli struct {
 	stdout, stderr io.Writer
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
+	view           *view.View
 	env            envLog // the environment variables providers read (noop.go)
-	rendered       int    // diagnostics rendered so far
+}
+
+// ui is the command's view: where it prints, and how (made on first use).
+func (c *cli) ui() *view.View {
+	if c.view == nil {
+		c.view = view.New(c.stdout, c.stderr)
+	}
+	return c.view
 }
 
 // command is one entry of the command table.
@@ -64,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case strings.HasPrefix(arg, "-chdir=") || strings.HasPrefix(arg, "--chdir="):
 			c.dir = arg[strings.Index(arg, "=")+1:]
 			if c.dir == "" {
-				fmt.Fprintln(stderr, "Error: -chdir needs a folder: -chdir=DIR")
+				c.ui().Errorf("-chdir needs a folder: -chdir=DIR")
 				return 1
 			}
 		case arg == "-h" || arg == "-help" || arg == "--help":
@@ -73,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case arg == "-v" || arg == "-version" || arg == "--version":
 			return cmdVersion(c, nil)
 		default:
-			fmt.Fprintf(stderr, "Error: unknown global flag %s\n\n", arg)
+			c.ui().Errorf("unknown global flag %s\n", arg)
 			usage(stderr)
 			return 1
 		}
@@ -96,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmd.run(c, rest)
 		}
 	}
-	fmt.Fprintf(stderr, "Error: unknown command %q\n\n", name)
+	c.ui().Errorf("unknown command %q\n", name)
 	usage(stderr)
 	return 1
 }
@@ -110,49 +117,4 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'genform COMMAND -h' for a command's flags.")
-}
-
-// newFlags makes a command's flag set: errors and -h print the command's usage to stderr or
-// stdout, and parsing never exits the process.
-func newFlags(c *cli, name, args string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: genform %s %s\n", name, args)
-		var hasFlags bool
-		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-		if hasFlags {
-			fmt.Fprintln(fs.Output(), "\nFlags:")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parseFlags parses args into fs. It returns the exit code to stop with, or -1 to go on:
-// -h prints usage to stdout and exits 0, a bad flag prints a one-line error and usage, exit 1.
-func parseFlags(c *cli, fs *flag.FlagSet, args []string) int {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.SetOutput(c.stderr)
-	switch {
-	case err == flag.ErrHelp:
-		fs.SetOutput(c.stdout)
-		fs.Usage()
-		return 0
-	case err != nil:
-		fmt.Fprintf(c.stderr, "Error: %v\n\n", err)
-		fs.Usage()
-		return 1
-	}
-	return -1
-}
-
-func cmdVersion(c *cli, args []string) int {
-	fs := newFlags(c, "version", "")
-	if code := parseFlags(c, fs, args); code >= 0 {
-		return code
-	}
-	fmt.Fprintf(c.stdout, "genform v%s\n", version)
-	return 0
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
+	"github.com/genform/genform/view"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -45,27 +46,18 @@ func cmdModels(c *cli, args []string) int {
 	}
 	lister, ok := prov.(modelLister)
 	if !ok {
-		fmt.Fprintf(c.stderr, "Error: provider %s has no model list.\n", addr)
+		c.ui().Errorf("provider %s has no model list.", addr)
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ids, err := lister.Models(ctx)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: listing the models of %s: %v\n", addr, err)
+		c.ui().Errorf("listing the models of %s: %v", addr, err)
 		return 1
 	}
 	sort.Strings(ids)
-	if *jsonOut {
-		if ids == nil {
-			ids = []string{}
-		}
-		c.writeJSON(ids)
-		return 0
-	}
-	for _, id := range ids {
-		fmt.Fprintln(c.stdout, id)
-	}
+	view.NewModels(c.ui(), *jsonOut).List(ids)
 	return 0
 }
 
@@ -75,7 +67,7 @@ func cmdModels(c *cli, args []string) int {
 func (c *cli) modelsProvider(name string, vars []schema.VarValue) (providers.Provider, string, bool) {
 	if !hasConfig(c.dir) {
 		if name != "" && name != "wisdomgate" {
-			fmt.Fprintf(c.stderr, "Error: there is no provider %s: this folder has no configuration files, so only wisdomgate (with its defaults) can be asked.\n", name)
+			c.ui().Errorf("there is no provider %s: this folder has no configuration files, so only wisdomgate (with its defaults) can be asked.", name)
 			return nil, "", false
 		}
 		return c.defaultGateway()
@@ -98,7 +90,7 @@ func (c *cli) modelsProvider(name string, vars []schema.VarValue) (providers.Pro
 		if prov := p.providers[name]; prov != nil {
 			return prov, name, true
 		}
-		fmt.Fprintf(c.stderr, "Error: there is no provider %s in the configuration. The providers are: %s.\n", name, strings.Join(addrs, ", "))
+		c.ui().Errorf("there is no provider %s in the configuration. The providers are: %s.", name, strings.Join(addrs, ", "))
 		return nil, "", false
 	case p.providers["wisdomgate"] != nil:
 		return p.providers["wisdomgate"], "wisdomgate", true
@@ -107,7 +99,7 @@ func (c *cli) modelsProvider(name string, vars []schema.VarValue) (providers.Pro
 	case len(listers) == 0:
 		return c.defaultGateway()
 	}
-	fmt.Fprintf(c.stderr, "Error: several providers list models (%s): name the one to ask, e.g. genform models %s\n", strings.Join(listers, ", "), listers[0])
+	c.ui().Errorf("several providers list models (%s): name the one to ask, e.g. genform models %s", strings.Join(listers, ", "), listers[0])
 	return nil, "", false
 }
 
@@ -117,7 +109,7 @@ func (c *cli) defaultGateway() (providers.Provider, string, bool) {
 	prov, diags := registry()["wisdomgate"](providers.Config{
 		Type: "wisdomgate", Body: hcl.EmptyBody(), Dir: dir, Getenv: os.Getenv,
 	})
-	if c.diags(diags, nil) || prov == nil {
+	if c.ui().Diagnostics(diags, nil) || prov == nil {
 		return nil, "", false
 	}
 	return prov, "wisdomgate", true

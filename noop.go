@@ -51,8 +51,8 @@ func noopKey(command, dir string, vars []schema.VarValue) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// noopPlan prints the plan of a project whose no-op record still holds, and reports
-// whether it did.
+// noopPlan reports whether the project's no-op record still holds: then the plan has no
+// changes.
 func (c *cli) noopPlan(pf *planFlags) bool {
 	dir, err := filepath.Abs(c.dir)
 	if err != nil {
@@ -72,20 +72,16 @@ func (c *cli) noopPlan(pf *planFlags) bool {
 	}
 	holds := rec.Holds(dir, key, filepath.Join(dir, ".genform", "journal.jsonl"), stat, os.LookupEnv)
 	if err := stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
-	if !holds {
-		return false
-	}
-	renderPlan(c.stdout, &engine.Plan{}, c.color())
-	return true
+	return holds
 }
 
 // recordNoop keeps the record of a plan that found nothing to do, printed no diagnostic,
 // and read a state file that did not change meanwhile. A failure to write it is only
 // warned about: the next plan does the whole work.
 func (c *cli) recordNoop(p *project, plan *engine.Plan, pf *planFlags) {
-	if plan.HasChanges() || c.rendered > 0 || p.journal > 0 || p.stat == nil {
+	if plan.HasChanges() || c.ui().Rendered > 0 || p.journal > 0 || p.stat == nil {
 		return
 	}
 	after := ""
@@ -108,10 +104,10 @@ func (c *cli) recordNoop(p *project, plan *engine.Plan, pf *planFlags) {
 		return
 	}
 	if err := engine.WriteNoopRecord(noopPath(p.dir), rec); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the no-op record: %v\n", err)
+		c.ui().Warnf("saving the no-op record: %v", err)
 	}
 	if err := p.stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
 }
 
@@ -139,7 +135,7 @@ func (c *cli) validCached(vars []schema.VarValue) bool {
 	}
 	holds := rec.Holds(dir, key, "", stat, os.LookupEnv)
 	if err := stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
 	return holds
 }

@@ -1,37 +1,12 @@
 package main
 
-import (
-	"encoding/json"
-	"flag"
-	"fmt"
-	"io"
-	"strings"
+// This file holds genform plan, and planning a project for plan and apply.
 
+import (
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
+	"github.com/genform/genform/view"
 )
-
-// stringsFlag is a repeatable string flag.
-type stringsFlag []string
-
-func (s *stringsFlag) String() string     { return strings.Join(*s, ", ") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-
-// planFlags are the flags plan and apply share.
-type planFlags struct {
-	vars    *varFlags
-	targets stringsFlag
-	replace stringsFlag
-	json    bool
-}
-
-func addPlanFlags(fs *flag.FlagSet) *planFlags {
-	f := &planFlags{vars: addVarFlags(fs)}
-	fs.Var(&f.targets, "target", "plan only this `ADDR` and what it depends on (repeatable)")
-	fs.Var(&f.replace, "replace", "generate this `ADDR` again even if nothing changed (repeatable)")
-	fs.BoolVar(&f.json, "json", false, "print JSON instead of text")
-	return f
-}
 
 func cmdPlan(c *cli, args []string) int {
 	fs := newFlags(c, "plan", "[-out FILE] [-json] [-detailed-exitcode] [-target ADDR]... [-replace ADDR]... [-var k=v]... [-var-file F]")
@@ -44,8 +19,10 @@ func cmdPlan(c *cli, args []string) int {
 	if fs.NArg() > 0 {
 		return c.usageError(fs, "plan takes no arguments")
 	}
+	v := view.NewPlan(c.ui(), pf.json)
 	fast := !pf.json && *out == "" && len(pf.targets) == 0 && len(pf.replace) == 0
 	if fast && c.noopPlan(pf) {
+		v.Plan(nil) // no changes
 		return 0
 	}
 	p, plan, ok := c.plan(pf)
@@ -55,21 +32,15 @@ func cmdPlan(c *cli, args []string) int {
 	if fast {
 		c.recordNoop(p, plan, pf)
 	}
-	if pf.json {
-		c.writeJSON(planJSON(plan))
-	} else {
-		renderPlan(c.stdout, plan, c.color())
-	}
+	v.Plan(plan.Changes)
 	if *out != "" {
 		saved := planfile.New(plan)
 		saved.Genform, saved.Vars = version, planfile.PublicVars(p.cfg, pf.vars.values())
 		if err := planfile.Write(projectPath(p.dir, *out), saved); err != nil {
-			fmt.Fprintf(c.stderr, "Error: saving the plan: %v\n", err)
+			c.ui().Errorf("saving the plan: %v", err)
 			return 1
 		}
-		if !pf.json {
-			fmt.Fprintf(c.stdout, "\nSaved the plan to %s. Apply exactly this plan with: genform apply %s\n", *out, *out)
-		}
+		v.Saved(*out)
 	}
 	if *detailed && plan.HasChanges() {
 		return 2
@@ -100,33 +71,13 @@ func (c *cli) planProject(p *project, pf *planFlags) (*engine.Plan, bool) {
 		Replace:   pf.replace,
 	})
 	if err := p.stat.Save(); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: saving the stat cache: %v\n", err)
+		c.ui().Warnf("saving the stat cache: %v", err)
 	}
-	if c.diags(diags, p.cfg.Files) || plan == nil {
+	if c.ui().Diagnostics(diags, p.cfg.Files) || plan == nil {
 		return nil, false
 	}
 	if !p.stExists {
 		plan.Lineage = ""
 	}
 	return plan, true
-}
-
-func (c *cli) usageError(fs *flag.FlagSet, msg string) int {
-	fmt.Fprintf(c.stderr, "Error: %s\n\n", msg)
-	fs.Usage()
-	return 1
-}
-
-func (c *cli) writeJSON(v any) {
-	if err := jsonEncoder(c.stdout).Encode(v); err != nil {
-		fmt.Fprintf(c.stderr, "Error: writing JSON: %v\n", err)
-	}
-}
-
-// jsonEncoder writes indented JSON that keeps <, > and & as they are.
-func jsonEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc
 }

@@ -56,17 +56,17 @@ func (p *project) journalPath() string { return p.work("journal.jsonl") }
 func (c *cli) loadConfig(vars []schema.VarValue) (*project, bool) {
 	dir, err := filepath.Abs(c.dir)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return nil, false
 	}
 	cfg, diags := schema.Load(dir, schema.LoadOptions{Vars: vars, Env: os.Environ(), ProviderTypes: providerTypes()})
 	if cfg == nil || diags.HasErrors() {
-		c.diags(diags, filesOf(cfg))
+		c.ui().Diagnostics(diags, filesOf(cfg))
 		return nil, false
 	}
 	provs, pdiags := engine.NewProviders(cfg, registry(), c.env.getenv)
 	diags = append(diags, pdiags...)
-	if c.diags(diags, cfg.Files) {
+	if c.ui().Diagnostics(diags, cfg.Files) {
 		return nil, false
 	}
 	return &project{dir: dir, cfg: cfg, providers: provs, statePath: filepath.Join(dir, cfg.Settings.StatePath)}, true
@@ -87,14 +87,14 @@ func (c *cli) readState(p *project) bool {
 	case errors.Is(err, fs.ErrNotExist):
 		st = state.New()
 	case err != nil:
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return false
 	default:
 		p.stExists = true
 	}
 	entries, err := state.ReadJournal(p.journalPath())
 	if err != nil {
-		fmt.Fprintf(c.stderr, "Error: reading the journal of an interrupted apply: %v\n", err)
+		c.ui().Errorf("reading the journal of an interrupted apply: %v", err)
 		return false
 	}
 	st.Apply(entries)
@@ -106,11 +106,11 @@ func (c *cli) readState(p *project) bool {
 func (c *cli) openCaches(p *project) bool {
 	var err error
 	if p.stat, err = state.OpenStatCache(p.work("stat.cache")); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return false
 	}
 	if p.cache, err = state.OpenCache(p.work("cache")); err != nil {
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		c.ui().Error(err)
 		return false
 	}
 	return true
@@ -123,6 +123,65 @@ func (c *cli) writeState(p *project) error {
 	}
 	if err := os.Remove(p.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing the journal: %w", err)
+	}
+	return nil
+}
+
+// stateOnly reads the state of the project. Inspecting state must work while the
+// configuration is broken (a syntax error, a variable without a value): then it warns and
+// reads the state file where the configuration put it, as far as it got, else the default.
+func (c *cli) stateOnly() (*project, bool) {
+	p, ok := c.stateProject()
+	return p, ok && c.readState(p)
+}
+
+// stateProject loads what the state commands need of the configuration: the state path.
+func (c *cli) stateProject() (*project, bool) {
+	dir, err := filepath.Abs(c.dir)
+	if err != nil {
+		c.ui().Error(err)
+		return nil, false
+	}
+	cfg, diags := schema.Load(dir, schema.LoadOptions{Env: os.Environ(), ProviderTypes: providerTypes()})
+	if cfg == nil || cfg.Dir == "" {
+		c.ui().Diagnostics(diags, filesOf(cfg))
+		return nil, false
+	}
+	if diags.HasErrors() {
+		c.ui().Warnf("the configuration has errors (genform validate shows them); reading %s anyway.\n", cfg.Settings.StatePath)
+	}
+	return &project{dir: dir, cfg: cfg, statePath: filepath.Join(dir, cfg.Settings.StatePath)}, true
+}
+
+// projectPath resolves a path the user typed: relative paths are in the project folder
+// (-chdir), as plan -out writes them.
+func projectPath(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// displayPath shortens an absolute path to one relative to the working folder when it is
+// inside it.
+func displayPath(abs string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) {
+			return rel
+		}
+	}
+	return abs
+}
+
+// writeFileAtomic replaces path with data through state.WriteFileAtomic (temporary file,
+// fsync, rename), keeping an existing file's permissions; a new one gets 0644.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := state.WriteFileAtomic(path, data, mode); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

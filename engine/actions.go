@@ -9,12 +9,15 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
 
-// generate calls the provider and records what it made.
-func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Outcome, error) {
+// generate calls the provider, makes its reply durable as a receipt, then puts the output in
+// place. release frees the instance's slot: it bounds the work at the gateway, so it is
+// called as soon as the provider returns, and the bookkeeping goes on outside it.
+func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func()) (*Outcome, error) {
 	req := in.req.req
 	e.p.fillFiles(req)
 	abs, err := e.outputPath(in.req.path)
@@ -30,24 +33,35 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 		fatal    error
 	)
 	job := &providers.Job{
-		Dir:      e.opts.TempDir,
-		ResumeID: ch.ResumeJob,
+		Dir:       e.opts.TempDir,
+		ResumeID:  ch.ResumeJob,
+		ResumeURL: ch.ResumeURL,
 		Started: func(id string) error {
-			j := &state.Job{Addr: ch.Addr, InputHash: ch.InputHash, Provider: in.provType, JobID: id, StartedAt: e.opts.Now().UTC()}
-			if err := e.opts.Journal.Append(state.Entry{Job: j}); err != nil {
-				fatal = fmt.Errorf("recording the job id of %s: %w", ch.Addr, err)
-				return fatal
+			if err := e.receiptJob(in, ch, id, ""); err != nil {
+				fatal = err
+				return err
 			}
-			e.mu.Lock()
-			e.st.Jobs[ch.Addr] = j
-			e.mu.Unlock()
 			once.Do(func() { close(recorded) })
+			return nil
+		},
+		Linked: func(url string) error {
+			if err := e.receiptJob(in, ch, "", url); err != nil {
+				fatal = err
+				return err
+			}
 			return nil
 		},
 		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
 	}
 	if ch.ResumeJob != "" {
 		once.Do(func() { close(recorded) })
+	}
+	if ch.adopted {
+		// recorded for another address (renamed): journaled under this one first, so the
+		// deletion of the old address, which forgets its jobs, cannot lose it
+		if err := e.receiptJob(in, ch, ch.ResumeJob, ch.ResumeURL); err != nil {
+			return nil, err
+		}
 	}
 	interrupted := make(chan struct{})
 	go func() {
@@ -63,8 +77,19 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 		}
 	}()
 
+	paid := ch.ResumeJob == "" && ch.ResumeURL == ""
+	if paid {
+		e.opts.Ledger.sent(ch.Addr)
+	}
 	res, err := in.provider.Generate(gctx, req, job)
+	if paid {
+		e.opts.Ledger.replied(ch.Addr, err == nil)
+	}
+	release()
 	if fatal != nil {
+		if err == nil && paid {
+			e.opts.Ledger.unsaved()
+		}
 		return nil, fatal
 	}
 	if err != nil {
@@ -88,36 +113,38 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change) (*Out
 	if u := res.Usage; u != (providers.Usage{}) {
 		rec.Usage = &state.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
 	}
-	if ch.Cost.Known && ch.ResumeJob == "" {
+	if ch.Cost.Known && !ch.alreadyPaid() {
 		usd := ch.Cost.USD
 		rec.Cost = &usd
 	}
-	if err := e.place(in, rec, res, abs); err != nil {
-		e.keep(rec)
-		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
+	if !paid {
+		e.opts.Ledger.replied(ch.Addr, true)
 	}
-	if err := e.record(in, rec, e.hasJob(ch.Addr)); err != nil {
+	if err := e.receipt(in, ch, rec, res); err != nil {
+		if res.File != "" {
+			os.Remove(res.File)
+		}
 		return nil, err
 	}
 	cost := ch.Cost
-	if ch.ResumeJob != "" {
+	if ch.alreadyPaid() {
 		cost = providers.Price{Known: true} // paid by the apply that started the job
 	}
+	if err := e.place(in, rec, res.Text, abs); err != nil {
+		// paid and recorded: the next plan restores the output from the cache for free
+		return &Outcome{Status: Failed, Action: ch.Action, Err: fmt.Errorf("%w (the result is kept: the next apply restores it without paying)", err), Cost: cost}, nil
+	}
+	e.placed(in, rec)
+	e.moveOldOutput(ch)
 	return &Outcome{Status: Done, Action: ch.Action, Record: rec, Cost: cost}, nil
 }
 
-// keep indexes a paid result that could not be put in place, so the next plan restores it
-// from the cache (the chat text is in the record, the file's blob in the cache) instead of
-// paying for it again.
-func (e *executor) keep(rec *state.Record) {
-	switch {
-	case e.opts.Cache == nil:
-		return
-	case rec.Output == nil && rec.Kind != "chat", rec.Output != nil && !e.opts.Cache.Has(rec.Output.SHA256):
-		return // the file is not in the cache: nothing to find again
-	}
-	_ = e.opts.Cache.Index(rec.InputHash, rec) // best effort: the apply reports the failure
-}
+// alreadyPaid reports whether a change finishes a generation an earlier apply paid for.
+func (ch *Change) alreadyPaid() bool { return ch.ResumeJob != "" || ch.ResumeURL != "" }
+
+// AlreadyPaid reports whether applying the change finishes a generation an earlier apply
+// paid for (a recorded video job or download link) rather than paying for a new one.
+func (ch *Change) AlreadyPaid() bool { return ch.alreadyPaid() }
 
 func (e *executor) hasJob(addr string) bool {
 	e.mu.Lock()
@@ -125,40 +152,41 @@ func (e *executor) hasJob(addr string) bool {
 	return e.st.Jobs[addr] != nil
 }
 
-// place puts a generation's output where its path says, atomically, keeping a copy in the
-// cache so a later delete or revert costs nothing.
-func (e *executor) place(in *instance, rec *state.Record, res *providers.Result, abs string) error {
-	path := in.req.path
-	if rec.Kind == "chat" {
-		if path == "" {
-			return nil
-		}
-		data := []byte(res.Text)
-		if err := state.WriteFileAtomic(abs, data, 0o644); err != nil {
+// place puts a recorded generation's output where its path says: a temporary file beside the
+// target, renamed (so it works whatever file system the target is on), copied from the cache
+// blob the receipt made durable. A chat's text enters the cache as well, so a revert or a
+// rename restores it for free.
+func (e *executor) place(in *instance, rec *state.Record, text, abs string) error {
+	if rec.Output == nil {
+		return nil
+	}
+	path := rec.Output.Path
+	if e.opts.Cache == nil { // only a chat gets here without a cache
+		if err := state.WriteFileAtomic(abs, []byte(text), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
-		rec.Output = &state.Output{Path: path, SHA256: sha256Hex(data), Size: int64(len(data)), MediaType: "text/plain; charset=utf-8"}
 		e.wrote(path, abs, rec.Output.SHA256)
 		return nil
 	}
-	if res.File == "" {
-		return fmt.Errorf("the provider returned no file")
-	}
-	defer os.Remove(res.File) // gone after the rename; left behind only on failure
-	if e.opts.Cache != nil {
-		if err := e.opts.Cache.PutKnown(res.File, res.SHA256); err != nil {
-			return fmt.Errorf("caching the output of %s: %w", rec.Addr, err)
+	if asset.IsText(rec.Kind) {
+		if _, err := e.opts.Cache.PutBytes([]byte(text)); err != nil {
+			return fmt.Errorf("caching the text of %s: %w", rec.Addr, err)
 		}
 	}
-	rec.Output = &state.Output{
-		Path: path, SHA256: res.SHA256, Size: res.Size, MediaType: res.MediaType,
-		Width: res.Width, Height: res.Height, Seconds: res.Seconds,
-	}
-	if err := state.RenameIntoPlace(res.File, abs); err != nil {
+	if err := e.opts.Cache.Place(rec.Output.SHA256, abs); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	e.wrote(path, abs, res.SHA256)
+	e.wrote(path, abs, rec.Output.SHA256)
 	return nil
+}
+
+// placed finishes an instance whose output is in place: the cache index learns it (a
+// shortcut; the journal has the record) and downstream instances see its value.
+func (e *executor) placed(in *instance, rec *state.Record) {
+	if e.opts.Cache != nil && rec.InputHash != "" {
+		_ = e.opts.Cache.Index(rec.InputHash, rec)
+	}
+	e.p.known(in, rec)
 }
 
 // wrote tells the file hasher and the stat cache the hash of a file apply just wrote, so the
@@ -188,7 +216,7 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 	switch {
 	case path == "":
 		rec.Output = nil
-	case ch.Kind == "chat":
+	case asset.IsText(ch.Kind):
 		data := []byte(from.Text)
 		if err := state.WriteFileAtomic(abs, data, 0o644); err != nil {
 			return fail(fmt.Errorf("writing %s: %w", path, err))
@@ -267,7 +295,7 @@ func (e *executor) delete(ch *Change) (*Outcome, error) {
 // outputPath resolves a project-relative output path, refusing one that leaves the project
 // folder, also through a symbolic link on the way.
 func (e *executor) outputPath(rel string) (string, error) {
-	return InsideProject(e.p.cfg.Dir, rel)
+	return e.paths.inside(e.p.cfg.Dir, rel)
 }
 
 // InsideProject joins rel to dir and checks the result stays inside dir, following the

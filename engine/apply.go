@@ -26,6 +26,8 @@ type ApplyOptions struct {
 	// and a video job that has its id recorded stops polling (the next apply resumes it).
 	Interrupt <-chan struct{}
 	Now       func() time.Time // default time.Now
+	// Ledger, when not nil, follows the money of this apply for a second Ctrl-C (Settle).
+	Ledger *Ledger
 }
 
 // Summary is what an apply did.
@@ -47,8 +49,13 @@ type Failure struct {
 // A waiting instance holds no slot. A failed instance is reported and its dependents skipped;
 // independent work goes on. Each finished instance is written into place and recorded in the
 // journal (durably) before it is reported, and st is updated in memory: the caller writes it.
-// The error is fatal only: the journal could not be written.
+// The error is fatal only: the journal could not be written, or the plan is not one NewPlan
+// made (ErrNotPlanned): a Plan built by hand, or read back from a saved plan, holds no way
+// to evaluate its instances again and is refused before anything starts.
 func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (*Summary, error) {
+	if plan == nil || plan.planner == nil {
+		return nil, ErrNotPlanned
+	}
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 8
 	}
@@ -59,6 +66,11 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 		opts.Now = time.Now
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
+	if opts.Cache != nil && opts.Journal != nil {
+		// one group-committed flush of the file system makes blobs and journal lines durable
+		// together, where it can: no fsync per blob
+		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
+	}
 	return e.run(ctx)
 }
 
@@ -70,6 +82,9 @@ type executor struct {
 	mu  sync.Mutex // guards st and sum
 	st  *state.File
 	sum Summary
+
+	flushesFS bool // the journal's sync flushes the cache's file system too
+	paths     folderCheck
 }
 
 // node is one unit of the apply graph: an instance or delete change, or a barrier that is done
@@ -194,9 +209,11 @@ func (e *executor) graph() []*node {
 
 func (e *executor) run(ctx context.Context) (*Summary, error) {
 	nodes := e.graph()
+	// No limit on the group: a slot bounds the work at the gateway (running, below), and an
+	// instance whose reply is in goes on making it durable after giving its slot back.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.opts.Parallelism)
 	finished := make(chan *node, len(nodes))
+	freed := make(chan struct{}, len(nodes))
 	heights(nodes)
 	ready := &readyQueue{}
 	for _, n := range nodes {
@@ -206,7 +223,9 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 	}
 	interrupt := e.opts.Interrupt
 	stopped := false
-	running, remaining := 0, len(nodes)
+	// running: nodes holding a slot; busy: nodes started and not finished (a node gives its
+	// slot back before it finishes when its bookkeeping is all that is left)
+	running, busy, remaining := 0, 0, len(nodes)
 
 	// complete settles a finished node and releases what waited for it.
 	complete := func(n *node) {
@@ -246,18 +265,24 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 				continue
 			}
 			running++
+			busy++
 			g.Go(func() error {
-				err := e.apply(gctx, n)
+				var once sync.Once
+				release := func() { once.Do(func() { freed <- struct{}{} }) }
+				err := e.apply(gctx, n, release)
+				release()
 				finished <- n
 				return err
 			})
 		}
-		if running == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
+		if busy == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
 			break
 		}
 		select {
-		case n := <-finished:
+		case <-freed:
 			running--
+		case n := <-finished:
+			busy--
 			complete(n)
 		case <-interrupt:
 			stopped, interrupt = true, nil
@@ -307,7 +332,7 @@ func (e *executor) needsSlot(n *node) bool {
 
 // apply does one node's work in a slot. Its error is fatal (state cannot be recorded);
 // everything else is reported as the node's outcome.
-func (e *executor) apply(ctx context.Context, n *node) error {
+func (e *executor) apply(ctx context.Context, n *node, release func()) error {
 	ch := n.ch
 	start := e.opts.Now()
 	var o *Outcome
@@ -316,7 +341,7 @@ func (e *executor) apply(ctx context.Context, n *node) error {
 		e.opts.Hook.Started(ch)
 		o, err = e.delete(ch)
 	} else {
-		o, err = e.instance(ctx, n.in)
+		o, err = e.instance(ctx, n.in, release)
 	}
 	if err != nil {
 		n.status = Failed
@@ -337,7 +362,7 @@ func (in *instance) changeOr(ch *Change) *Change {
 
 // instance plans an instance again when its input was not known at plan time, then carries
 // out what it needs: nothing, a restore or a generation.
-func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error) {
+func (e *executor) instance(ctx context.Context, in *instance, release func()) (*Outcome, error) {
 	ch := in.change
 	replanned := ch.InputHash == "" || ch.Action == NoOp
 	if replanned {
@@ -362,7 +387,7 @@ func (e *executor) instance(ctx context.Context, in *instance) (*Outcome, error)
 	case Restore:
 		return e.restore(in, ch)
 	}
-	return e.generate(ctx, in, ch)
+	return e.generate(ctx, in, ch, release)
 }
 
 // finish reports an outcome and counts it.

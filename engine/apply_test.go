@@ -238,7 +238,9 @@ chat "c2" {
 	if sum.Generated != 8 {
 		t.Fatalf("summary %+v", sum)
 	}
-	if p.fake.order[0] != "c0" || p.fake.order[1] != "c1 reply to c0" {
+	// only the head is sure to go first: once c0's reply is in, its slot goes back while its
+	// result is made durable, and an independent may take it before c1 is ready
+	if p.fake.order[0] != "c0" {
 		t.Errorf("order %v: the chain should start first", p.fake.order)
 	}
 }

@@ -220,7 +220,9 @@ func (p *testProject) apply(plan *Plan, opts ApplyOptions) *Summary {
 		p.t.Fatal(err)
 	}
 	opts.Journal, opts.Cache, opts.Stat = j, p.cache, p.stat
-	opts.TempDir = p.dir + "/.genform/tmp"
+	if opts.TempDir == "" {
+		opts.TempDir = p.dir + "/.genform/tmp"
+	}
 	if err := os.MkdirAll(opts.TempDir, 0o755); err != nil {
 		p.t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -130,7 +131,7 @@ func (p *planner) hashInput(in *instance, model string, fields map[string]any, f
 	req := make(map[string]any, len(fields))
 	read := map[string]string{}
 	for k, v := range fields {
-		if !fileAttrs[k] {
+		if !asset.IsFile(k) {
 			req[k] = v
 			continue
 		}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
@@ -46,6 +48,11 @@ type Change struct {
 	// ResumeJob is a video job id from an earlier, interrupted apply that this change polls
 	// instead of paying for a new job.
 	ResumeJob string
+	// ResumeURL is a download link recorded by an earlier apply whose download failed or was
+	// cut short: this change downloads it again instead of paying (never shown: it may be a
+	// signed link).
+	ResumeURL string
+	adopted   bool // the job or link was recorded for another address (a renamed block)
 
 	Cost providers.Price // estimated cost of a paid action; zero and known for free ones
 }
@@ -59,9 +66,10 @@ type AttrDiff struct {
 }
 
 // Plan is the diff between configuration and state: one Change per declared or recorded
-// instance, in dependency order.
+// instance, in dependency order. Only NewPlan makes a Plan that Apply accepts: it also holds
+// what Apply needs to evaluate instances again. To show or save changes, use Changes.
 type Plan struct {
-	Changes []*Change
+	Changes Changes
 
 	// What a saved plan must still match when it is applied.
 	ConfigHash string
@@ -74,15 +82,32 @@ type Plan struct {
 	planner *planner // what apply needs to evaluate instances again
 }
 
+// ErrNotPlanned is Apply's refusal of a Plan that NewPlan did not make.
+var ErrNotPlanned = errors.New("engine.Apply: the plan was not made by engine.NewPlan")
+
 // Counts is how many changes a plan has of each action.
 type Counts struct {
 	Create, Regenerate, Restore, Delete, NoOp int
 }
 
+// Changes are a plan's changes, in dependency order: plain data, which a view shows and a
+// saved plan holds. Only a Plan made by NewPlan can be applied.
+type Changes []*Change
+
 // Counts counts the plan's changes by action.
-func (p *Plan) Counts() Counts {
+func (p *Plan) Counts() Counts { return p.Changes.Counts() }
+
+// HasChanges reports whether applying the plan would do anything.
+func (p *Plan) HasChanges() bool { return p.Changes.HasChanges() }
+
+// Cost sums the estimated cost of the paid changes. unknown counts the paid changes whose
+// price is not known; they are not in usd.
+func (p *Plan) Cost() (usd float64, unknown int) { return p.Changes.Cost() }
+
+// Counts counts the changes by action.
+func (cs Changes) Counts() Counts {
 	var c Counts
-	for _, ch := range p.Changes {
+	for _, ch := range cs {
 		switch ch.Action {
 		case Create:
 			c.Create++
@@ -99,9 +124,9 @@ func (p *Plan) Counts() Counts {
 	return c
 }
 
-// HasChanges reports whether applying the plan would do anything.
-func (p *Plan) HasChanges() bool {
-	for _, ch := range p.Changes {
+// HasChanges reports whether any change does something.
+func (cs Changes) HasChanges() bool {
+	for _, ch := range cs {
 		if ch.Action != NoOp {
 			return true
 		}
@@ -109,10 +134,9 @@ func (p *Plan) HasChanges() bool {
 	return false
 }
 
-// Cost sums the estimated cost of the paid changes. unknown counts the paid changes whose
-// price is not known; they are not in usd.
-func (p *Plan) Cost() (usd float64, unknown int) {
-	for _, ch := range p.Changes {
+// Cost sums the estimated cost of the paid changes; unknown counts those without a price.
+func (cs Changes) Cost() (usd float64, unknown int) {
+	for _, ch := range cs {
 		if !ch.Action.Paid() {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -70,12 +71,15 @@ type planner struct {
 	// so instances planned again at apply time compare with what was there before
 	records map[string]*state.Record
 	jobs    map[string]*state.Job
-	cache   *state.Cache
-	opts    Options
-	files   *fileHasher
-	blocks  *blocks
-	insts   map[string]*instance
-	order   []*instance // dependency order
+	// jobsByHash finds a receipt by input hash whatever address recorded it; built once
+	jobsByHash map[string]*state.Job
+	jobsOnce   sync.Once
+	cache      *state.Cache
+	opts       Options
+	files      *fileHasher
+	blocks     *blocks
+	insts      map[string]*instance
+	order      []*instance // dependency order
 	// paths of outputs this plan knows: path -> sha256 for known ones, "" for outputs that
 	// will be generated (unknown until apply).
 	outputs map[string]string
@@ -160,6 +164,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 	}
 	p.checkOutputRefs()
+	p.diags = append(p.diags, p.duplicatePaths()...)
 	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
 		if p.insts[addr] != nil {
 			continue
@@ -261,7 +266,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			ch.Before = rec
 			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		}
-		ch.Diff = diffRequest(rec, req, in.provType)
+		ch.Diff = append(diffRequest(rec, req, in.provType), pathDiff(rec, req)...)
 		ch.Cost = prov.Price(req.req)
 		p.pending(in)
 		return ch
@@ -293,6 +298,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			} else {
 				ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
 			}
+			ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
 		}
 		if cached, ok := p.lookup(hash); ok {
 			ch.Action = Restore
@@ -301,9 +307,8 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			p.known(in, cached)
 			return ch
 		}
-		if job := p.jobs[in.si.Addr]; job != nil && job.InputHash == hash {
-			ch.ResumeJob = job.JobID
-			ch.Reasons = append(ch.Reasons, fmt.Sprintf("resumes job %s (already paid)", job.JobID))
+		if job := p.receipt(in.si.Addr, hash); job != nil {
+			p.adopt(ch, job)
 			p.pending(in)
 			return ch
 		}
@@ -431,7 +436,7 @@ func (p *planner) outputStatus(o *state.Output) outputStatus {
 
 // restorable reports whether rec's output can be brought back without generating.
 func (p *planner) restorable(rec *state.Record) bool {
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		return true // the text is in the record
 	}
 	return rec.Output != nil && p.cache != nil && p.cache.Has(rec.Output.SHA256)

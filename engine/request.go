@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"math/big"
 	"path"
 	"slices"
 	"sort"
@@ -14,10 +13,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
-
-// fileAttrs are the request attributes that name input files. Their content, not their
-// name, enters the input hash.
-var fileAttrs = map[string]bool{"references": true, "mask": true, "reference": true}
 
 // request is one instance's resolved request, as far as it is known.
 type request struct {
@@ -68,56 +63,7 @@ func newRequest(kind string, res *schema.Resolved) *request {
 			continue
 		}
 		r.fields[name] = v
-		switch name {
-		case "prompt":
-			q.Prompt = v.(string)
-		case "system":
-			q.System = v.(string)
-		case "temperature":
-			q.Temperature = floatPtr(v)
-		case "top_p":
-			q.TopP = floatPtr(v)
-		case "presence_penalty":
-			q.PresencePenalty = floatPtr(v)
-		case "frequency_penalty":
-			q.FrequencyPenalty = floatPtr(v)
-		case "max_tokens":
-			q.MaxTokens = intPtr(v)
-		case "seed":
-			q.Seed = intPtr(v)
-		case "aspect_ratio":
-			q.AspectRatio = v.(string)
-		case "resolution":
-			q.Resolution = v.(string)
-		case "size":
-			q.Size = v.(string)
-		case "quality":
-			q.Quality = v.(string)
-		case "background":
-			q.Background = v.(string)
-		case "style":
-			q.Style = v.(string)
-		case "output_format":
-			q.OutputFormat = v.(string)
-		case "seconds":
-			if n := intPtr(v); n != nil {
-				q.Seconds = int(*n)
-			}
-		case "mask":
-			q.Mask = &providers.File{Name: cleanName(v.(string))}
-		case "reference":
-			q.Reference = &providers.File{Name: cleanName(v.(string))}
-		case "references":
-			for _, e := range v.([]any) {
-				if s, ok := e.(string); ok {
-					q.References = append(q.References, providers.File{Name: cleanName(s)})
-				}
-			}
-		case "options":
-			if m, ok := v.(map[string]any); ok {
-				q.Options = m
-			}
-		}
+		q.Set(name, v) // asset's table says which attributes exist; providers fill the field
 	}
 	if len(res.Shots) > 0 {
 		shots := make([]any, 0, len(res.Shots))
@@ -148,21 +94,10 @@ func newRequest(kind string, res *schema.Resolved) *request {
 			r.unknown = append(r.unknown, "shots")
 		}
 	}
-	for _, f := range q.References {
-		r.files = append(r.files, f.Name)
-	}
-	if q.Mask != nil {
-		r.files = append(r.files, q.Mask.Name)
-	}
-	if q.Reference != nil {
-		r.files = append(r.files, q.Reference.Name)
-	}
-	r.files = append(r.files, res.Files...)
+	r.files = append(q.Files(), res.Files...)
 	sort.Strings(r.unknown)
 	return r
 }
-
-func cleanName(s string) string { return path.Clean(s) }
 
 // finite reports whether every number in a JSON value is finite.
 func finite(v any) bool {
@@ -208,23 +143,6 @@ func infiniteDiags(si *schema.Instance, bad []badNumber) hcl.Diagnostics {
 		})
 	}
 	return diags
-}
-
-func floatPtr(v any) *float64 {
-	f, ok := number(v)
-	if !ok {
-		return nil
-	}
-	return &f
-}
-
-func intPtr(v any) *int64 {
-	f, ok := number(v)
-	if !ok {
-		return nil
-	}
-	i, _ := big.NewFloat(f).Int64()
-	return &i
 }
 
 // keyValue is an instance key as a JSON value: nil, a whole number, or a string.

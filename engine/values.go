@@ -3,43 +3,60 @@ package engine
 import (
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 	"github.com/zclconf/go-cty/cty"
 )
 
+// outputValues says how each instance attribute of asset's table is read from a record: the
+// one place a new output attribute needs a line.
+var outputValues = map[string]func(path string, rec *state.Record) cty.Value{
+	"path":  func(path string, _ *state.Record) cty.Value { return cty.StringVal(path) },
+	"model": func(_ string, rec *state.Record) cty.Value { return cty.StringVal(rec.Model) },
+	"sha256": func(_ string, rec *state.Record) cty.Value {
+		switch {
+		case rec.Output != nil:
+			return cty.StringVal(rec.Output.SHA256)
+		case asset.IsText(rec.Kind):
+			return cty.StringVal(sha256Hex([]byte(rec.Text)))
+		}
+		return cty.StringVal("")
+	},
+	"text": func(_ string, rec *state.Record) cty.Value { return cty.StringVal(rec.Text) },
+	"mime_type": func(_ string, rec *state.Record) cty.Value {
+		if rec.Output == nil {
+			return cty.StringVal("")
+		}
+		return cty.StringVal(rec.Output.MediaType)
+	},
+	"width": func(_ string, rec *state.Record) cty.Value {
+		if rec.Output == nil {
+			return cty.NumberIntVal(0)
+		}
+		return cty.NumberIntVal(int64(rec.Output.Width))
+	},
+	"height": func(_ string, rec *state.Record) cty.Value {
+		if rec.Output == nil {
+			return cty.NumberIntVal(0)
+		}
+		return cty.NumberIntVal(int64(rec.Output.Height))
+	},
+	"seconds": func(_ string, rec *state.Record) cty.Value {
+		if rec.Output == nil {
+			return cty.NumberFloatVal(0)
+		}
+		return cty.NumberFloatVal(rec.Output.Seconds)
+	},
+}
+
 // recordValue is the value other blocks see of an instance recorded in rec, whose output
 // lives at path (the configured path, which a restore may have moved it to).
 func recordValue(kind, path string, rec *state.Record) cty.Value {
-	attrs := map[string]cty.Value{
-		"path":   cty.StringVal(path),
-		"model":  cty.StringVal(rec.Model),
-		"sha256": cty.StringVal(""),
-	}
-	if rec.Output != nil {
-		attrs["sha256"] = cty.StringVal(rec.Output.SHA256)
-	}
-	switch kind {
-	case "chat":
-		attrs["text"] = cty.StringVal(rec.Text)
-		if rec.Output == nil {
-			attrs["sha256"] = cty.StringVal(sha256Hex([]byte(rec.Text)))
-		}
-	case "image":
-		var mt string
-		var w, h int
-		if rec.Output != nil {
-			mt, w, h = rec.Output.MediaType, rec.Output.Width, rec.Output.Height
-		}
-		attrs["mime_type"] = cty.StringVal(mt)
-		attrs["width"] = cty.NumberIntVal(int64(w))
-		attrs["height"] = cty.NumberIntVal(int64(h))
-	case "video":
-		var s float64
-		if rec.Output != nil {
-			s = rec.Output.Seconds
-		}
-		attrs["seconds"] = cty.NumberFloatVal(s)
+	spec, _ := asset.Lookup(kind)
+	attrs := make(map[string]cty.Value, len(spec.Outputs))
+	for name := range spec.Outputs {
+		attrs[name] = outputValues[name](path, rec)
 	}
 	v := cty.ObjectVal(attrs)
 	if !v.Type().Equals(schema.InstanceType(kind)) { // attrs has exactly the type's attributes

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
 )
@@ -134,19 +135,15 @@ func mediaExt(p, mediaType string) string {
 	if e := strings.ToLower(path.Ext(p)); extPattern.MatchString(e) {
 		return e
 	}
-	mt, _, _ := strings.Cut(mediaType, ";")
-	return map[string]string{
-		"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
-		"video/mp4": ".mp4", "video/webm": ".webm", "text/plain": ".txt",
-	}[strings.TrimSpace(mt)]
+	return asset.Ext(mediaType)
 }
 
 // mediaType is how the page shows a file: a GIF video is an <img>.
 func mediaType(ext string) string {
-	switch ext {
-	case ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp":
+	switch m, _ := asset.ByExt(ext); m.Kind {
+	case asset.Image:
 		return "img"
-	case ".mp4", ".webm", ".m4v", ".mov", ".ogv":
+	case asset.Video:
 		return "video"
 	}
 	return "file"

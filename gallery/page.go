@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/state"
@@ -126,7 +127,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 			addrs = append(addrs, a)
 		}
 	}
-	slices.SortFunc(addrs, compareAddrs)
+	slices.SortFunc(addrs, asset.CompareAddrs)
 	groups := map[string]*galleryGroup{}
 	for _, addr := range addrs {
 		ch := changes[addr]
@@ -141,7 +142,7 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 		if err != nil {
 			return nil, err
 		}
-		block := blockOf(addr)
+		block := asset.Block(addr)
 		g := groups[block]
 		if g == nil {
 			g = &galleryGroup{Block: block}
@@ -305,7 +306,7 @@ func (b *galleryBuilder) side(label, kind string, s *planfile.Side, rec *state.R
 		m.Note = "nothing: the instance is new"
 		return m, nil
 	}
-	if kind == "chat" {
+	if asset.IsText(kind) {
 		return b.chatText(m, s.InputHash, rec), nil
 	}
 	return m, b.fill(m, s.SHA256, mediaExt(s.Path, ""), s.Path)
@@ -314,7 +315,7 @@ func (b *galleryBuilder) side(label, kind string, s *planfile.Side, rec *state.R
 // recordMedia shows what a record holds.
 func (b *galleryBuilder) recordMedia(label string, rec *state.Record) (*galleryMedia, error) {
 	m := &galleryMedia{Label: label, Type: "none", Alt: rec.Addr}
-	if rec.Kind == "chat" {
+	if asset.IsText(rec.Kind) {
 		m.Type, m.Text = "text", rec.Text
 		return m, nil
 	}
@@ -448,25 +449,4 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
-}
-
-// blockOf is an instance address without its index: image.hero["dawn"] -> image.hero.
-func blockOf(addr string) string {
-	if i := strings.IndexByte(addr, '['); i >= 0 {
-		return addr[:i]
-	}
-	return addr
-}
-
-// compareAddrs orders addresses by block, then numeric indexes by number and keys by text.
-func compareAddrs(a, b string) int {
-	if c := cmp.Compare(blockOf(a), blockOf(b)); c != 0 {
-		return c
-	}
-	ia, ea := strconv.Atoi(strings.Trim(a[len(blockOf(a)):], "[]"))
-	ib, eb := strconv.Atoi(strings.Trim(b[len(blockOf(b)):], "[]"))
-	if ea == nil && eb == nil {
-		return cmp.Compare(ia, ib)
-	}
-	return cmp.Compare(a, b)
 }

@@ -8,17 +8,18 @@ package providers
 import (
 	"context"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Kind is what an asset produces.
-type Kind string
+// Kind is what an asset produces; the kinds are asset's.
+type Kind = asset.Kind
 
 // The kinds of asset genform knows.
 const (
-	Chat  Kind = "chat"
-	Image Kind = "image"
-	Video Kind = "video"
+	Chat  = asset.Chat
+	Image = asset.Image
+	Video = asset.Video
 )
 
 // Provider generates media for resolved requests.
@@ -104,9 +105,20 @@ type Job struct {
 	// ResumeID, when set, names an asynchronous job started earlier for this same request:
 	// the provider polls it instead of creating (and paying for) a new one.
 	ResumeID string
-	// Started is called once, as soon as an asynchronous job has an id, before polling. The
-	// caller records the id durably; an error from Started aborts the generation.
+	// Started is called once, as soon as an asynchronous job has an id: the first thing done
+	// with the create reply, before polling. The caller records the id durably (a receipt);
+	// an error from Started aborts the generation.
 	Started func(id string) error
+	// Linked is called as soon as a paid reply names a download link, before downloading it.
+	// The caller records the link durably (a receipt): should the download fail, or the
+	// process die, the next apply downloads again from it instead of paying again. The link
+	// must carry no credential (the provider adds its key when it downloads). An error from
+	// Linked aborts the generation. A reply that carries its bytes or text needs no call: the
+	// Result Generate returns is its receipt, made durable before anything else is done.
+	Linked func(url string) error
+	// ResumeURL, when set, is a link recorded by Linked for this same request: the provider
+	// downloads the output from it and sends no (paid) request.
+	ResumeURL string
 	// Progress, when not nil, is told what the generation is doing.
 	Progress func(Progress)
 }

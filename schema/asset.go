@@ -2,7 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+
+	"github.com/genform/genform/asset"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -15,30 +19,18 @@ type attrSpec struct {
 	Required bool
 }
 
-var (
-	str      = attrSpec{Type: cty.String}
-	num      = attrSpec{Type: cty.Number}
-	whole    = attrSpec{Type: cty.Number, Whole: true}
-	required = attrSpec{Type: cty.String, Required: true}
-)
-
-// attrSpecs holds every request attribute of each kind.
-var attrSpecs = map[string]map[string]attrSpec{
-	"chat": {
-		"model": required, "prompt": required, "path": str, "options": {Type: cty.DynamicPseudoType},
-		"system": str, "temperature": num, "top_p": num, "presence_penalty": num,
-		"frequency_penalty": num, "max_tokens": whole, "seed": whole,
-	},
-	"image": {
-		"model": required, "prompt": required, "path": required, "options": {Type: cty.DynamicPseudoType},
-		"aspect_ratio": str, "resolution": str, "size": str, "quality": str, "background": str,
-		"style": str, "output_format": str, "mask": str, "references": {Type: cty.List(cty.String)},
-	},
-	"video": {
-		"model": required, "prompt": str, "path": required, "options": {Type: cty.DynamicPseudoType},
-		"seconds": whole, "size": str, "reference": str,
-	},
-}
+// attrSpecs holds every request attribute of each kind, from asset's table.
+var attrSpecs = func() map[string]map[string]attrSpec {
+	out := map[string]map[string]attrSpec{}
+	for _, k := range asset.Kinds() {
+		m := map[string]attrSpec{}
+		for _, a := range asset.AttrsOf(k) {
+			m[a.Name] = attrSpec{Type: a.Type, Whole: a.Whole, Required: a.Kinds[k] == asset.Required}
+		}
+		out[string(k)] = m
+	}
+	return out
+}()
 
 // AttrType returns the declared type of a request attribute of kind (cty.DynamicPseudoType
 // for options), and whether the attribute exists.
@@ -55,13 +47,13 @@ var assetSchemas = func() map[string]*hcl.BodySchema {
 	out := map[string]*hcl.BodySchema{}
 	for kind, specs := range attrSpecs {
 		s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}}}
-		for _, name := range sortedKeys(specs) {
+		for _, name := range slices.Sorted(maps.Keys(specs)) {
 			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: name, Required: specs[name].Required})
 		}
 		for _, name := range metaArgs {
 			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: name})
 		}
-		if kind == "video" {
+		if spec, _ := asset.Lookup(kind); spec.Shots {
 			s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: "shot"})
 		}
 		out[kind] = s
@@ -127,7 +119,7 @@ func (d *decoder) decodeAsset(b *hcl.Block) hcl.Diagnostics {
 			diags = append(diags, d.decodeLifecycle(a, blk)...)
 		}
 	}
-	if a.Kind == "video" && a.Attrs["prompt"] == nil && shots == 0 {
+	if spec, _ := asset.Lookup(a.Kind); spec.Shots && a.Attrs["prompt"] == nil && shots == 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing prompt",
@@ -179,8 +171,8 @@ func (d *decoder) decodeLifecycle(a *Asset, blk *hcl.Block) hcl.Diagnostics {
 		return append(diags, errorAt(attr.Expr.Range(), "Invalid ignore_changes",
 			"ignore_changes takes a list of attribute names, such as [prompt, model], or the keyword all."))
 	}
-	names := sortedKeys(attrSpecs[a.Kind])
-	if a.Kind == "video" {
+	names := slices.Sorted(maps.Keys(attrSpecs[a.Kind]))
+	if spec, _ := asset.Lookup(a.Kind); spec.Shots {
 		names = append(names, "shot")
 	}
 	for _, e := range exprs {

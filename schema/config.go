@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
@@ -183,22 +184,18 @@ type Resolved struct {
 type ResolvedShot struct{ Duration, Scene cty.Value }
 
 // Kinds lists the asset kinds, in the order genform shows them.
-var Kinds = []string{"chat", "image", "video"}
+var Kinds = asset.Names()
 
-func isKind(s string) bool { return s == "chat" || s == "image" || s == "video" }
+func isKind(s string) bool { return asset.Known(s) }
 
-var instanceTypes = map[string]cty.Type{
-	"chat": cty.Object(map[string]cty.Type{
-		"path": cty.String, "sha256": cty.String, "model": cty.String, "text": cty.String,
-	}),
-	"image": cty.Object(map[string]cty.Type{
-		"path": cty.String, "sha256": cty.String, "model": cty.String,
-		"mime_type": cty.String, "width": cty.Number, "height": cty.Number,
-	}),
-	"video": cty.Object(map[string]cty.Type{
-		"path": cty.String, "sha256": cty.String, "model": cty.String, "seconds": cty.Number,
-	}),
-}
+var instanceTypes = func() map[string]cty.Type {
+	out := map[string]cty.Type{}
+	for _, k := range asset.Kinds() {
+		spec, _ := asset.Lookup(string(k))
+		out[string(k)] = cty.Object(spec.Outputs)
+	}
+	return out
+}()
 
 // InstanceType is the cty object type of one instance's value as other blocks see it: every
 // kind has path, sha256, model (strings); chat adds text; image adds mime_type, width, height

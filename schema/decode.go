@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -11,16 +12,21 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
-	{Type: "genform"},
-	{Type: "variable", LabelNames: []string{"name"}},
-	{Type: "locals"},
-	{Type: "provider", LabelNames: []string{"type"}},
-	{Type: "chat", LabelNames: []string{"name"}},
-	{Type: "image", LabelNames: []string{"name"}},
-	{Type: "video", LabelNames: []string{"name"}},
-	{Type: "output", LabelNames: []string{"name"}},
-}}
+// fileSchema is the top level of a configuration file: settings, variables, locals, providers,
+// outputs and a block type per asset kind.
+var fileSchema = func() *hcl.BodySchema {
+	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+		{Type: "genform"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "provider", LabelNames: []string{"type"}},
+		{Type: "output", LabelNames: []string{"name"}},
+	}}
+	for _, k := range asset.Names() {
+		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: k, LabelNames: []string{"name"}})
+	}
+	return s
+}()
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "state"}, {Name: "parallelism"}, {Name: "budget"},
@@ -54,7 +60,11 @@ type decoder struct {
 func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 	content, diags := f.Body.Content(fileSchema)
 	for _, b := range content.Blocks {
-		switch b.Type {
+		what := b.Type
+		if asset.Known(what) {
+			what = "asset"
+		}
+		switch what {
 		case "genform":
 			diags = append(diags, d.unique("genform", "genform", b.DefRange,
 				"A project has at most one genform block; merge their arguments into one.")...)
@@ -74,7 +84,7 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			diags = append(diags, d.decodeVariable(b)...)
 		case "provider":
 			diags = append(diags, d.decodeProvider(b)...)
-		case "chat", "image", "video":
+		case "asset":
 			diags = append(diags, d.decodeAsset(b)...)
 		case "output":
 			diags = append(diags, d.decodeOutput(b)...)

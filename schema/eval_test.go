@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,7 +178,7 @@ video "teaser" {
 			if diags.HasErrors() {
 				t.Fatal(render(c, diags))
 			}
-			if got, want := sortedKeys(res.Attrs), sortedKeys(tt.attrs); !slices.Equal(got, want) {
+			if got, want := slices.Sorted(maps.Keys(res.Attrs)), slices.Sorted(maps.Keys(tt.attrs)); !slices.Equal(got, want) {
 				t.Errorf("attributes = %v, want %v", got, want)
 			}
 			for name, want := range tt.attrs {
@@ -337,6 +338,9 @@ image "a" {
 		{"genform.state.json", "state file"},
 		{"x.gen.hcl", "configuration"},
 		{".", "project folder itself"},
+		{"out/", "names a folder"},
+		{"out/.", "names a folder"},
+		{"out/a\x00.png", "NUL byte"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -93,6 +95,12 @@ func (c *Config) dirInside(dir string) bool {
 // checkOutputPath checks an asset's path: relative, inside the project folder (symlinks
 // included), and not one of genform's own files.
 func (c *Config) checkOutputPath(p string) error {
+	switch {
+	case strings.ContainsRune(p, 0):
+		return fmt.Errorf("path %q holds a NUL byte, which no file name can", p)
+	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, `\`) || strings.HasSuffix(p, "/."):
+		return fmt.Errorf("path %q names a folder; give a file name", p)
+	}
 	if _, _, err := c.resolve(p); err != nil {
 		return err
 	}
@@ -253,5 +261,5 @@ func (r *recorder) list() []string {
 	if r == nil || len(r.files) == 0 {
 		return nil
 	}
-	return sortedKeys(r.files)
+	return slices.Sorted(maps.Keys(r.files))
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -100,11 +102,11 @@ var pureFuncs = sync.OnceValue(func() map[string]function.Function {
 
 // FunctionNames lists every function an expression may call, sorted.
 func FunctionNames() []string {
-	names := sortedKeys(pureFuncs())
+	names := slices.Sorted(maps.Keys(pureFuncs()))
 	for _, n := range []string{"env", "file", "fileexists", "fileset", "filesha256", "templatefile"} {
 		names = append(names, n)
 	}
-	return sortedKeys(setOf(names))
+	return slices.Sorted(maps.Keys(setOf(names)))
 }
 
 func setOf(list []string) map[string]bool {

@@ -5,10 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
-	"github.com/agext/levenshtein"
+	"github.com/genform/genform/textdiff"
 	"github.com/hashicorp/hcl/v2"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
@@ -183,27 +182,14 @@ func rangeOf(r hcl.Range) *hcl.Range {
 // at renders a range the way details mention other declarations: "main.gen.hcl:3".
 func at(r hcl.Range) string { return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line) }
 
-// suggest returns ` Did you mean "x"?` for the option closest to name, or "".
+// suggest returns ` Did you mean "x"?` for the option closest to name (textdiff.Nearest,
+// genform's one "did you mean"), or "".
 func suggest(name string, options []string) string {
-	best, bestDist := "", 3
-	for _, o := range options {
-		if d := levenshtein.Distance(name, o, nil); d < bestDist {
-			best, bestDist = o, d
-		}
-	}
+	best := textdiff.Nearest(name, options)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" Did you mean %q?", best)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // joinAnd joins names as "a, b and c".

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -117,7 +118,7 @@ provider "offline" { latency = "200ms" }
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
-			if got := sortedKeys(attrs); !slices.Equal(got, []string{"api_key", "timeout"}) {
+			if got := slices.Sorted(maps.Keys(attrs)); !slices.Equal(got, []string{"api_key", "timeout"}) {
 				t.Errorf("provider body attributes = %v, want the arguments but alias", got)
 			}
 			if c.Providers[2].DeclRange.Start.Line != 8 {
@@ -148,7 +149,7 @@ chat "tagline" {
 			a := c.Asset("chat.tagline")
 			want := []string{"frequency_penalty", "max_tokens", "model", "options", "path", "presence_penalty",
 				"prompt", "seed", "system", "temperature", "top_p"}
-			if got := sortedKeys(a.Attrs); !slices.Equal(got, want) {
+			if got := slices.Sorted(maps.Keys(a.Attrs)); !slices.Equal(got, want) {
 				t.Errorf("Attrs = %v", got)
 			}
 			if a.Provider != "wisdomgate" || !slices.Equal(a.IgnoreChanges, []string{"prompt", "temperature"}) || a.IgnoreAll {
@@ -277,7 +278,7 @@ output "files" {
 				t.Errorf("assets = %v, %v", c.Assets[0].Name, c.Assets[1].Name)
 			}
 			if len(c.Files) != 2 {
-				t.Errorf("files = %v", sortedKeys(c.Files))
+				t.Errorf("files = %v", slices.Sorted(maps.Keys(c.Files)))
 			}
 		},
 	}}

@@ -2,8 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -25,7 +28,7 @@ type walked struct {
 	locals []string // local names referenced, de-duplicated
 }
 
-var roots = []string{"var", "local", "path", "each", "count", "chat", "image", "video"}
+var roots = append([]string{"var", "local", "path", "each", "count"}, asset.Names()...)
 
 // walkExpr checks every reference of expr against what sc allows and what is declared, and
 // returns the asset references and local names it makes.
@@ -36,7 +39,11 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 		rng := tr.SourceRange()
 		root := tr.RootName()
 		name, hasName := attrAt(tr, 1)
-		switch root {
+		what := root
+		if asset.Known(root) {
+			what = "asset"
+		}
+		switch what {
 		case "var":
 			switch {
 			case !hasName:
@@ -44,7 +51,7 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 			case c.Variables[name] == nil:
 				diags = append(diags, errorAt(rng, "Reference to undeclared input variable",
 					fmt.Sprintf("There is no variable named %q; declare it with variable %q {}.%s",
-						name, name, suggest(name, sortedKeys(c.Variables)))))
+						name, name, suggest(name, slices.Sorted(maps.Keys(c.Variables))))))
 			}
 		case "local":
 			switch {
@@ -53,7 +60,7 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 			case !c.localNames[name]:
 				diags = append(diags, errorAt(rng, "Reference to undeclared local value",
 					fmt.Sprintf("There is no local value named %q; define it in a locals block.%s",
-						name, suggest(name, sortedKeys(c.localNames)))))
+						name, suggest(name, slices.Sorted(maps.Keys(c.localNames))))))
 			case !contains(w.locals, name):
 				w.locals = append(w.locals, name)
 			}
@@ -76,7 +83,7 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 			} else if name != "index" {
 				diags = append(diags, errorAt(rng, "Invalid count reference", "count has one attribute: count.index."))
 			}
-		case "chat", "image", "video":
+		case "asset":
 			if !sc.assets {
 				diags = append(diags, errorAt(rng, "Invalid reference to an asset", sc.assetsWhy))
 				continue
@@ -155,7 +162,7 @@ func (c *Config) checkRef(tr hcl.Traversal) (Ref, hcl.Diagnostics) {
 	if attr, ok := attrAt(rest, 0); ok {
 		ty := InstanceType(kind)
 		if !ty.HasAttribute(attr) {
-			names := sortedKeys(ty.AttributeTypes())
+			names := slices.Sorted(maps.Keys(ty.AttributeTypes()))
 			return r, hcl.Diagnostics{errorAt(rng, "Unsupported attribute",
 				fmt.Sprintf("%s assets have no attribute %q; they have %s.%s", kind, attr, joinAnd(names), suggest(attr, names)))}
 		}
@@ -189,7 +196,7 @@ func checkKey(t *Asset, key cty.Value, rng hcl.Range) (cty.Value, hcl.Diagnostic
 		}
 		if !t.keys[s.AsString()] {
 			return cty.NilVal, hcl.Diagnostics{errorAt(rng, "Reference to undeclared instance key",
-				fmt.Sprintf("%s has no instance %s.%s", t.Addr(), quoteString(s.AsString()), suggest(s.AsString(), sortedKeys(t.keys))))}
+				fmt.Sprintf("%s has no instance %s.%s", t.Addr(), quoteString(s.AsString()), suggest(s.AsString(), slices.Sorted(maps.Keys(t.keys)))))}
 		}
 		return s, nil
 	}

@@ -57,10 +57,7 @@ func (c *Config) Validate() hcl.Diagnostics {
 				continue
 			}
 			dupPairs[pair] = true
-			add(hcl.Diagnostics{errorAt(rng, "Duplicate output path",
-				fmt.Sprintf("%s (%s) and %s (%s) both write %q. Every instance needs a path of its own; "+
-					"with count or for_each, put count.index or each.key in the path.",
-					prev.inst.Addr, at(prev.rng), inst.Addr, at(rng), p.AsString()))})
+			add(hcl.Diagnostics{DuplicateOutputPath(prev.inst, inst, p.AsString())})
 		}
 	}
 
@@ -91,6 +88,16 @@ func (c *Config) Validate() hcl.Diagnostics {
 		add(ds)
 	}
 	return diags
+}
+
+// DuplicateOutputPath is the error of two instances that write the same (cleaned) output
+// path; validate, plan and apply all give this one.
+func DuplicateOutputPath(first, second *Instance, path string) *hcl.Diagnostic {
+	prev, rng := first.Asset.Attrs["path"].Expr.Range(), second.Asset.Attrs["path"].Expr.Range()
+	return errorAt(rng, "Duplicate output path",
+		fmt.Sprintf("%s (%s) and %s (%s) both write %q. Every instance needs a path of its own; "+
+			"with count or for_each, put count.index or each.key in the path.",
+			first.Addr, at(prev), second.Addr, at(rng), path))
 }
 
 // written is the first instance that writes an output path, and where its path is set.

@@ -2,7 +2,9 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,7 +35,7 @@ func (c *Config) buildContexts() {
 func (c *Config) resolveVariables(args []VarValue) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	set := map[string]cty.Value{}
-	for _, k := range sortedKeys(c.env) {
+	for _, k := range slices.Sorted(maps.Keys(c.env)) {
 		name, ok := strings.CutPrefix(k, EnvVarPrefix)
 		v := c.Variables[name]
 		if !ok || v == nil {
@@ -54,7 +56,7 @@ func (c *Config) resolveVariables(args []VarValue) hcl.Diagnostics {
 				Severity: hcl.DiagError,
 				Summary:  "Value for undeclared variable",
 				Detail: fmt.Sprintf("-var sets %q, but no variable block declares it.%s",
-					arg.Name, suggest(arg.Name, sortedKeys(c.Variables))),
+					arg.Name, suggest(arg.Name, slices.Sorted(maps.Keys(c.Variables)))),
 			})
 			continue
 		}
@@ -62,7 +64,7 @@ func (c *Config) resolveVariables(args []VarValue) hcl.Diagnostics {
 		diags = append(diags, ds...)
 		set[arg.Name] = val
 	}
-	for _, name := range sortedKeys(c.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(c.Variables)) {
 		v := c.Variables[name]
 		val, ok := set[name]
 		switch {
@@ -124,7 +126,7 @@ func (c *Config) readVarFile(name string, set map[string]cty.Value) hcl.Diagnost
 	}
 	attrs, ds := f.Body.JustAttributes()
 	diags = append(diags, ds...)
-	for _, attrName := range sortedKeys(attrs) {
+	for _, attrName := range slices.Sorted(maps.Keys(attrs)) {
 		attr := attrs[attrName]
 		v := c.Variables[attrName]
 		if v == nil {
@@ -132,7 +134,7 @@ func (c *Config) readVarFile(name string, set map[string]cty.Value) hcl.Diagnost
 				Severity: hcl.DiagWarning,
 				Summary:  "Value for undeclared variable",
 				Detail: fmt.Sprintf("%s sets %q, but no variable block declares it, so the value is ignored.%s",
-					name, attrName, suggest(attrName, sortedKeys(c.Variables))),
+					name, attrName, suggest(attrName, slices.Sorted(maps.Keys(c.Variables)))),
 				Subject: attr.NameRange.Ptr(),
 			})
 			continue
@@ -227,7 +229,7 @@ func (c *Config) evalLocals(attrs []*hcl.Attribute) hcl.Diagnostics {
 // checkValidations runs every variable's validation blocks.
 func (c *Config) checkValidations() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(c.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(c.Variables)) {
 		for _, val := range c.Variables[name].validations {
 			_, ds := c.walkExpr(val.Condition, scope{what: "a validation condition", locals: true,
 				assetsWhy: "A validation condition checks a variable's value before anything is generated, so it cannot reference assets."})

@@ -46,6 +46,9 @@ func OpenCache(dir string) (*Cache, error) {
 	return &Cache{dir: dir, rename: os.Rename}, nil
 }
 
+// Dir is the cache's folder.
+func (c *Cache) Dir() string { return c.dir }
+
 func (c *Cache) blobPath(sha string) string {
 	return filepath.Join(c.dir, "blobs", sha[:2], sha)
 }
@@ -129,10 +132,88 @@ func (c *Cache) Has(sha string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
+// Take moves a finished output file into the cache as the blob sha, at once and without
+// waiting for the disk (see SyncBlob). file must be on the cache's file system (apply writes
+// outputs in .genform/tmp); across file systems it is copied, durably, and removed. On an
+// error the file is left where it was.
+func (c *Cache) Take(file, sha string) error {
+	if !isSHA256(sha) {
+		return fmt.Errorf("caching %s: %q is not a hex sha256", file, sha)
+	}
+	if c.Has(sha) {
+		os.Remove(file)
+		return nil
+	}
+	if err := os.Chmod(file, 0o444); err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	dst := c.blobPath(sha)
+	err := c.rename(file, dst)
+	if errors.Is(err, fs.ErrNotExist) { // the blob's folder is missing (or the file is)
+		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+			err = c.rename(file, dst)
+		}
+	}
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	// another file system: a durable copy, checked against sha
+	got, _, err := c.put(file, true)
+	if err == nil && got != sha {
+		os.Remove(dst)
+		err = fmt.Errorf("its sha256 is %s, not %s (did it change?)", got, sha)
+	}
+	if err != nil {
+		return fmt.Errorf("caching %s: %w", file, err)
+	}
+	os.Remove(file)
+	return nil
+}
+
+// SyncBlob makes the blob sha and its name durable (fsync of the file and of its folder):
+// after it, the blob survives a power cut.
+func (c *Cache) SyncBlob(sha string) error {
+	if !isSHA256(sha) {
+		return fmt.Errorf("syncing blob: %q is not a hex sha256", sha)
+	}
+	f, err := os.Open(c.blobPath(sha))
+	if err != nil {
+		return fmt.Errorf("syncing blob %s: %w", sha, err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("syncing blob %s: %w", sha, err)
+	}
+	return syncDir(filepath.Dir(c.blobPath(sha)))
+}
+
+// PutBytes stores data as a blob (not synced: for a copy of what a durable record holds, such
+// as a chat's text) and returns its sha256.
+func (c *Cache) PutBytes(data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	if c.Has(sha) {
+		return sha, nil
+	}
+	if err := writeAtomic(c.blobPath(sha), data, 0o444, false); err != nil {
+		return "", fmt.Errorf("caching blob %s: %w", sha, err)
+	}
+	return sha, nil
+}
+
+// Place copies the blob sha to dst like Restore, without syncing dst: for an output whose
+// blob is durable, so a power cut that loses dst costs a free restore, not a generation.
+func (c *Cache) Place(sha, dst string) error { return c.restore(sha, dst, false) }
+
 // Restore copies the blob sha to dst, checking the hash as it copies; dst appears whole or
 // not at all, and its folders are made. A corrupt blob is removed and the error wraps
 // ErrCorrupt; a missing one wraps fs.ErrNotExist.
-func (c *Cache) Restore(sha, dst string) error {
+func (c *Cache) Restore(sha, dst string) error { return c.restore(sha, dst, true) }
+
+func (c *Cache) restore(sha, dst string, durable bool) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("restoring %s: %q is not a hex sha256", dst, sha)
 	}
@@ -142,10 +223,12 @@ func (c *Cache) Restore(sha, dst string) error {
 	}
 	defer src.Close()
 	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("restoring %s: %w", dst, err)
-	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	if errors.Is(err, fs.ErrNotExist) { // the folder is missing: make it (a stat saved otherwise)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			tmp, err = os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
@@ -160,7 +243,7 @@ func (c *Cache) Restore(sha, dst string) error {
 		os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
 		return fmt.Errorf("restoring %s: %w: blob %s now hashes to %s", dst, ErrCorrupt, sha, got)
 	}
-	if err := commit(tmp, 0o644, dst, true); err != nil {
+	if err := commit(tmp, 0o644, dst, durable); err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
 	return nil
@@ -368,10 +451,12 @@ func commit(tmp *os.File, perm fs.FileMode, dst string, durable bool) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.MkdirAll(filepath.Dir(dst), 0o755)
-	}
-	if err == nil {
 		err = os.Rename(name, dst)
+		if errors.Is(err, fs.ErrNotExist) { // dst's folder is missing: make it (a stat saved otherwise)
+			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+				err = os.Rename(name, dst)
+			}
+		}
 	}
 	if err != nil {
 		os.Remove(name)

@@ -206,6 +206,8 @@ func (d *decoder) job() *diskJob {
 			j.Provider = d.string(key)
 		case "started_at":
 			j.StartedAt = d.string(key)
+		case "url":
+			j.URL = d.string(key)
 		default:
 			d.unknown(key, off)
 		}

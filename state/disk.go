@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/genform/genform/asset"
 )
 
 // The on-disk shape of version 1. Field names are in alphabetical order so that the written
@@ -55,9 +57,10 @@ type diskUsage struct {
 
 type diskJob struct {
 	InputHash string `json:"input_hash"`
-	JobID     string `json:"job_id"`
+	JobID     string `json:"job_id,omitempty"`
 	Provider  string `json:"provider"`
 	StartedAt string `json:"started_at,omitempty"`
+	URL       string `json:"url,omitempty"`
 }
 
 // addrRecord and addrJob are a record and a job outside the state file (journal lines, cache
@@ -137,7 +140,7 @@ func recordFromDisk(addr string, d *diskRecord) (*Record, string) {
 }
 
 func jobToDisk(j *Job) *diskJob {
-	return &diskJob{InputHash: j.InputHash, JobID: j.JobID, Provider: j.Provider, StartedAt: formatTime(j.StartedAt)}
+	return &diskJob{InputHash: j.InputHash, JobID: j.JobID, Provider: j.Provider, StartedAt: formatTime(j.StartedAt), URL: j.URL}
 }
 
 func jobFromDisk(addr string, d *diskJob) (*Job, string) {
@@ -148,7 +151,7 @@ func jobFromDisk(addr string, d *diskJob) (*Job, string) {
 	if why != "" {
 		return nil, why
 	}
-	j := &Job{Addr: addr, InputHash: d.InputHash, Provider: d.Provider, JobID: d.JobID, StartedAt: at}
+	j := &Job{Addr: addr, InputHash: d.InputHash, Provider: d.Provider, JobID: d.JobID, URL: d.URL, StartedAt: at}
 	return j, checkJob(j)
 }
 
@@ -159,15 +162,15 @@ func checkRecord(r *Record) string {
 		return why
 	}
 	switch {
-	case r.Kind != "chat" && r.Kind != "image" && r.Kind != "video":
-		return fmt.Sprintf("kind %q is not one of chat, image, video", r.Kind)
+	case !asset.Known(r.Kind):
+		return fmt.Sprintf("kind %q is not one of %s", r.Kind, strings.Join(asset.Names(), ", "))
 	case r.Kind != kind:
 		return fmt.Sprintf("kind %q does not match the address, which is a %s", r.Kind, kind)
 	case r.Provider == "":
 		return "has no provider"
 	case !isSHA256(r.InputHash):
 		return fmt.Sprintf("input_hash %q is not a hex sha256 (64 lowercase hex digits)", r.InputHash)
-	case r.Output == nil && r.Kind != "chat":
+	case r.Output == nil && !asset.IsText(r.Kind):
 		return fmt.Sprintf("has no output; every %s has one", r.Kind)
 	case r.Cost != nil && (math.IsNaN(*r.Cost) || math.IsInf(*r.Cost, 0) || *r.Cost < 0):
 		return fmt.Sprintf("cost %v is not a price (a finite number of USD, 0 or more)", *r.Cost)
@@ -199,8 +202,10 @@ func checkJob(j *Job) string {
 		return why
 	}
 	switch {
-	case j.JobID == "":
-		return "has no job_id"
+	case j.JobID == "" && j.URL == "":
+		return "has neither a job_id nor a url"
+	case j.URL != "" && !strings.HasPrefix(j.URL, "https://") && !strings.HasPrefix(j.URL, "http://"):
+		return fmt.Sprintf("url %q is not an http(s) link", j.URL)
 	case j.Provider == "":
 		return "has no provider"
 	case !isSHA256(j.InputHash):

@@ -134,10 +134,15 @@ func (e *encoder) record(r *Record, depth int) error {
 func (e *encoder) job(j *Job, depth int) {
 	o := e.open(depth)
 	e.strField(&o, "input_hash", j.InputHash)
-	e.strField(&o, "job_id", j.JobID)
+	if j.JobID != "" {
+		e.strField(&o, "job_id", j.JobID)
+	}
 	e.strField(&o, "provider", j.Provider)
 	if t := formatTime(j.StartedAt); t != "" {
 		e.strField(&o, "started_at", t)
+	}
+	if j.URL != "" {
+		e.strField(&o, "url", j.URL)
 	}
 	o.close()
 }

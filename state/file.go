@@ -59,13 +59,16 @@ type Usage struct {
 	PromptTokens, CompletionTokens, TotalTokens int64
 }
 
-// Job is an asynchronous generation (a video) started but not yet finished: its id lets the
-// next apply resume polling instead of paying again.
+// Job is a paid generation not yet in place: an asynchronous job (a video) started but not
+// finished, whose id lets the next apply resume polling instead of paying again, or a receipt
+// for a paid reply that named a download link, which the next apply downloads again without
+// paying. It has a JobID, a URL or both.
 type Job struct {
 	Addr      string
 	InputHash string // the input hash the job was started for; resume only if it still matches
 	Provider  string
 	JobID     string
+	URL       string // where the paid output can be downloaded (never with a credential)
 	StartedAt time.Time
 }
 

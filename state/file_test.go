@@ -253,7 +253,7 @@ func TestMarshalRefusesBrokenFile(t *testing.T) {
 		{"no lineage", func(f *File) { f.Lineage = "" }, "no lineage"},
 		{"bad hash", func(f *File) { f.Records["chat.tagline"].InputHash = "ABC" }, "not a hex sha256"},
 		{"output outside", func(f *File) { f.Records["image.icon[0]"].Output.Path = "../x.png" }, `has ".."`},
-		{"job without id", func(f *File) { f.Jobs["video.trailer"].JobID = "" }, "has no job_id"},
+		{"job without id", func(f *File) { f.Jobs["video.trailer"].JobID = "" }, "has neither a job_id nor a url"},
 		{"nil record", func(f *File) { f.Records["chat.x"] = nil }, "is nil"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

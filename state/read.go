@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -108,7 +109,7 @@ func fileFromDisk(name string, data []byte, d *diskFile) (*File, error) {
 		Jobs:    make(map[string]*Job, len(d.Jobs)),
 	}
 	// Check in address order so the error reported is the same on every run.
-	for _, addr := range sortedKeys(d.Records) {
+	for _, addr := range slices.Sorted(maps.Keys(d.Records)) {
 		r, why := recordFromDisk(addr, d.Records[addr])
 		if why != "" {
 			line, col := keyPosition(data, addr, sectionStart(data, "records"))
@@ -116,7 +117,7 @@ func fileFromDisk(name string, data []byte, d *diskFile) (*File, error) {
 		}
 		f.Records[addr] = r
 	}
-	for _, addr := range sortedKeys(d.Jobs) {
+	for _, addr := range slices.Sorted(maps.Keys(d.Jobs)) {
 		j, why := jobFromDisk(addr, d.Jobs[addr])
 		if why != "" {
 			line, col := keyPosition(data, addr, sectionStart(data, "jobs"))
@@ -125,15 +126,6 @@ func fileFromDisk(name string, data []byte, d *diskFile) (*File, error) {
 		f.Jobs[addr] = j
 	}
 	return f, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // jsonError turns an encoding/json error into an *Error with the position of the fault.

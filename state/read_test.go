@@ -85,7 +85,7 @@ func TestReadRefuses(t *testing.T) {
 		{"bad number", edit(`"size": 10`, `"size": 1.`), 11, 19, "not valid JSON: unexpected line break, expected a digit"},
 		{"deep request", edit(`"provider": "offline"`, `"provider": "offline", "request": {"a": `+strings.Repeat("[", 10001)+strings.Repeat("]", 10001)+`}`), 13, 0, "nested too deeply"},
 		{"field twice after a job", edit(`"jobs": {}`, `"jobs": {"video.v": {"input_hash": "`+hashOf('1')+`", "job_id": "j", "provider": "p"}}, "lineage": "abc"`), 3, 3, `the state: "lineage" appears twice`},
-		{"job without id", edit(`"jobs": {}`, `"jobs": {"video.v": {"input_hash": "`+hashOf('1')+`", "job_id": "", "provider": "p"}}`), 2, 12, "job video.v has no job_id"},
+		{"job without id", edit(`"jobs": {}`, `"jobs": {"video.v": {"input_hash": "`+hashOf('1')+`", "job_id": "", "provider": "p"}}`), 2, 12, "job video.v has neither a job_id nor a url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "genform.state.json")

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 )
 
@@ -75,7 +77,7 @@ func encode(f *File) (head, tail []byte, err error) {
 	top := e.open(0)
 	top.key("jobs")
 	jobs := e.open(1)
-	for _, addr := range sortedKeys(f.Jobs) {
+	for _, addr := range slices.Sorted(maps.Keys(f.Jobs)) {
 		jobs.key(addr)
 		e.job(f.Jobs[addr], 2)
 	}
@@ -83,7 +85,7 @@ func encode(f *File) (head, tail []byte, err error) {
 	e.strField(&top, "lineage", f.Lineage)
 	top.key("records")
 	records := e.open(1)
-	for _, addr := range sortedKeys(f.Records) {
+	for _, addr := range slices.Sorted(maps.Keys(f.Records)) {
 		records.key(addr)
 		if err := e.record(f.Records[addr], 2); err != nil {
 			return nil, nil, fmt.Errorf("state: record %s: %w", addr, err)

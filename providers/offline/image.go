@@ -17,6 +17,7 @@ import (
 
 	_ "golang.org/x/image/webp" // references may be WebP
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 )
 
@@ -46,7 +47,7 @@ func renderImage(ctx context.Context, req *providers.Request, job *providers.Job
 	}
 	return &providers.Result{
 		File:      out.path,
-		MediaType: mediaTypes[ext],
+		MediaType: mediaTypeOf(ext),
 		SHA256:    out.sha256,
 		Size:      out.size,
 		Width:     w,
@@ -54,8 +55,11 @@ func renderImage(ctx context.Context, req *providers.Request, job *providers.Job
 	}, nil
 }
 
-// mediaTypes maps the extensions the offline provider writes to their media types.
-var mediaTypes = map[string]string{".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif"}
+// mediaTypeOf is the media type of an extension the offline provider writes.
+func mediaTypeOf(ext string) string {
+	m, _ := asset.ByExt(ext)
+	return m.Type
+}
 
 // paintImage paints a still: the scene drawn from seed, tinted, with the prompt's words.
 func paintImage(seed [32]byte, t tint, prompt string, w, h int, transparent bool) *image.RGBA {

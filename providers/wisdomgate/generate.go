@@ -3,7 +3,9 @@ package wisdomgate
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -120,9 +122,29 @@ func setNum(body map[string]any, key string, v *float64) {
 // fetchImage saves an image from a reply: a download, or base64.
 func (p *Provider) fetchImage(ctx context.Context, src imageSource, job *providers.Job) (*providers.Result, error) {
 	if src.URL != "" {
+		if err := p.linked(src.URL, job); err != nil {
+			return nil, err
+		}
 		return p.download(ctx, src.URL, providers.Image, job)
 	}
 	return p.saveBase64(job, providers.Image, src.B64)
+}
+
+// linked hands a paid reply's download link to the caller, to be kept as its receipt before
+// the download starts. A link that carries the key or a user name is not handed over (it
+// would put a credential in the state): its download is then the only chance.
+func (p *Provider) linked(link string, job *providers.Job) error {
+	if job.Linked == nil {
+		return nil
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.User != nil || (p.key != "" && strings.Contains(link, p.key)) {
+		return nil
+	}
+	if err := job.Linked(link); err != nil {
+		return fmt.Errorf("recording the download link: %w", err)
+	}
+	return nil
 }
 
 // gemini: POST /v1beta/models/{model}:generateContent with x-goog-api-key.

@@ -20,6 +20,7 @@ import (
 
 	_ "golang.org/x/image/webp" // and WebP
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 )
 
@@ -167,11 +168,8 @@ func expected(kind providers.Kind, mt string) bool {
 }
 
 func extension(mt string) string {
-	switch mt {
-	case "image/jpeg":
-		return ".jpg"
-	case "video/quicktime":
-		return ".mov"
+	if ext := asset.Ext(mt); ext != "" {
+		return ext
 	}
 	return "." + mt[strings.IndexByte(mt, '/')+1:]
 }

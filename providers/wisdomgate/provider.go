@@ -83,6 +83,10 @@ func (p *Provider) Generate(ctx context.Context, req *providers.Request, job *pr
 	if job == nil {
 		job = &providers.Job{}
 	}
+	if job.ResumeURL != "" && req.Kind != providers.Chat {
+		// already paid: the output is downloaded again from the link an earlier apply recorded
+		return p.download(ctx, job.ResumeURL, req.Kind, job)
+	}
 	switch req.Kind {
 	case providers.Chat:
 		report(job, providers.PhaseGenerating, -1, "")

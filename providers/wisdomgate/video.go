@@ -28,11 +28,6 @@ func (p *Provider) video(ctx context.Context, req *providers.Request, job *provi
 			return nil, err
 		}
 		id = st.ID
-		if job.Started != nil {
-			if err := job.Started(id); err != nil {
-				return nil, fmt.Errorf("recording video job %s: %w", id, err)
-			}
-		}
 	} else if !validID(id) {
 		return nil, permanent(fmt.Sprintf("cannot resume video job %q: not a job id", id))
 	}
@@ -90,6 +85,13 @@ func (p *Provider) createVideo(ctx context.Context, req *providers.Request, job 
 		}
 		if !validID(st.ID) {
 			return permanent(fmt.Sprintf("the gateway returned an unusable job id %q", truncate(st.ID, 100)))
+		}
+		// the job id is the receipt of a paid create: recorded before anything else is done
+		if job.Started != nil && st.state() != videoFailed {
+			if err := job.Started(st.ID); err != nil {
+				return &providers.Error{Class: providers.Permanent, Err: err,
+					Message: fmt.Sprintf("recording video job %s: %v", st.ID, err)}
+			}
 		}
 		return nil
 	})

@@ -66,11 +66,13 @@ const (
 
 // Options configures a Server. The zero value is a fast, well-behaved gateway.
 type Options struct {
-	Key         string        // the API key accepted; "" accepts any non-empty key
-	Latency     time.Duration // added before every gateway answer that is not an error
-	FailureRate float64       // fraction of gateway requests answered 500 at random
-	RateLimit   float64       // gateway requests per second (a token bucket); 0: none
-	Burst       int           // the token bucket's size; default max(1, RateLimit)
+	Key     string        // the API key accepted; "" accepts any non-empty key
+	Latency time.Duration // added before every gateway answer that is not an error
+	// FilesLatency is added before every answer of the files host (download links)
+	FilesLatency time.Duration
+	FailureRate  float64 // fraction of gateway requests answered 500 at random
+	RateLimit    float64 // gateway requests per second (a token bucket); 0: none
+	Burst        int     // the token bucket's size; default max(1, RateLimit)
 
 	VideoPolls      int           // polls before a video completes; default 3
 	VideoRenderTime time.Duration // and at least this long after its creation
@@ -107,6 +109,7 @@ type Server struct {
 	paid      map[string]int
 	scripts   map[Endpoint][]Reply
 	requests  []Request
+	sent      []Sent
 	creds     []string
 	blobs     map[string][]byte // files host: name -> bytes
 	videos    map[string]*video
@@ -306,6 +309,26 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	route(w, r, &req)
+	// the reply is fully handed to the connection before it is logged as sent
+	_ = http.NewResponseController(w).Flush()
+	s.mu.Lock()
+	s.sent = append(s.sent, Sent{Endpoint: ep, Prompt: req.Prompt, At: time.Now()})
+	s.mu.Unlock()
+}
+
+// Sent is one gateway reply, logged once it was fully written to the connection.
+type Sent struct {
+	Endpoint Endpoint
+	Prompt   string
+	At       time.Time
+}
+
+// Sent returns the log of replies fully sent, in order: with the receipts a client logs, it
+// tells a reply lost in the window between sending and recording from one never received.
+func (s *Server) Sent() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.sent...)
 }
 
 // authorized checks the credentials: Bearer on OpenAI-style paths; x-goog-api-key (or Bearer)

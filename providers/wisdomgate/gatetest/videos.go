@@ -163,6 +163,7 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, Request{Endpoint: Files, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()})
 	name := strings.TrimPrefix(r.URL.Path, "/files/")
 	blob, ok := s.blobs[name]
+	delay := s.opts.FilesLatency
 	var size int64
 	if id, isVideo := strings.CutSuffix(strings.TrimPrefix(name, "videos/"), ".mp4"); isVideo && strings.HasPrefix(name, "videos/") {
 		if v := s.videos[id]; v != nil {
@@ -170,6 +171,13 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	switch {
 	case ok:
 		w.Header().Set("Content-Type", http.DetectContentType(blob))

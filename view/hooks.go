@@ -1,4 +1,4 @@
-package main
+package view
 
 import (
 	"encoding/json"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/providers"
-	"github.com/genform/genform/view"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 )
@@ -28,7 +27,7 @@ func outcomeLine(ch *engine.Change, o *engine.Outcome) string {
 	}
 	where := ""
 	if r := o.Record; r != nil && r.Output != nil {
-		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, view.ByteSize(r.Output.Size))
+		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, ByteSize(r.Output.Size))
 		if o.Action.Paid() {
 			where += ", " + outcomeCost(o.Cost)
 		}
@@ -194,7 +193,7 @@ func newTTYHook(w io.Writer, total int) *ttyHook {
 func (h *ttyHook) costSoFar() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return view.CostText(h.cost, h.unknown)
+	return CostText(h.cost, h.unknown)
 }
 
 func (h *ttyHook) Started(ch *engine.Change) {
@@ -251,8 +250,8 @@ func (h *ttyHook) Finished(ch *engine.Change, o *engine.Outcome) {
 	h.overall.Increment()
 }
 
-// close stops the live view.
-func (h *ttyHook) close() {
+// Close stops the live view.
+func (h *ttyHook) Close() {
 	h.overall.Abort(false)
 	h.p.Wait()
 }

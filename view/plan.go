@@ -1,4 +1,4 @@
-package main
+package view
 
 import (
 	"fmt"
@@ -9,7 +9,6 @@ import (
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/textdiff"
-	"github.com/genform/genform/view"
 )
 
 // colours, used only on a terminal without NO_COLOR.
@@ -22,16 +21,45 @@ func colors(on bool) palette {
 	return palette{green: "\x1b[32m", yellow: "\x1b[33m", cyan: "\x1b[36m", red: "\x1b[31m", bold: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m"}
 }
 
+// Plan shows a plan: as text for a person, or as one JSON document for a pipe (plan -json).
+type Plan interface {
+	// Plan shows the changes, from engine.NewPlan or a saved plan.
+	Plan(cs engine.Changes)
+	// Saved says the plan was saved to path.
+	Saved(path string)
+}
+
+// NewPlan is the plan view a command chose: JSON or text.
+func NewPlan(v *View, asJSON bool) Plan {
+	if asJSON {
+		return planJSONView{v}
+	}
+	return planText{v}
+}
+
+type planText struct{ v *View }
+
+func (p planText) Plan(cs engine.Changes) { renderPlan(p.v.Stdout, cs, p.v.color) }
+
+func (p planText) Saved(path string) {
+	fmt.Fprintf(p.v.Stdout, "\nSaved the plan to %s. Apply exactly this plan with: genform apply %s\n", path, path)
+}
+
+type planJSONView struct{ v *View }
+
+func (p planJSONView) Plan(cs engine.Changes) { p.v.JSON(PlanJSON(cs)) }
+func (p planJSONView) Saved(string)           {}
+
 // renderPlan prints a plan the way a Terraform user expects: one block per change with its
 // reasons and attribute diff, then the summary line.
-func renderPlan(w io.Writer, plan *engine.Plan, color bool) {
+func renderPlan(w io.Writer, plan engine.Changes, color bool) {
 	pal := colors(color)
 	if !plan.HasChanges() {
 		fmt.Fprintln(w, "No changes. Everything is up to date.")
 		return
 	}
 	fmt.Fprintln(w, "genform will perform these actions:")
-	for _, ch := range plan.Changes {
+	for _, ch := range plan {
 		if ch.Action == engine.NoOp {
 			continue
 		}
@@ -42,10 +70,10 @@ func renderPlan(w io.Writer, plan *engine.Plan, color bool) {
 	fmt.Fprintln(w, pal.bold+summaryLine(plan)+pal.reset)
 }
 
-func summaryLine(plan *engine.Plan) string {
+func summaryLine(plan engine.Changes) string {
 	n := plan.Counts()
 	return fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-		n.Create, n.Regenerate, n.Restore, n.Delete, view.CostText(plan.Cost()))
+		n.Create, n.Regenerate, n.Restore, n.Delete, CostText(plan.Cost()))
 }
 
 func priceText(ch *engine.Change) string {
@@ -54,7 +82,7 @@ func priceText(ch *engine.Change) string {
 		return "free; its file moves into the cache"
 	case !ch.Action.Paid():
 		return "free"
-	case ch.ResumeJob != "":
+	case ch.AlreadyPaid():
 		return "already paid"
 	case !ch.Cost.Known:
 		return "paid, cost unknown"
@@ -119,7 +147,7 @@ func renderFields(w io.Writer, ch *engine.Change, sym string) {
 	for _, n := range names {
 		v := "(known after apply)"
 		if !unknown[n] {
-			v = view.ValueText(ch.Request[n])
+			v = ValueText(ch.Request[n])
 		}
 		fmt.Fprintf(w, "      %s %-*s = %s\n", sym, width, n, v)
 	}
@@ -129,11 +157,11 @@ func renderFields(w io.Writer, ch *engine.Change, sym string) {
 func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 	switch {
 	case d.Unknown:
-		fmt.Fprintf(w, "      %s~%s %s = %s -> (known after apply)\n", pal.yellow, pal.reset, d.Name, view.ValueText(d.Before))
+		fmt.Fprintf(w, "      %s~%s %s = %s -> (known after apply)\n", pal.yellow, pal.reset, d.Name, ValueText(d.Before))
 	case d.Before == nil:
-		fmt.Fprintf(w, "      %s+%s %s = %s\n", pal.green, pal.reset, d.Name, view.ValueText(d.After))
+		fmt.Fprintf(w, "      %s+%s %s = %s\n", pal.green, pal.reset, d.Name, ValueText(d.After))
 	case d.After == nil:
-		fmt.Fprintf(w, "      %s-%s %s = %s\n", pal.red, pal.reset, d.Name, view.ValueText(d.Before))
+		fmt.Fprintf(w, "      %s-%s %s = %s\n", pal.red, pal.reset, d.Name, ValueText(d.Before))
 	default:
 		b, bok := d.Before.(string)
 		a, aok := d.After.(string)
@@ -151,19 +179,21 @@ func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 			}
 			return
 		}
-		fmt.Fprintf(w, "      %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, d.Name, view.ValueText(d.Before), view.ValueText(d.After))
+		fmt.Fprintf(w, "      %s~%s %s = %s -> %s\n", pal.yellow, pal.reset, d.Name, ValueText(d.Before), ValueText(d.After))
 	}
 }
 
 // The JSON forms of a plan (plan -json, show -json PLANFILE, saved plans).
 
-type planDoc struct {
+// PlanDoc is a plan as JSON: its changes and a summary.
+type PlanDoc struct {
 	FormatVersion string            `json:"format_version"`
 	Changes       []planfile.Change `json:"changes"`
-	Summary       summaryJSON       `json:"summary"`
+	Summary       SummaryJSON       `json:"summary"`
 }
 
-type summaryJSON struct {
+// SummaryJSON is the summary of a plan as JSON.
+type SummaryJSON struct {
 	Create      int     `json:"create"`
 	Regenerate  int     `json:"regenerate"`
 	Restore     int     `json:"restore"`
@@ -174,14 +204,15 @@ type summaryJSON struct {
 	Changes     bool    `json:"changes"`
 }
 
-func planJSON(plan *engine.Plan) planDoc {
-	d := planDoc{FormatVersion: "1", Changes: []planfile.Change{}}
-	for _, ch := range plan.Changes {
+// PlanJSON is the document plan -json and show -json PLANFILE print.
+func PlanJSON(plan engine.Changes) PlanDoc {
+	d := PlanDoc{FormatVersion: "1", Changes: []planfile.Change{}}
+	for _, ch := range plan {
 		d.Changes = append(d.Changes, planfile.FromEngine(ch))
 	}
 	n := plan.Counts()
 	usd, unknown := plan.Cost()
-	d.Summary = summaryJSON{Create: n.Create, Regenerate: n.Regenerate, Restore: n.Restore, Delete: n.Delete, NoOp: n.NoOp,
+	d.Summary = SummaryJSON{Create: n.Create, Regenerate: n.Regenerate, Restore: n.Restore, Delete: n.Delete, NoOp: n.NoOp,
 		CostUSD: usd, CostUnknown: unknown, Changes: plan.HasChanges()}
 	return d
 }

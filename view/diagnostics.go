@@ -1,4 +1,4 @@
-package main
+package view
 
 // This file renders diagnostics, for every command: as text with source snippets, or as JSON.
 
@@ -9,23 +9,20 @@ import (
 	"golang.org/x/term"
 )
 
-// diags writes diagnostics to stderr, with file, line, column and a source snippet from files
-// (which may be nil when nothing was parsed), and tells whether any of them was an error.
-func (c *cli) diags(d hcl.Diagnostics, files map[string]*hcl.File) bool {
+// Diagnostics writes diagnostics to stderr, with file, line, column and a source snippet from
+// files (which may be nil when nothing was parsed), and tells whether any of them was an error.
+func (v *View) Diagnostics(d hcl.Diagnostics, files map[string]*hcl.File) bool {
 	if len(d) == 0 {
 		return false
 	}
-	c.rendered += len(d)
-	wr := hcl.NewDiagnosticTextWriter(c.stderr, files, terminalWidth(c.stderr), useColor(c.stderr))
+	v.Rendered += len(d)
+	wr := hcl.NewDiagnosticTextWriter(v.Stderr, files, terminalWidth(v.Stderr), useColor(v.Stderr))
 	_ = wr.WriteDiagnostics(d) // a failed write to stderr has nowhere to be reported
 	return d.HasErrors()
 }
 
-// color tells whether what a command prints on stdout may use colour.
-func (c *cli) color() bool { return useColor(c.stdout) }
-
-// isTerminal tells whether v (a reader or writer) is a terminal.
-func isTerminal(v any) bool {
+// IsTerminal tells whether v (a reader or writer) is a terminal.
+func IsTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
@@ -36,7 +33,7 @@ func useColor(w any) bool {
 	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
 		return false
 	}
-	return isTerminal(w)
+	return IsTerminal(w)
 }
 
 // terminalWidth is the width of the terminal w is, or 0 (no wrapping) when it is not one.
@@ -52,8 +49,8 @@ func terminalWidth(w any) uint {
 	return uint(width)
 }
 
-// diagnosticJSON is one diagnostic in -json output.
-type diagnosticJSON struct {
+// DiagnosticJSON is one diagnostic in -json output.
+type DiagnosticJSON struct {
 	Severity string     `json:"severity"` // "error" or "warning"
 	Summary  string     `json:"summary"`
 	Detail   string     `json:"detail"`
@@ -72,12 +69,12 @@ type posJSON struct {
 	Byte   int `json:"byte"`
 }
 
-// diagnosticsJSON converts diagnostics for -json output; it never returns nil, so an empty
+// DiagnosticsJSON converts diagnostics for -json output; it never returns nil, so an empty
 // list encodes as [].
-func diagnosticsJSON(d hcl.Diagnostics) []diagnosticJSON {
-	out := make([]diagnosticJSON, 0, len(d))
+func DiagnosticsJSON(d hcl.Diagnostics) []DiagnosticJSON {
+	out := make([]DiagnosticJSON, 0, len(d))
 	for _, diag := range d {
-		j := diagnosticJSON{Severity: "error", Summary: diag.Summary, Detail: diag.Detail}
+		j := DiagnosticJSON{Severity: "error", Summary: diag.Summary, Detail: diag.Detail}
 		if diag.Severity == hcl.DiagWarning {
 			j.Severity = "warning"
 		}
@@ -93,8 +90,8 @@ func diagnosticsJSON(d hcl.Diagnostics) []diagnosticJSON {
 	return out
 }
 
-// countDiags counts errors and warnings.
-func countDiags(d hcl.Diagnostics) (errors, warnings int) {
+// CountDiags counts errors and warnings.
+func CountDiags(d hcl.Diagnostics) (errors, warnings int) {
 	for _, diag := range d {
 		if diag.Severity == hcl.DiagWarning {
 			warnings++

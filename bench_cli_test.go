@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/genform/genform/providers/wisdomgate/gatetest"
+)
+
+// cliBenchProject writes n independent instances against the fake gateway: chats written to
+// files, or Gemini images (64x64 PNG), each with its own prompt.
+func cliBenchProject(b *testing.B, gw *gatetest.Server, kind string, n int) string {
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "provider \"wisdomgate\" {\n  base_url = %q\n  api_key  = \"test-key\"\n}\n", gw.URL)
+	switch kind {
+	case "chat":
+		fmt.Fprintf(&cfg, "chat \"c\" {\n  count  = %d\n  model  = \"wisdom-ai-gpt5\"\n  prompt = \"line ${count.index}\"\n  path   = \"out/c-${count.index}.txt\"\n}\n", n)
+	default:
+		fmt.Fprintf(&cfg, "image \"i\" {\n  count  = %d\n  model  = \"gemini-2.5-flash-image\"\n  prompt = \"tile ${count.index}\"\n  path   = \"out/i-${count.index}.png\"\n}\n", n)
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.gen.hcl"), []byte(cfg.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// cliApply runs genform apply in dir and returns its wall time, plan included. With
+// GENFORM_BENCH_STRACE=FILE the CLI runs under strace -f -c, its syscall counts in FILE.
+func cliApply(b *testing.B, dir string, par int) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin, err := exec.LookPath("genform")
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []string{bin, "apply", "-auto-approve", "-parallelism", fmt.Sprint(par)}
+	if out := os.Getenv("GENFORM_BENCH_STRACE"); out != "" {
+		args = append([]string{"strace", "-f", "-c", "-o", out}, args...)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "WISDOM_GATE_KEY=")
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("apply: %v\n%s", err, out)
+	}
+	return time.Since(start)
+}
+
+// BenchmarkCLIMakespan: 1,000 instances through the CLI and the fake gateway, parallelism 32,
+// 100 ms latency, plan included. The ideal is ceil(1000/32) x 100 ms = 3.2 s.
+func BenchmarkCLIMakespan(b *testing.B) {
+	const n, par, lat = 1000, 32, 100 * time.Millisecond
+	for _, kind := range []string{"chat", "image"} {
+		b.Run(kind, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: lat})
+				dir := cliBenchProject(b, gw, kind, n)
+				b.StartTimer()
+				wall := cliApply(b, dir, par)
+				gw.Close()
+				ideal := time.Duration(math.Ceil(float64(n)/par)) * lat
+				b.ReportMetric(wall.Seconds(), "wall-s")
+				b.ReportMetric(wall.Seconds()/ideal.Seconds(), "x-ideal")
+			}
+		})
+	}
+}
+
+// BenchmarkCLIOverhead: 2,000 instances through the CLI against a fake gateway that answers
+// at once, with full durability: instances per second end to end, plan included.
+func BenchmarkCLIOverhead(b *testing.B) {
+	const n, par = 2000, 32
+	for _, kind := range []string{"chat", "image"} {
+		b.Run(kind, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				gw := gatetest.New(gatetest.Options{Key: "test-key"})
+				dir := cliBenchProject(b, gw, kind, n)
+				b.StartTimer()
+				wall := cliApply(b, dir, par)
+				gw.Close()
+				b.ReportMetric(n/wall.Seconds(), "inst/s")
+			}
+		})
+	}
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+const oneImage = `
+provider "fake" {}
+
+image "hero" {
+  model  = "m"
+  prompt = "a hero"
+  path   = "out/hero.png"
+}
+`
+
+// A paid result whose placing fails keeps its receipt: the record is journaled before the
+// file is placed, so the next plan restores it from the cache and nothing is paid again.
+func TestPlaceFailureKeepsReceipt(t *testing.T) {
+	p := newProject(t, map[string]string{"main.gen.hcl": oneImage, "out": "a file where the folder should be"})
+	sum := p.apply(p.plan(Options{}), ApplyOptions{})
+	if sum.Failed != 1 || p.fake.callsFor("a hero") != 1 {
+		t.Fatalf("summary %+v, calls %d: want one paid generation that failed to be placed", sum, p.fake.callsFor("a hero"))
+	}
+	rec := p.st.Records["image.hero"]
+	if rec == nil || rec.Output == nil || !p.cache.Has(rec.Output.SHA256) {
+		t.Fatalf("the paid result was not kept: record %+v", rec)
+	}
+	if err := os.Remove(filepath.Join(p.dir, "out")); err != nil {
+		t.Fatal(err)
+	}
+	plan := p.plan(Options{})
+	if ch := change(t, plan, "image.hero"); ch.Action != Restore {
+		t.Fatalf("after a failed placing the plan says %s %v, want restore", ch.Action, ch.Reasons)
+	}
+	if sum := p.apply(plan, ApplyOptions{}); sum.Restored != 1 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := p.fake.callsFor("a hero"); n != 1 {
+		t.Errorf("paid %d times, want 1", n)
+	}
+	if sha, err := hashFile(filepath.Join(p.dir, "out", "hero.png")); err != nil || sha != rec.Output.SHA256 {
+		t.Errorf("out/hero.png: %v, sha %s, want %s", err, sha, rec.Output.SHA256)
+	}
+}
+
+// Outputs are placed through a temporary file beside the target, so a provider's temporary
+// folder on another file system does not fail a paid generation with EXDEV.
+func TestPlaceAcrossFileSystems(t *testing.T) {
+	other, err := os.MkdirTemp("/dev/shm", "genform-test-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(other)
+	p := newProject(t, map[string]string{"main.gen.hcl": oneImage})
+	var a, b syscall.Stat_t
+	if syscall.Stat(other, &a) != nil || syscall.Stat(p.dir, &b) != nil || a.Dev == b.Dev {
+		t.Skip("/dev/shm is on the same file system as the test's folder")
+	}
+	sum := p.apply(p.plan(Options{}), ApplyOptions{TempDir: other})
+	if sum.Generated != 1 || sum.Failed != 0 {
+		t.Fatalf("summary %+v, failures %v", sum, sum.Failures)
+	}
+	rec := p.st.Records["image.hero"]
+	if sha, err := hashFile(filepath.Join(p.dir, "out", "hero.png")); err != nil || rec == nil || sha != rec.Output.SHA256 {
+		t.Errorf("out/hero.png: %v", err)
+	}
+}
+
+// A chat's file enters the cache like any output: change its prompt, apply, change it back,
+// and it is restored without calling the provider.
+func TestChatWithPathRevertRestores(t *testing.T) {
+	chat := func(prompt string) map[string]string {
+		return map[string]string{"main.gen.hcl": `
+provider "fake" {}
+
+chat "tagline" {
+  model  = "m"
+  prompt = "` + prompt + `"
+  path   = "out/tagline.txt"
+}
+`}
+	}
+	p := newProject(t, chat("first"))
+	p.apply(p.plan(Options{}), ApplyOptions{})
+	p.write(chat("second"))
+	p.apply(p.plan(Options{}), ApplyOptions{})
+	p.write(chat("first"))
+	plan := p.plan(Options{})
+	if ch := change(t, plan, "chat.tagline"); ch.Action != Restore {
+		t.Fatalf("reverting the prompt plans %s %v, want restore", ch.Action, ch.Reasons)
+	}
+	if sum := p.apply(plan, ApplyOptions{}); sum.Restored != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := p.fake.callsFor("first"); n != 1 {
+		t.Errorf("the first prompt was paid %d times, want 1", n)
+	}
+	data, err := os.ReadFile(filepath.Join(p.dir, "out", "tagline.txt"))
+	if err != nil || string(data) != "reply to first" {
+		t.Errorf("out/tagline.txt = %q, %v", data, err)
+	}
+}
+
+// Temporary files a killed apply left beside outputs are removed; other files are not.
+func TestRemoveLeftovers(t *testing.T) {
+	p := newProject(t, map[string]string{
+		"main.gen.hcl":           oneImage,
+		"out/.hero.png.tmp-1234": "half a file",
+		"out/.notes.txt.tmp-1":   "not an output of this project",
+		"out/hero.png.tmp-9":     "not hidden: the user's",
+	})
+	if n := RemoveLeftovers(p.plan(Options{})); n != 1 {
+		t.Errorf("removed %d files, want 1", n)
+	}
+	for name, want := range map[string]bool{".hero.png.tmp-1234": false, ".notes.txt.tmp-1": true, "hero.png.tmp-9": true} {
+		if _, err := os.Stat(filepath.Join(p.dir, "out", name)); (err == nil) != want {
+			t.Errorf("out/%s: exists %v, want %v", name, err == nil, want)
+		}
+	}
+}

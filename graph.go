@@ -1,0 +1,23 @@
+package main
+
+// This file holds genform graph: the dependency graph in DOT.
+
+import (
+	"fmt"
+
+	"github.com/genform/genform/engine"
+)
+
+func cmdGraph(c *cli, args []string) int {
+	fs := newFlags(c, "graph", "")
+	vars := addVarFlags(fs)
+	if code := parseFlags(c, fs, args); code >= 0 {
+		return code
+	}
+	p, ok := c.loadConfig(vars.values())
+	if !ok {
+		return 1
+	}
+	fmt.Fprint(c.stdout, engine.Graph(p.cfg))
+	return 0
+}
