@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/genform/genform/state"
 	"github.com/genform/genform/view"
 )
 
@@ -27,7 +28,8 @@ type cli struct {
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
 	view           *view.View
-	env            envLog // the environment variables providers read (noop.go)
+	env            envLog           // the environment variables providers read (noop.go)
+	stat           *state.StatCache // the stat cache, once the no-op record's check opened it
 }
 
 // ui is the command's view: where it prints, and how (made on first use).

@@ -70,6 +70,7 @@ func (c *cli) noopPlan(pf *planFlags) bool {
 	if err != nil {
 		return false
 	}
+	c.stat = stat // the whole plan, if it comes to that, uses it too
 	holds := rec.Holds(dir, key, filepath.Join(dir, ".genform", "journal.jsonl"), stat, os.LookupEnv)
 	if err := stat.Save(); err != nil {
 		c.ui().Warnf("saving the stat cache: %v", err)

@@ -55,6 +55,24 @@ func BenchmarkPlanNoop(b *testing.B) {
 	}
 }
 
+// BenchmarkPlanChanged runs the whole CLI's plan on 10,000 separate blocks with every
+// hundredth prompt changed since the apply: the plan does the whole work.
+func BenchmarkPlanChanged(b *testing.B) {
+	dir := benchProject(b, benchproj.Blocks, 10000)
+	if root := os.Getenv("GENFORM_BENCH_DIR"); root != "" {
+		dir = filepath.Join(root, "changed-10000") // benchproj -change of an applied copy
+	} else if err := benchproj.Change(dir, 10000); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var out bytes.Buffer
+		if code := run([]string{"-chdir=" + dir, "plan", "-detailed-exitcode"}, &out, &out); code != 2 {
+			b.Fatalf("plan exited %d: %.2000s", code, out.String())
+		}
+	}
+}
+
 // BenchmarkValidate runs the whole CLI's validate on n separate image blocks.
 func BenchmarkValidate(b *testing.B) {
 	for _, n := range []int{1000, 10000} {

@@ -105,7 +105,9 @@ func (c *cli) readState(p *project) bool {
 // openCaches opens the output cache and the stat cache under .genform/.
 func (c *cli) openCaches(p *project) bool {
 	var err error
-	if p.stat, err = state.OpenStatCache(p.work("stat.cache")); err != nil {
+	if p.stat = c.stat; p.stat != nil && p.stat.Path() == p.work("stat.cache") {
+		// opened already, by the check of the no-op record
+	} else if p.stat, err = state.OpenStatCache(p.work("stat.cache")); err != nil {
 		c.ui().Error(err)
 		return false
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/genform/genform/schema"
@@ -44,14 +46,19 @@ type NoopRecord struct {
 	Sets      map[string][]string `json:"sets,omitempty"`
 	EnvNames  []string            `json:"env_names,omitempty"`
 	Env       string              `json:"env"` // NoopEnvDigest of EnvNames
-	Outputs   []NoopOutput        `json:"outputs,omitempty"`
+	// Outputs are kept beside the record, in path+".outputs" (text, one "size sha256 path" a
+	// line, read only once everything else held); OutputsSum is that file's sha256.
+	Outputs    []NoopOutput `json:"-"`
+	OutputsSum string       `json:"outputs_sum"`
+
+	path string // where it was read from
 }
 
 // NoopOutput is one output file as the no-op plan found it.
 type NoopOutput struct {
-	Path   string `json:"p"`
-	Size   int64  `json:"n"`
-	SHA256 string `json:"h"`
+	Path   string
+	Size   int64
+	SHA256 string
 }
 
 // NewNoopRecord makes the record of a plan that found nothing to do. ok is false when the
@@ -120,8 +127,16 @@ func NoopEnvDigest(names []string, getenv func(string) (string, bool)) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// WriteNoopRecord writes r to path, atomically.
+// WriteNoopRecord writes r to path and its outputs beside it, each atomically.
 func WriteNoopRecord(path string, r *NoopRecord) error {
+	var outs []byte
+	for _, o := range r.Outputs {
+		if strings.ContainsRune(o.Path, '\n') {
+			return fmt.Errorf("an output path holds a newline: %q", o.Path)
+		}
+		outs = fmt.Appendf(outs, "%d %s %s\n", o.Size, o.SHA256, o.Path)
+	}
+	r.OutputsSum = sha256Hex(outs)
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -129,10 +144,14 @@ func WriteNoopRecord(path string, r *NoopRecord) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
+	if err := state.WriteFileAtomic(path+".outputs", outs, 0o644); err != nil {
+		return err
+	}
 	return state.WriteFileAtomic(path, b, 0o644)
 }
 
-// ReadNoopRecord reads the record at path; nil when there is none or it cannot be read.
+// ReadNoopRecord reads the record at path (its outputs are read by Holds); nil when there
+// is none or it cannot be read.
 func ReadNoopRecord(path string) *NoopRecord {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -142,7 +161,36 @@ func ReadNoopRecord(path string) *NoopRecord {
 	if json.Unmarshal(b, &r) != nil || r.Version != noopVersion {
 		return nil
 	}
+	r.path = path
 	return &r
+}
+
+// readOutputs reads the outputs file of a record read from its path; false when it is
+// missing, not the one the record names, or not well formed.
+func (r *NoopRecord) readOutputs() bool {
+	if r.path == "" {
+		return r.OutputsSum == "" // made in memory, not read
+	}
+	b, err := os.ReadFile(r.path + ".outputs")
+	if err != nil || sha256Hex(b) != r.OutputsSum {
+		return false
+	}
+	r.Outputs = r.Outputs[:0]
+	for len(b) > 0 {
+		line, rest, found := bytes.Cut(b, []byte{'\n'})
+		if !found {
+			return false
+		}
+		b = rest
+		size, line, ok1 := bytes.Cut(line, []byte{' '})
+		sha, p, ok2 := bytes.Cut(line, []byte{' '})
+		n, err := strconv.ParseInt(string(size), 10, 64)
+		if !ok1 || !ok2 || err != nil || len(p) == 0 {
+			return false
+		}
+		r.Outputs = append(r.Outputs, NoopOutput{Path: string(p), Size: n, SHA256: string(sha)})
+	}
+	return true
 }
 
 // Holds reports whether everything r rests on is still the same in the project folder dir
@@ -198,7 +246,7 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 			return false
 		}
 	}
-	return r.outputsHold(dir, stat)
+	return r.readOutputs() && r.outputsHold(dir, stat)
 }
 
 // configHolds checks the folder's configuration files: the same names, the same contents.

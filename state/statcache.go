@@ -55,6 +55,9 @@ const (
 	racyFine   = 50 * time.Millisecond
 )
 
+// Path is the file the cache is kept in.
+func (s *StatCache) Path() string { return s.path }
+
 // OpenStatCache loads the stat cache kept at path (which Save writes).
 func OpenStatCache(path string) (*StatCache, error) {
 	s := &StatCache{path: path, open: os.Open, now: time.Now, entries: map[string]statEntry{}, used: map[string]bool{}}
