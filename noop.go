@@ -127,18 +127,9 @@ func (c *cli) validCached(vars []schema.VarValue) bool {
 		return false
 	}
 	key := noopKey("validate", dir, vars)
-	if key == "" {
-		return false
-	}
-	stat, err := state.OpenStatCache(filepath.Join(dir, ".genform", "stat.cache"))
-	if err != nil {
-		return false
-	}
-	holds := rec.Holds(dir, key, "", stat, os.LookupEnv)
-	if err := stat.Save(); err != nil {
-		c.ui().Warnf("saving the stat cache: %v", err)
-	}
-	return holds
+	// no stat cache: a project's is mostly outputs, which validate does not read, and
+	// reading it would cost more than hashing the few files validate read
+	return key != "" && rec.Holds(dir, key, "", nil, os.LookupEnv)
 }
 
 // recordValid keeps the record of a configuration validate found valid with no

@@ -195,7 +195,8 @@ func (r *NoopRecord) readOutputs() bool {
 
 // Holds reports whether everything r rests on is still the same in the project folder dir
 // (absolute), for the caller's key: the files by stat (hashed again only when their stat
-// changed), the environment by getenv. An interrupted apply's journal (journal, absolute;
+// changed; read and hashed when stat is nil, as for validate's few files), the environment
+// by getenv. An interrupted apply's journal (journal, absolute;
 // "" for validate, which does not read it) means it does not hold.
 func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, getenv func(string) (string, bool)) bool {
 	if r == nil || r.Key != key || r.Env != NoopEnvDigest(r.EnvNames, getenv) {
@@ -210,7 +211,7 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 		return false
 	}
 	same := func(abs, sha string) bool {
-		got, _, err := stat.Hash(abs)
+		got, err := hashThrough(stat, abs)
 		return err == nil && got == sha
 	}
 	if r.StatePath != "" {
@@ -249,6 +250,15 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 	return r.readOutputs() && r.outputsHold(dir, stat)
 }
 
+// hashThrough hashes a file through the stat cache, or by reading it when there is none.
+func hashThrough(stat *state.StatCache, abs string) (string, error) {
+	if stat == nil {
+		return hashFile(abs)
+	}
+	sha, _, err := stat.Hash(abs)
+	return sha, err
+}
+
 // configHolds checks the folder's configuration files: the same names, the same contents.
 func (r *NoopRecord) configHolds(dir string, stat *state.StatCache) bool {
 	entries, err := os.ReadDir(dir)
@@ -266,7 +276,7 @@ func (r *NoopRecord) configHolds(dir string, stat *state.StatCache) bool {
 		if !ok {
 			return false
 		}
-		if got, _, err := stat.Hash(filepath.Join(dir, name)); err != nil || got != want {
+		if got, err := hashThrough(stat, filepath.Join(dir, name)); err != nil || got != want {
 			return false
 		}
 	}
@@ -276,6 +286,9 @@ func (r *NoopRecord) configHolds(dir string, stat *state.StatCache) bool {
 // outputsHold checks every output file, as plan does: one stat when the stat cache knows
 // the file, its contents only when the size is the same but the stat changed.
 func (r *NoopRecord) outputsHold(dir string, stat *state.StatCache) bool {
+	if stat == nil {
+		return len(r.Outputs) == 0
+	}
 	for _, o := range r.Outputs {
 		abs := filepath.Join(dir, filepath.FromSlash(o.Path))
 		size, unchanged, sha, err := stat.Stat(abs)
