@@ -127,8 +127,12 @@ func NoopEnvDigest(names []string, getenv func(string) (string, bool)) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// WriteNoopRecord writes r to path and its outputs beside it, each atomically.
+// WriteNoopRecord writes r to path and its outputs beside it, each atomically. A record
+// read from a file has its outputs only once Holds read them, so it is not written again.
 func WriteNoopRecord(path string, r *NoopRecord) error {
+	if r.path != "" {
+		return fmt.Errorf("a no-op record read from %s is not written again", r.path)
+	}
 	var outs []byte
 	for _, o := range r.Outputs {
 		if strings.ContainsRune(o.Path, '\n') {
