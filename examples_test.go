@@ -176,7 +176,7 @@ func TestExamplesPlan(t *testing.T) {
 	parallelOffline(t)
 	tests := []plannedExample{
 		{"quickstart", 4, 0, 0},
-		{"product-launch", 5, 0.26, 2}, // two 2K Gemini heroes; gpt-image-1 and sora-2 are unpriced
+		{"product-launch", 5, 0.80, 0}, // two 2K Gemini heroes, and gpt-image-1 and sora-2 at the prices its provider block gives
 		{"prompt-library", 5, 0, 0},
 		{"ci", 2, 0.10, 0},
 	}
@@ -212,7 +212,7 @@ func TestExampleProductLaunchVariables(t *testing.T) {
 		t.Errorf("a $0.20 budget: stderr\n%s", stderr)
 	}
 	stdout, _ := mustGenform(t, 0, "-chdir="+dir, "plan", "-var", "brand=Moon Tea", "-var", `moods=["sunrise"]`)
-	for _, want := range []string{`A tagline for Moon Tea`, `image.hero["sunrise"]`, "Estimated cost: $0.13 + 2 of unknown cost."} {
+	for _, want := range []string{`A tagline for Moon Tea`, `image.hero["sunrise"]`, "Estimated cost: $0.67."} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("plan -var brand=Moon Tea: no %q in\n%s", want, stdout)
 		}

@@ -28,8 +28,12 @@ type cli struct {
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
 	view           *view.View
-	env            envLog           // the environment variables providers read (noop.go)
-	stat           *state.StatCache // the stat cache, once the no-op record's check opened it
+
+	// the flags every command takes (flags.go)
+	noColor, compactWarnings bool
+	input                    bool             // -input=false: never ask
+	env                      envLog           // the environment variables providers read (noop.go)
+	stat                     *state.StatCache // the stat cache, once the no-op record's check opened it
 }
 
 // ui is the command's view: where it prints, and how (made on first use).
@@ -57,10 +61,17 @@ func commands() []command {
 		{"apply", "Generate what changed", cmdApply},
 		{"show", "Show the state, or a saved plan", cmdShow},
 		{"state", "Inspect or forget recorded instances", cmdState},
+		{"import", "Adopt an existing file as an instance's output, without paying", cmdImport},
 		{"output", "Show output values", cmdOutput},
+		{"console", "Evaluate expressions against the configuration and state", cmdConsole},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
+		{"runner", "Join a run of the pg backend and generate its instances", cmdRunner},
+		{"force-unlock", "Release a lock whose holder is gone", cmdForceUnlock},
+		{"push", "Upload recorded outputs to the shared cache", cmdPush},
+		{"pull", "Bring back missing recorded outputs from the local or shared cache, for free", cmdPull},
+		{"cache", "Manage the output caches: cache gc drops what nothing references", cmdCache},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }
@@ -116,7 +127,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", cmd.name, cmd.synopsis)
+		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.synopsis)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'genform COMMAND -h' for a command's flags.")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -84,6 +85,9 @@ func (c *cli) noopPlan(pf *planFlags) bool {
 func (c *cli) recordNoop(p *project, plan *engine.Plan, pf *planFlags) {
 	if plan.HasChanges() || c.ui().Rendered > 0 || p.journal > 0 || p.stat == nil {
 		return
+	}
+	if _, local := p.backend.(*backend.File); !local || p.cfg.Settings.Backend != nil {
+		return // the record covers a state file; a shared backend's state is elsewhere
 	}
 	after := ""
 	if p.stExists {

@@ -1,18 +1,20 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
+	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/providers/offline"
 	"github.com/genform/genform/providers/wisdomgate"
+	"github.com/genform/genform/remote"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
@@ -37,10 +39,15 @@ type project struct {
 	statePath string
 	st        *state.File
 	stExists  bool // the state file exists (a fresh project has none yet)
+	noConfig  bool // the folder has no configuration files (state commands only)
 	journal   int  // entries folded in from an interrupted apply's journal
+	backend   backend.Backend
+	lock      backend.Lock // held by a state-changing command
 	providers map[string]providers.Provider
 	stat      *state.StatCache
 	cache     *state.Cache
+	shared    *remote.Cache // the shared output cache; nil when none is declared
+	upload    bool          // apply and push write to shared
 	// stateBefore is the sha256 of the state file before it was read ("" when absent or
 	// unreadable): a no-op record is kept only when the file did not change while planning.
 	stateBefore string
@@ -48,8 +55,6 @@ type project struct {
 
 // The working data under .genform/.
 func (p *project) work(name string) string { return filepath.Join(p.dir, ".genform", name) }
-
-func (p *project) journalPath() string { return p.work("journal.jsonl") }
 
 // loadConfig loads and checks the configuration, rendering diagnostics. ok is false when
 // there were errors.
@@ -79,26 +84,18 @@ func filesOf(cfg *schema.Config) map[string]*hcl.File {
 	return cfg.Files
 }
 
-// readState reads the state file and folds in the journal an interrupted apply left, so
-// every instance that finished is known. It writes nothing.
+// readState reads the state from the backend, with what an interrupted apply recorded folded
+// in, so every instance that finished is known. It writes nothing.
 func (c *cli) readState(p *project) bool {
-	st, err := state.Read(p.statePath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		st = state.New()
-	case err != nil:
+	if !c.openBackend(p) {
+		return false
+	}
+	st, status, err := p.backend.Read(context.Background())
+	if err != nil {
 		c.ui().Error(err)
 		return false
-	default:
-		p.stExists = true
 	}
-	entries, err := state.ReadJournal(p.journalPath())
-	if err != nil {
-		c.ui().Errorf("reading the journal of an interrupted apply: %v", err)
-		return false
-	}
-	st.Apply(entries)
-	p.st, p.journal = st, len(entries)
+	p.st, p.stExists, p.journal = st, status.Exists, status.Pending
 	return true
 }
 
@@ -115,18 +112,12 @@ func (c *cli) openCaches(p *project) bool {
 		c.ui().Error(err)
 		return false
 	}
-	return true
+	return c.openShared(p)
 }
 
-// writeState folds the journal into the state file and removes the journal.
+// writeState writes the state through the held lock, folding in what was recorded.
 func (c *cli) writeState(p *project) error {
-	if _, err := state.Write(p.statePath, p.st, p.work("state.backup.json")); err != nil {
-		return fmt.Errorf("writing the state: %w", err)
-	}
-	if err := os.Remove(p.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing the journal: %w", err)
-	}
-	return nil
+	return p.lock.Write(context.Background(), p.st)
 }
 
 // stateOnly reads the state of the project. Inspecting state must work while the
@@ -135,6 +126,28 @@ func (c *cli) writeState(p *project) error {
 func (c *cli) stateOnly() (*project, bool) {
 	p, ok := c.stateProject()
 	return p, ok && c.readState(p)
+}
+
+// lockedState opens the state for a command that writes it (who, as the lock names it):
+// the state path from the configuration, the lock (waiting up to timeout), held until unlock,
+// and the state with any journal an interrupted apply left.
+func (c *cli) lockedState(who string, timeout time.Duration) (p *project, unlock func(), ok bool) {
+	if p, ok = c.stateProject(); !ok {
+		return nil, nil, false
+	}
+	if !c.lockProject(p, who, timeout) {
+		p.closeBackend()
+		return nil, nil, false
+	}
+	unlock = func() {
+		p.lock.Unlock()
+		p.closeBackend()
+	}
+	if !c.readState(p) {
+		unlock()
+		return nil, nil, false
+	}
+	return p, unlock, true
 }
 
 // stateProject loads what the state commands need of the configuration: the state path.
@@ -148,6 +161,10 @@ func (c *cli) stateProject() (*project, bool) {
 	if cfg == nil || cfg.Dir == "" {
 		c.ui().Diagnostics(diags, filesOf(cfg))
 		return nil, false
+	}
+	if names, _ := configFiles(dir); len(names) == 0 {
+		// no configuration at all is not a broken one: the state path is the default
+		return &project{dir: dir, cfg: cfg, statePath: filepath.Join(dir, cfg.Settings.StatePath), noConfig: true}, true
 	}
 	if diags.HasErrors() {
 		c.ui().Warnf("the configuration has errors (genform validate shows them); reading %s anyway.\n", cfg.Settings.StatePath)

@@ -61,6 +61,8 @@ func TestReadmeCommands(t *testing.T) {
 			lang = ""
 		case lang == "console " && !strings.HasPrefix(line, "$ "):
 			// program output, not a command
+		case lang == "hcl ":
+			// configuration: its `genform {` block is not a command
 		case lang != "":
 			block.WriteString(line + "\n")
 		}
@@ -72,7 +74,7 @@ func TestReadmeCommands(t *testing.T) {
 	if n < 20 {
 		t.Errorf("README.md has %d genform command lines in code blocks; the test reads too few", n)
 	}
-	cmds := [][]string{{"state", "list"}, {"state", "show"}, {"state", "rm"}}
+	cmds := [][]string{{"state", "list"}, {"state", "show"}, {"state", "rm"}, {"state", "mv"}}
 	for _, c := range commands() {
 		if c.name != "state" {
 			cmds = append(cmds, []string{c.name})
@@ -253,16 +255,29 @@ chat "tagline" {
 		{"budget", func(t *testing.T) string {
 			_, stderr := mustGenform(t, 1, "-chdir="+copyExample(t, "product-launch"), "plan", "-var", "budget=0.2")
 			return stderr
-		}, []string{"Error: Plan exceeds the budget", "The estimated cost of this plan is $0.26, above the budget of $0.20. Raise budget in the genform block, or generate less at once with -target."}},
+		}, []string{"Error: Plan exceeds the budget", "The estimated cost of this plan is $0.80, above the budget of $0.20. Raise budget in the genform block, or generate less at once with -target."}},
 		{"unknown model", func(t *testing.T) string {
 			dir := project(t, `chat "a" {
   model  = "deepseek-v4"
   prompt = "hi"
 }
 `)
-			_, stderr := mustGenform(t, 0, "-chdir="+dir, "validate")
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "validate")
 			return stderr
-		}, []string{`Warning: Unknown model "deepseek-v4"`, `Did you mean "deepseek-v3"?`}},
+		}, []string{`Error: Unknown model "deepseek-v4"`, `Did you mean "deepseek-v3"?`, `extra_models = ["deepseek-v4"]`}},
+		{"unpriced with a budget", func(t *testing.T) string {
+			dir := copyExample(t, "product-launch")
+			src, err := os.ReadFile(filepath.Join(dir, "main.gen.hcl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			unpriced := strings.Replace(string(src), `"sora-2"      = 0.50`, "", 1)
+			if err := os.WriteFile(filepath.Join(dir, "main.gen.hcl"), []byte(unpriced), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr := mustGenform(t, 1, "-chdir="+dir, "plan")
+			return stderr
+		}, []string{"Error: Plan has changes of unknown cost", "so the budget of $5.00 cannot be checked: sora-2 (provider wisdomgate)"}},
 		{"path escapes", func(t *testing.T) string {
 			dir := project(t, `provider "offline" {}
 image "b" {

@@ -16,8 +16,9 @@ import (
 
 // generate calls the provider, makes its reply durable as a receipt, then puts the output in
 // place. release frees the instance's slot: it bounds the work at the gateway, so it is
-// called as soon as the provider returns, and the bookkeeping goes on outside it.
-func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func()) (*Outcome, error) {
+// called as soon as the provider returns, and the bookkeeping goes on outside it. amb counts
+// the attempts that may have been charged without a result.
+func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func(), amb *ambiguity) (*Outcome, error) {
 	req := in.req.req
 	e.p.fillFiles(req)
 	abs, err := e.outputPath(in.req.path)
@@ -51,7 +52,8 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 			}
 			return nil
 		},
-		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		Progress:        func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		PossiblyCharged: func() error { return e.possiblyCharged(ch, amb) },
 	}
 	if ch.ResumeJob != "" {
 		once.Do(func() { close(recorded) })
@@ -126,6 +128,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 		}
 		return nil, err
 	}
+	e.upload(ctx, rec)
 	cost := ch.Cost
 	if ch.alreadyPaid() {
 		cost = providers.Price{Known: true} // paid by the apply that started the job
@@ -200,7 +203,7 @@ func (e *executor) wrote(path, abs, sha string) {
 
 // restore brings back an output from the cache (or from the file's previous path) without
 // calling a provider.
-func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
+func (e *executor) restore(ctx context.Context, in *instance, ch *Change) (*Outcome, error) {
 	from := ch.From
 	path := in.req.path
 	rec := *from
@@ -231,6 +234,9 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 			if err := e.opts.Cache.PutKnown(old, sha); err != nil {
 				return fail(fmt.Errorf("keeping %s: %w", ch.Before.Output.Path, err))
 			}
+		}
+		if err := e.fetchShared(ctx, from.Output); err != nil {
+			return fail(err)
 		}
 		if err := e.opts.Cache.Restore(sha, abs); err != nil {
 			return fail(fmt.Errorf("restoring %s from the cache: %w", path, err))

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -18,7 +19,7 @@ import (
 type ApplyOptions struct {
 	Parallelism int  // instances at work at once; default 8
 	Hook        Hook // nil: NopHook
-	Journal     *state.Journal
+	Journal     Journal
 	Cache       *state.Cache
 	Stat        *state.StatCache // told the hash of every file apply writes; may be nil
 	TempDir     string           // for files being generated; on the project's file system
@@ -28,6 +29,22 @@ type ApplyOptions struct {
 	Now       func() time.Time // default time.Now
 	// Ledger, when not nil, follows the money of this apply for a second Ctrl-C (Settle).
 	Ledger *Ledger
+	// Shared is the shared output cache restores may fetch from; nil when there is none.
+	// With Upload, each new result is sent to it once it is durable locally.
+	Shared Shared
+	Upload bool
+}
+
+// Journal records what apply does: *state.Journal on one machine, rows in PostgreSQL for a
+// team. Append returns once the entry is durable; Write returns once it survives the death of
+// the process, and Sync(n) once what Write n returned is durable. SyncsFileSystem tells
+// whether Sync also makes the files written under dirs durable (a journal on the same file
+// system flushed whole); a journal that is not a file says false, and apply syncs its blobs.
+type Journal interface {
+	Append(state.Entry) error
+	Write(state.Entry) (uint64, error)
+	Sync(n uint64) error
+	SyncsFileSystem(dirs ...string) bool
 }
 
 // Summary is what an apply did.
@@ -37,6 +54,13 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+	// Ambiguous counts the paid attempts that got no complete reply and may have been
+	// charged; AmbiguousCost is their estimated price, AmbiguousUnknown those unpriced.
+	Ambiguous, AmbiguousUnknown int
+	AmbiguousCost               float64
+	// UploadFailures are results kept locally that could not be sent to the shared cache
+	// (genform push sends them later): warnings, not failures.
+	UploadFailures []Failure
 }
 
 // Failure is one instance that failed.
@@ -65,11 +89,19 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for _, prov := range plan.planner.opts.Providers {
+		if pool, ok := prov.(providers.Pooled); ok {
+			pool.SetParallelism(opts.Parallelism)
+		}
+	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
 	if opts.Cache != nil && opts.Journal != nil {
 		// one group-committed flush of the file system makes blobs and journal lines durable
 		// together, where it can: no fsync per blob
 		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
+	}
+	if err := e.applyMoves(); err != nil {
+		return &e.sum, err
 	}
 	return e.run(ctx)
 }
@@ -79,9 +111,12 @@ type executor struct {
 	p    *planner
 	opts ApplyOptions
 
-	mu  sync.Mutex // guards st and sum
+	mu  sync.Mutex // guards st, sum and planCost
 	st  *state.File
 	sum Summary
+	// the plan's estimate, once an ambiguous attempt needed it against the budget
+	planCost      float64
+	planCostKnown bool
 
 	flushesFS bool // the journal's sync flushes the cache's file system too
 	paths     folderCheck
@@ -324,7 +359,7 @@ func (e *executor) needsSlot(n *node) bool {
 	switch {
 	case n.ch == nil, n.failed != "", n.in != nil && n.in.invalid:
 		return false
-	case n.ch.Action == NoOp && n.ch.InputHash != "":
+	case n.ch.Action == NoOp && n.ch.InputHash != "" && !n.ch.refresh:
 		return false
 	}
 	return true
@@ -368,6 +403,7 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 	if replanned {
 		scope := e.p.blocks.scope(in.si.Asset.Refs)
 		ch = e.p.planInstance(in, scope)
+		ch = e.shareOne(ctx, in)
 	}
 	// The hook hears of the instance only now, so it is told what will really be done: a
 	// change planned as "regenerate" may turn out unchanged once its upstreams are known.
@@ -383,11 +419,23 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 	}
 	switch ch.Action {
 	case NoOp:
+		if ch.refresh {
+			rec := *ch.Before
+			rec.Request = ch.Request
+			if err := e.record(in, &rec, false); err != nil {
+				return nil, err
+			}
+		}
 		return &Outcome{Status: Done, Action: NoOp}, nil
 	case Restore:
-		return e.restore(in, ch)
+		return e.restore(ctx, in, ch)
 	}
-	return e.generate(ctx, in, ch, release)
+	var amb ambiguity
+	o, err := e.generate(ctx, in, ch, release, &amb)
+	if o != nil && amb.attempts > 0 {
+		o.Ambiguous, o.AmbiguousCost = amb.attempts, amb.cost()
+	}
+	return o, err
 }
 
 // finish reports an outcome and counts it.

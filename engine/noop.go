@@ -66,7 +66,7 @@ type NoopOutput struct {
 // while it was read). envNames are the environment variables read besides env()'s (the
 // providers'); getenv gives the values the run used.
 func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, envNames []string, getenv func(string) (string, bool)) (*NoopRecord, bool) {
-	if plan.HasChanges() || len(plan.Targets) > 0 || len(plan.Replace) > 0 || plan.planner == nil {
+	if plan.HasChanges() || len(plan.Moves) > 0 || len(plan.Targets) > 0 || len(plan.Replace) > 0 || plan.planner == nil {
 		return nil, false
 	}
 	r, ok := NewValidRecord(key, cfg, envNames, getenv)

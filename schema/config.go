@@ -17,6 +17,10 @@ type LoadOptions struct {
 	// Env is the environment as os.Environ gives it: GENFORM_VAR_name=value sets variables,
 	// and env(name) reads it.
 	Env []string
+	// UnsetUnknown gives a variable without a default or a value an unknown value instead of
+	// an error, as terraform validate does: the configuration is checked without values. A
+	// block whose count or for_each is then unknown has no instances to check.
+	UnsetUnknown bool
 	// ProviderTypes lists the provider types that exist ("wisdomgate", "offline"). A provider
 	// block of another type is an error. When empty, every type is accepted.
 	ProviderTypes []string
@@ -35,6 +39,7 @@ type Config struct {
 	Dir       string               // absolute project folder
 	Files     map[string]*hcl.File // parsed files by the name diagnostics use (for snippets)
 	Settings  Settings
+	Cache     *Cache // the shared output cache; nil when none is declared
 	Variables map[string]*Variable
 	Vars      map[string]cty.Value // resolved variable values
 	Locals    map[string]cty.Value // evaluated locals
@@ -42,8 +47,10 @@ type Config struct {
 	Assets    []*Asset             // declaration order (files in name order)
 	Instances []*Instance          // every expanded instance, grouped by asset in Assets order
 	Outputs   []*Output
+	Moved     []*Moved // moved blocks, declaration order
 
 	providerTypes []string
+	unsetUnknown  bool // LoadOptions.UnsetUnknown
 	localNames    map[string]bool
 	assets        map[string]*Asset // by address
 	env           map[string]string
@@ -60,6 +67,7 @@ type Settings struct {
 	Parallelism int       // default 8
 	Budget      *float64  // nil: no budget
 	BudgetRange hcl.Range // where budget is set, for the diagnostic that refuses a plan
+	Backend     *Backend  // nil: the state file and a file lock
 	DeclRange   hcl.Range
 }
 
@@ -115,11 +123,12 @@ type Asset struct {
 	// Instances are the block's expanded instances, a sub-slice of Config.Instances.
 	Instances []*Instance
 
-	attrOrder  []string        // Attrs' names in source order
-	dependsOn  hcl.Expression  // nil when absent
-	readsFiles bool            // an expression may call a file function: Eval records what it reads
-	count      int             // with Count: the number of instances
-	keys       map[string]bool // with ForEach: the instance keys
+	attrOrder   []string        // Attrs' names in source order
+	dependsOn   hcl.Expression  // nil when absent
+	readsFiles  bool            // an expression may call a file function: Eval records what it reads
+	count       int             // with Count: the number of instances
+	keys        map[string]bool // with ForEach: the instance keys
+	unknownKeys bool            // count or for_each depends on a variable without a value (LoadOptions.UnsetUnknown)
 }
 
 // Addr is the block's address: "image.hero".

@@ -21,6 +21,7 @@ var fileSchema = func() *hcl.BodySchema {
 		{Type: "locals"},
 		{Type: "provider", LabelNames: []string{"type"}},
 		{Type: "output", LabelNames: []string{"name"}},
+		{Type: "moved"},
 	}}
 	for _, k := range asset.Names() {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: k, LabelNames: []string{"name"}})
@@ -28,9 +29,10 @@ var fileSchema = func() *hcl.BodySchema {
 	return s
 }()
 
-var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "state"}, {Name: "parallelism"}, {Name: "budget"},
-}}
+var settingsSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "state"}, {Name: "parallelism"}, {Name: "budget"}},
+	Blocks:     append([]hcl.BlockHeaderSchema{{Type: "backend", LabelNames: []string{"type"}}}, cacheBlockSchema.Blocks...),
+}
 
 var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -71,6 +73,7 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			if d.settings == nil {
 				d.settings = b
 			}
+			diags = append(diags, d.decodeCache(b)...)
 		case "locals":
 			attrs, ds := b.Body.JustAttributes()
 			diags = append(diags, ds...)
@@ -88,6 +91,8 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			diags = append(diags, d.decodeAsset(b)...)
 		case "output":
 			diags = append(diags, d.decodeOutput(b)...)
+		case "moved":
+			diags = append(diags, d.decodeMoved(b)...)
 		}
 	}
 	return diags

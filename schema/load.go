@@ -35,6 +35,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		Locals:        map[string]cty.Value{},
 		Settings:      Settings{StatePath: "genform.state.json", Parallelism: 8},
 		providerTypes: opts.ProviderTypes,
+		unsetUnknown:  opts.UnsetUnknown,
 		assets:        map[string]*Asset{},
 		env:           envMap(opts.Env),
 		files:         &fileCache{entries: map[string]*fileEntry{}},
@@ -77,6 +78,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 			return append(diags, c.checkProviders()...)
 		},
 		c.expand,
+		c.checkMoved,
 		c.analyzeRefs,
 	} {
 		diags = append(diags, phase()...)

@@ -18,10 +18,18 @@ import (
 
 // Defaults of the provider block (SPEC section 2).
 const (
-	DefaultBaseURL  = "https://wisdom-gate.juheapi.com"
-	DefaultTimeout  = 120 * time.Second
-	DefaultRetries  = 5
-	DefaultPoll     = 10 * time.Second
+	DefaultBaseURL = "https://wisdom-gate.juheapi.com"
+	DefaultTimeout = 120 * time.Second
+	DefaultRetries = 5
+	// DefaultAmbiguousRetries is how often a paid request that may have been charged (sent,
+	// no complete reply) is sent again.
+	DefaultAmbiguousRetries = 1
+	DefaultPoll             = 10 * time.Second
+	// DefaultVideoTimeout is how long one apply waits for a video job: past it the instance
+	// fails with its job id kept, and the next apply resumes it.
+	DefaultVideoTimeout = 2 * time.Hour
+	// StallWarning is how long a video job's progress may stand still before a warning.
+	StallWarning    = 10 * time.Minute
 	DefaultMaxImage = 64 << 20 // bytes
 	DefaultMaxVideo = 2 << 30  // bytes
 	// KeyEnv is the environment variable the API key is read from when api_key is not set.
@@ -34,12 +42,16 @@ type settings struct {
 	base         *url.URL // scheme, host, and any path prefix before /v1
 	timeout      time.Duration
 	maxRetries   int
+	maxAmbiguous int // retries of a paid request that may have been charged
 	rpm          float64
 	concurrency  int
 	pollInterval time.Duration
+	videoTimeout time.Duration
 	maxImage     int64
 	maxVideo     int64
 	endpoints    map[string]endpoint // model -> endpoint overrides
+	extra        map[string]bool     // extra_models: models the table does not know, declared on purpose
+	prices       map[string]float64  // prices: USD per request, by model (overrides the table)
 }
 
 var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -47,12 +59,16 @@ var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "base_url"},
 	{Name: "timeout"},
 	{Name: "max_retries"},
+	{Name: "max_ambiguous_retries"},
 	{Name: "requests_per_minute"},
 	{Name: "concurrency"},
 	{Name: "poll_interval"},
+	{Name: "video_timeout"},
 	{Name: "max_image_bytes"},
 	{Name: "max_video_bytes"},
 	{Name: "model_endpoints"},
+	{Name: "extra_models"},
+	{Name: "prices"},
 }}
 
 // decode reads the provider block's arguments, with their defaults.
@@ -60,7 +76,9 @@ func decode(cfg providers.Config) (settings, hcl.Diagnostics) {
 	s := settings{
 		timeout:      DefaultTimeout,
 		maxRetries:   DefaultRetries,
+		maxAmbiguous: DefaultAmbiguousRetries,
 		pollInterval: DefaultPoll,
+		videoTimeout: DefaultVideoTimeout,
 		maxImage:     DefaultMaxImage,
 		maxVideo:     DefaultMaxVideo,
 	}
@@ -140,17 +158,20 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			return bad("Incorrect base_url", err.Error()+` Write it as "`+DefaultBaseURL+`" (with or without /v1).`)
 		}
 		s.base = u
-	case "timeout", "poll_interval":
+	case "timeout", "poll_interval", "video_timeout":
 		d, err := durationOf(val)
 		if err != nil || d <= 0 {
 			return bad("Incorrect "+attr.Name, fmt.Sprintf(`%s must be a positive duration such as "120s" or "2m".`, attr.Name))
 		}
-		if attr.Name == "timeout" {
+		switch attr.Name {
+		case "timeout":
 			s.timeout = d
-		} else {
+		case "poll_interval":
 			s.pollInterval = d
+		default:
+			s.videoTimeout = d
 		}
-	case "max_retries", "concurrency":
+	case "max_retries", "max_ambiguous_retries", "concurrency":
 		f, d := num(0)
 		if d != nil {
 			return d
@@ -158,9 +179,12 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 		if !whole(f) || f > 1000 {
 			return bad("Incorrect "+attr.Name, fmt.Sprintf("%s must be a whole number from 0 to 1000.", attr.Name))
 		}
-		if attr.Name == "max_retries" {
+		switch attr.Name {
+		case "max_retries":
 			s.maxRetries = int(f)
-		} else {
+		case "max_ambiguous_retries":
+			s.maxAmbiguous = int(f)
+		default:
 			s.concurrency = int(f)
 		}
 	case "requests_per_minute":
@@ -199,8 +223,38 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			}
 			s.endpoints[k] = ep
 		}
+	case "extra_models":
+		v, err := convert.Convert(val, cty.Set(cty.String))
+		if err != nil {
+			return bad("Incorrect extra_models", `extra_models must be a list of model names the gateway serves, e.g. ["my-image-model"].`)
+		}
+		s.extra = map[string]bool{}
+		for _, m := range v.AsValueSlice() {
+			s.extra[m.AsString()] = true
+		}
+	case "prices":
+		v, err := convert.Convert(val, cty.Map(cty.Number))
+		if err != nil {
+			return bad("Incorrect prices", `prices must be a map from model name to USD per request, e.g. { "my-image-model" = 0.12 }.`)
+		}
+		s.prices = map[string]float64{}
+		for k, n := range v.AsValueMap() {
+			f, _ := n.AsBigFloat().Float64()
+			if f < 0 || math.IsInf(f, 0) {
+				return bad("Incorrect prices", fmt.Sprintf("The price of %q must be a number of USD, at least 0.", k))
+			}
+			s.prices[k] = f
+		}
 	}
 	return diags
+}
+
+// declared reports whether the provider block declares a model the table does not know:
+// in extra_models, model_endpoints or prices.
+func (s *settings) declared(model string) bool {
+	_, routed := s.endpoints[model]
+	_, priced := s.prices[model]
+	return s.extra[model] || routed || priced
 }
 
 // durationOf reads "120s" or a number of seconds.
