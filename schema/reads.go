@@ -47,6 +47,9 @@ func sha256Hex(b []byte) string {
 }
 
 func logValue[V comparable](l *readLog, m map[string]V, key string, v V) {
+	if l == nil {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if old, ok := m[key]; ok && old != v {
@@ -55,10 +58,24 @@ func logValue[V comparable](l *readLog, m map[string]V, key string, v V) {
 	m[key] = v
 }
 
-func (l *readLog) file(rel, sha string)       { logValue(l, l.r.Files, rel, sha) }
-func (l *readLog) exists(rel string, ok bool) { logValue(l, l.r.Exists, rel, ok) }
+// readLog's methods do nothing on a nil log (a Config not made by Load).
+
+func (l *readLog) file(rel, sha string) {
+	if l != nil {
+		logValue(l, l.r.Files, rel, sha)
+	}
+}
+
+func (l *readLog) exists(rel string, ok bool) {
+	if l != nil {
+		logValue(l, l.r.Exists, rel, ok)
+	}
+}
 
 func (l *readLog) set(key string, names []string) {
+	if l == nil {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if old, ok := l.r.Sets[key]; ok && !slices.Equal(old, names) {
@@ -68,6 +85,9 @@ func (l *readLog) set(key string, names []string) {
 }
 
 func (l *readLog) env(name string) {
+	if l == nil {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if i, found := slices.BinarySearch(l.r.Env, name); !found {
@@ -78,6 +98,9 @@ func (l *readLog) env(name string) {
 // Reads returns what the Load and the evaluations so far read (a copy).
 func (c *Config) Reads() Reads {
 	l := c.reads
+	if l == nil {
+		return Reads{Unstable: true} // nothing was recorded: it stands for nothing
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.r
