@@ -170,6 +170,12 @@ func TestGalleryInBrowser(t *testing.T) {
 			SlashFocuses, EscapeClears       bool
 			HiddenByKind, NonImagesShown     int
 			Viewport                         int
+			PageFill, ThumbWidth             float64
+			ZoomOpens, ZoomActualSize        bool
+			ZoomCloses                       bool
+			Sliders                          int
+			SliderShown, PairBack            bool
+			SliderClip                       string
 		}
 		if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &r); err != nil {
 			t.Fatalf("selftest result %s: %v", m[1], err)
@@ -193,6 +199,18 @@ func TestGalleryInBrowser(t *testing.T) {
 		}
 		if r.HiddenByKind != 2 || r.NonImagesShown != 0 {
 			t.Errorf("the kind filter hid %d cards (want the chat and the video), %d non-images still shown", r.HiddenByKind, r.NonImagesShown)
+		}
+		// the layout uses the window's width, and images are shown large, not as 230 px
+		// thumbnails of 640 px images
+		if r.PageFill < 0.9 || r.ThumbWidth < 300 {
+			t.Errorf("the cards fill %.0f%% of the window and the largest image is %.0f px wide; want at least 90%% and 300 px", 100*r.PageFill, r.ThumbWidth)
+		}
+		if !r.ZoomOpens || !r.ZoomActualSize || !r.ZoomCloses {
+			t.Errorf("zoom: opens on a click %v, shows the actual size on a second %v, closes on Esc %v", r.ZoomOpens, r.ZoomActualSize, r.ZoomCloses)
+		}
+		// the two heroes and the icon have an image before and after
+		if r.Sliders != 3 || !r.SliderShown || !r.PairBack || !strings.Contains(r.SliderClip, "30%") {
+			t.Errorf("compare: %d sliders (want 3), slider mode shown %v, back to side by side %v, clip %q", r.Sliders, r.SliderShown, r.PairBack, r.SliderClip)
 		}
 		if bytes.Contains(dom, []byte("<script>alert")) {
 			t.Errorf("a hostile prompt became markup")

@@ -52,7 +52,7 @@ func ImportRecord(ch *Change, file string, now time.Time) (*state.Record, error)
 		}
 		return rec, nil
 	}
-	out, err := mediaOutput(ch.Kind, file)
+	out, err := mediaOutput(ch.Kind, file, ch.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func ImportRecord(ch *Change, file string, now time.Time) (*state.Record, error)
 }
 
 // mediaOutput reads what a record says of a media file: hash, size, type, dimensions.
-func mediaOutput(kind, file string) (*state.Output, error) {
+func mediaOutput(kind, file, path string) (*state.Output, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,9 @@ func mediaOutput(kind, file string) (*state.Output, error) {
 	if i := strings.IndexByte(mt, ';'); i >= 0 {
 		mt = mt[:i]
 	}
-	if !strings.HasPrefix(mt, kind+"/") {
+	// a video rendered as an animated GIF (the offline provider's) is one too
+	gifVideo := kind == "video" && mt == "image/gif" && strings.HasSuffix(strings.ToLower(path), ".gif")
+	if !strings.HasPrefix(mt, kind+"/") && !gifVideo {
 		return nil, fmt.Errorf("%s is %s, not %s %s file", file, mt, article(kind), kind)
 	}
 	sha, err := hashFile(file)
@@ -86,7 +88,7 @@ func mediaOutput(kind, file string) (*state.Output, error) {
 		return nil, err
 	}
 	out := &state.Output{SHA256: sha, Size: fi.Size(), MediaType: mt}
-	if kind == "image" {
+	if kind == "image" || gifVideo {
 		if _, err := f.Seek(0, 0); err != nil {
 			return nil, err
 		}

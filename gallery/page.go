@@ -244,15 +244,7 @@ func (b *galleryBuilder) card(addr string, rec *state.Record, ch *planfile.Chang
 		c.After = &galleryMedia{Label: "after", Type: "none", Note: "not generated yet"}
 	}
 	b.prompt(c, ch, rec, done)
-	for _, d := range ch.Diff {
-		switch {
-		case d.Name == "prompt" || ch.Action == engine.Create || ch.Action == engine.Delete:
-		case d.Unknown:
-			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, view.ValueText(d.Before)))
-		default:
-			c.Changes = append(c.Changes, fmt.Sprintf("%s: %s -> %s", d.Name, view.ValueText(d.Before), view.ValueText(d.After)))
-		}
-	}
+	c.Changes = attrChanges(ch, rec, done)
 	var out *state.Output
 	if rec != nil {
 		out = rec.Output
@@ -432,9 +424,41 @@ func searchText(c *galleryCard, model string, o *state.Output) string {
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
+// attrChanges lists the changed attributes other than the prompt: after the apply with the
+// values it recorded (never "known after apply" any more), and a storyboard shot by shot.
+func attrChanges(ch *planfile.Change, rec *state.Record, done bool) []string {
+	var out []string
+	for _, d := range ch.Diff {
+		if d.Name == "prompt" || ch.Action == engine.Create || ch.Action == engine.Delete {
+			continue
+		}
+		after, unknown := d.After, d.Unknown
+		if unknown && done && rec != nil {
+			after, unknown = rec.Request[d.Name], false
+		}
+		switch {
+		case unknown:
+			out = append(out, fmt.Sprintf("%s: %s -> (known after apply)", d.Name, view.ValueText(d.Before)))
+		case view.IsObjectList(d.Before) || view.IsObjectList(after):
+			b, _ := d.Before.([]any)
+			a, _ := after.([]any)
+			for _, l := range view.ListDiff(d.Name, b, a) {
+				out = append(out, string(l.Op)+" "+l.Text)
+			}
+		default:
+			out = append(out, fmt.Sprintf("%s: %s -> %s", d.Name, view.ValueText(d.Before), view.ValueText(after)))
+		}
+	}
+	return out
+}
+
+// promptOf is the request's prompt, or a video's storyboard as readable lines when it has
+// no prompt of its own.
 func promptOf(req map[string]any) string {
-	s, _ := req["prompt"].(string)
-	return s
+	if s, _ := req["prompt"].(string); s != "" {
+		return s
+	}
+	return view.ShotsText(req["shots"])
 }
 
 func outputSHA(r *state.Record) string {

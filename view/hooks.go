@@ -175,18 +175,22 @@ func (h *jsonHook) Finished(ch *engine.Change, o *engine.Outcome) {
 	h.emit(e)
 }
 
-// ttyHook is the live view on a terminal: a line per running instance (phase, video
-// progress, elapsed) under an overall bar with done/total, ETA and cost so far. Finished
-// instances print their line above the bars.
+// ttyHook is the live view on a terminal: a line per running instance (spinner, phase, video
+// progress, elapsed) under an overall bar with finished/total, what did not finish, the ETA
+// and the cost so far. Finished instances print their line above the bars.
 type ttyHook struct {
 	p       *mpb.Progress
 	overall *mpb.Bar
+	start   time.Time
+	total   int
 
 	mu      sync.Mutex
 	running map[string]*runningBar
 	cost    float64
 	unknown int
-	maybe   float64 // possibly charged: paid attempts without a complete reply
+	maybe   float64        // possibly charged: paid attempts without a complete reply
+	done    int            // finished instances (any outcome but interrupted)
+	stopped map[string]int // outcomes that are not a success: "failed", "skipped", "interrupted"
 }
 
 type runningBar struct {
@@ -195,35 +199,57 @@ type runningBar struct {
 }
 
 func newTTYHook(w io.Writer, total int) *ttyHook {
-	h := &ttyHook{running: map[string]*runningBar{}}
-	h.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
+	h := &ttyHook{running: map[string]*runningBar{}, stopped: map[string]int{}, start: time.Now(), total: total}
+	h.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond),
+		mpb.WithAutoRefresh()) // only made for a terminal; this also draws into a test's buffer
 	h.overall = h.p.AddBar(int64(total),
 		mpb.BarPriority(1<<30), // always the last line
 		mpb.PrependDecorators(decor.Name("apply "), decor.CountersNoUnit("%d/%d")),
-		mpb.AppendDecorators(
-			decor.Any(func(decor.Statistics) string { return " " + h.costSoFar() }),
-			decor.Name(" ETA "), decor.EwmaETA(decor.ET_STYLE_GO, 30),
-		),
+		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return h.status(time.Now()) })),
 	)
 	return h
 }
 
-func (h *ttyHook) costSoFar() string {
+// status is what follows the overall bar: what did not succeed, the cost so far and the ETA.
+func (h *ttyHook) status(now time.Time) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.maybe > 0 {
-		return fmt.Sprintf("%s (+$%.2f possibly charged)", CostText(h.cost, h.unknown), h.maybe)
+	s := ""
+	for _, k := range []string{"failed", "skipped", "interrupted"} {
+		if n := h.stopped[k]; n > 0 {
+			s += fmt.Sprintf(" %d %s,", n, k)
+		}
 	}
-	return CostText(h.cost, h.unknown)
+	cost := CostText(h.cost, h.unknown)
+	if h.maybe > 0 {
+		cost = fmt.Sprintf("%s (+$%.2f possibly charged)", cost, h.maybe)
+	}
+	return s + " " + cost + " " + etaText(now.Sub(h.start), h.done, h.total)
+}
+
+// etaText estimates the time left from the average time per finished instance so far; before
+// the first one finishes there is nothing to go by.
+func etaText(elapsed time.Duration, done, total int) string {
+	switch {
+	case done >= total:
+		return "ETA 0s"
+	case done <= 0:
+		return "ETA -"
+	}
+	left := elapsed / time.Duration(done) * time.Duration(total-done)
+	return "ETA " + left.Round(time.Second).String()
 }
 
 func (h *ttyHook) Started(ch *engine.Change) {
 	rb := &runningBar{phase: "starting"}
 	start := time.Now()
-	rb.bar = h.p.AddSpinner(0,
+	// a spinner one character wide at the start of the line, not floating in a 40-wide field
+	rb.bar = h.p.New(0, mpb.SpinnerStyle().PositionLeft(),
+		mpb.BarWidth(1),
 		mpb.BarRemoveOnComplete(),
-		mpb.PrependDecorators(decor.Name("  "+ch.Addr+" ", decor.WCSyncSpaceR)),
+		mpb.PrependDecorators(decor.Name("  ")),
 		mpb.AppendDecorators(
+			decor.Name(ch.Addr+" ", decor.WCSyncSpaceR),
 			decor.Any(func(decor.Statistics) string {
 				h.mu.Lock()
 				defer h.mu.Unlock()
@@ -264,16 +290,35 @@ func (h *ttyHook) Finished(ch *engine.Change, o *engine.Outcome) {
 		}
 	}
 	h.maybe += o.AmbiguousCost.USD
+	// an interrupted instance is not finished: the next apply resumes it, so the bar must
+	// not reach 100% for it
+	finished := o.Status != engine.Interrupted
+	if finished {
+		h.done++
+	}
+	switch o.Status {
+	case engine.Failed, engine.Skipped, engine.Interrupted:
+		h.stopped[string(o.Status)]++
+	}
 	h.mu.Unlock()
 	if rb != nil {
 		rb.bar.Abort(true)
 	}
 	fmt.Fprintln(h.p, outcomeLine(ch, o))
-	h.overall.Increment()
+	if finished {
+		h.overall.Increment()
+	}
 }
 
-// Close stops the live view.
+// Close stops the live view: the spinner of any instance still shown goes (an apply stopped
+// by a second Ctrl-C never finishes them), and the overall bar stays as it ended.
 func (h *ttyHook) Close() {
+	h.mu.Lock()
+	for addr, rb := range h.running {
+		rb.bar.Abort(true)
+		delete(h.running, addr)
+	}
+	h.mu.Unlock()
 	h.overall.Abort(false)
 	h.p.Wait()
 }
