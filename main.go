@@ -12,10 +12,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/genform/genform/state"
 	"github.com/genform/genform/view"
 )
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -29,7 +31,9 @@ type cli struct {
 
 	// the flags every command takes (flags.go)
 	noColor, compactWarnings bool
-	input                    bool // -input=false: never ask
+	input                    bool             // -input=false: never ask
+	env                      envLog           // the environment variables providers read (noop.go)
+	stat                     *state.StatCache // the stat cache, once the no-op record's check opened it
 }
 
 // ui is the command's view: where it prints, and how (made on first use).

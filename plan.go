@@ -25,9 +25,17 @@ func cmdPlan(c *cli, args []string) int {
 		return c.usageError(fs, "plan takes no arguments")
 	}
 	v := view.NewPlan(c.ui(), pf.json)
+	fast := !pf.json && *out == "" && len(pf.targets) == 0 && len(pf.replace) == 0
+	if fast && c.noopPlan(pf) {
+		v.Plan(nil) // no changes
+		return 0
+	}
 	p, plan, ok := c.plan(pf)
 	if !ok {
 		return 1
+	}
+	if fast {
+		c.recordNoop(p, plan, pf)
 	}
 	v.Plan(plan.Changes)
 	if *out != "" {
@@ -51,6 +59,7 @@ func (c *cli) plan(pf *planFlags) (*project, *engine.Plan, bool) {
 	if !ok {
 		return nil, nil, false
 	}
+	p.stateBefore = fileSum(p.statePath)
 	plan, ok := c.planProject(p, pf)
 	return p, plan, ok
 }

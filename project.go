@@ -48,6 +48,9 @@ type project struct {
 	cache     *state.Cache
 	shared    *remote.Cache // the shared output cache; nil when none is declared
 	upload    bool          // apply and push write to shared
+	// stateBefore is the sha256 of the state file before it was read ("" when absent or
+	// unreadable): a no-op record is kept only when the file did not change while planning.
+	stateBefore string
 }
 
 // The working data under .genform/.
@@ -66,7 +69,7 @@ func (c *cli) loadConfig(vars []schema.VarValue) (*project, bool) {
 		c.ui().Diagnostics(diags, filesOf(cfg))
 		return nil, false
 	}
-	provs, pdiags := engine.NewProviders(cfg, registry(), os.Getenv)
+	provs, pdiags := engine.NewProviders(cfg, registry(), c.env.getenv)
 	diags = append(diags, pdiags...)
 	if c.ui().Diagnostics(diags, cfg.Files) {
 		return nil, false
@@ -99,7 +102,9 @@ func (c *cli) readState(p *project) bool {
 // openCaches opens the output cache and the stat cache under .genform/.
 func (c *cli) openCaches(p *project) bool {
 	var err error
-	if p.stat, err = state.OpenStatCache(p.work("stat.json")); err != nil {
+	if p.stat = c.stat; p.stat != nil && p.stat.Path() == p.work("stat.cache") {
+		// opened already, by the check of the no-op record
+	} else if p.stat, err = state.OpenStatCache(p.work("stat.cache")); err != nil {
 		c.ui().Error(err)
 		return false
 	}

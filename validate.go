@@ -22,6 +22,9 @@ func cmdValidate(c *cli, args []string) int {
 		return c.usageError(fs, fmt.Sprintf("validate takes no arguments, and got %q", fs.Arg(0)))
 	}
 	v := view.NewValidate(c.ui(), *jsonOut)
+	if !*jsonOut && c.validCached(vars.values()) {
+		return v.Result(nil, nil) // valid, as when it was recorded
+	}
 	cfg, diags := schema.Load(c.dir, schema.LoadOptions{
 		Vars: vars.values(), Env: os.Environ(), ProviderTypes: providerTypes(),
 		UnsetUnknown: true, // as terraform validate: a variable without a value is unknown
@@ -32,11 +35,14 @@ func cmdValidate(c *cli, args []string) int {
 	if !diags.HasErrors() {
 		// the providers decode their blocks and check each request against what they know
 		// of its model
-		provs, pdiags := engine.NewProviders(cfg, registry(), os.Getenv)
+		provs, pdiags := engine.NewProviders(cfg, registry(), c.env.getenv)
 		diags = append(diags, pdiags...)
 		if !pdiags.HasErrors() {
 			diags = append(diags, engine.Check(cfg, provs)...)
 		}
+	}
+	if !*jsonOut && len(diags) == 0 {
+		c.recordValid(cfg, vars.values())
 	}
 	return v.Result(diags, cfg.Files)
 }

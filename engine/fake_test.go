@@ -156,7 +156,7 @@ func newProject(t testing.TB, files map[string]string) *testProject {
 	if p.cache, err = state.OpenCache(dir + "/.genform/cache"); err != nil {
 		t.Fatal(err)
 	}
-	if p.stat, err = state.OpenStatCache(dir + "/.genform/stat.json"); err != nil {
+	if p.stat, err = state.OpenStatCache(dir + "/.genform/stat.cache"); err != nil {
 		t.Fatal(err)
 	}
 	return p

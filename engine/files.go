@@ -16,8 +16,6 @@ import (
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // fileHasher hashes input files by project-relative name, through the stat cache when there
@@ -80,10 +78,6 @@ func hashFile(path string) (string, error) {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) {
-	return convert.Convert(v, ty)
 }
 
 // hashFiles hashes every input file of req. Files that are outputs of this plan come from

@@ -61,6 +61,28 @@ func blockOrder(cfg *schema.Config) ([]*schema.Asset, hcl.Diagnostics) {
 	return order, diags
 }
 
+// blockLevels groups blocks in dependency order into levels: a block's level is one more
+// than the highest level of the blocks it references, so the blocks of one level are
+// independent of each other and can be planned at once. Each level keeps order's order.
+func blockLevels(order []*schema.Asset) [][]*schema.Asset {
+	level := make(map[string]int, len(order))
+	var levels [][]*schema.Asset
+	for _, a := range order {
+		l := 0
+		for _, r := range a.Refs {
+			if up, ok := level[r.Kind+"."+r.Name]; ok && r.Kind+"."+r.Name != a.Addr() {
+				l = max(l, up+1)
+			}
+		}
+		level[a.Addr()] = l
+		if l == len(levels) {
+			levels = append(levels, nil)
+		}
+		levels[l] = append(levels[l], a)
+	}
+	return levels
+}
+
 // refMatches reports whether a parsed address (schema.ParseRef) names an instance or its block.
 func refMatches(r schema.Ref, si *schema.Instance) bool {
 	if si.Asset.Kind != r.Kind || si.Asset.Name != r.Name {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
@@ -41,7 +42,9 @@ type instance struct {
 	provider providers.Provider
 	provType string
 	req      *request
-	value    cty.Value       // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
+	value    cty.Value     // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
+	rec      *state.Record // with recPath: the record value is built from when first asked (see currentValue); guarded by blocks.mu
+	recPath  string
 	partial  cty.Value       // while value is cty.NilVal: what is known of it before apply (path, model), or cty.NilVal; guarded by blocks.mu
 	invalid  bool            // evaluation failed: not planned
 	diags    hcl.Diagnostics // of the latest planning of this instance
@@ -49,12 +52,23 @@ type instance struct {
 
 func (in *instance) valueOrUnknown() cty.Value {
 	switch {
-	case in.value != cty.NilVal:
+	case in.currentValue() != cty.NilVal:
 		return in.value
 	case in.partial != cty.NilVal:
 		return in.partial
 	}
 	return cty.UnknownVal(schema.InstanceType(in.si.Asset.Kind))
+}
+
+// currentValue is the instance's known value, built from its record on first use (most
+// instances are never referenced); cty.NilVal while it is known only after apply. Called
+// with blocks.mu held.
+func (in *instance) currentValue() cty.Value {
+	if in.value == cty.NilVal && in.rec != nil {
+		in.value = recordValue(in.si.Asset.Kind, in.recPath, in.rec)
+		in.rec = nil
+	}
+	return in.value
 }
 
 type planner struct {
@@ -129,20 +143,33 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		Moves:      moves,
 		planner:    p,
 	}
-	for _, a := range order {
-		var todo []*instance
-		for _, in := range byAsset[a] {
-			if targets != nil && !targets[in.si.Addr] {
-				if rec := p.records[in.si.Addr]; rec != nil {
-					p.blocks.set(in, recordValue(a.Kind, recordPath(rec), rec))
+	planned := make(map[*schema.Asset][]*instance, len(order))
+	for _, level := range blockLevels(order) {
+		var work []planItem
+		var levelInsts []*instance
+		for _, a := range level {
+			var todo []*instance
+			for _, in := range byAsset[a] {
+				if targets != nil && !targets[in.si.Addr] {
+					if rec := p.records[in.si.Addr]; rec != nil {
+						p.blocks.setRecord(in, recordPath(rec), rec)
+					}
+					continue
 				}
-				continue
+				todo = append(todo, in)
 			}
-			todo = append(todo, in)
+			planned[a] = todo
+			levelInsts = append(levelInsts, todo...)
+			scope := p.blocks.scope(a.Refs)
+			for _, in := range todo {
+				work = append(work, planItem{in, scope})
+			}
 		}
-		p.planBlock(todo, p.blocks.scope(a.Refs))
-		p.shareBlock(todo)
-		for _, in := range todo {
+		p.planAll(work)
+		p.shareBlock(levelInsts) // one lookup for the level, before the blocks that read it
+	}
+	for _, a := range order {
+		for _, in := range planned[a] {
 			p.diags = append(p.diags, in.diags...)
 			p.order = append(p.order, in)
 			plan.Changes = append(plan.Changes, in.change)
@@ -172,19 +199,40 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	return plan, diags
 }
 
-// planBlock plans the instances of one block, on every core: they are independent of each
-// other (a block cannot reference itself), and share the values of the blocks before.
-func (p *planner) planBlock(insts []*instance, scope map[string]map[string]cty.Value) {
-	workers := min(runtime.GOMAXPROCS(0), len(insts)/64+1)
+// planItem is one instance to plan and the values of the blocks it references.
+type planItem struct {
+	in    *instance
+	scope map[string]map[string]cty.Value
+}
+
+// planBatch is how many instances a worker takes at once.
+const planBatch = 64
+
+// planAll plans independent instances (of the blocks of one level) on every core, each
+// worker taking a batch at a time.
+func (p *planner) planAll(work []planItem) {
+	workers := min(runtime.GOMAXPROCS(0), (len(work)+planBatch-1)/planBatch)
+	if workers <= 1 {
+		for _, w := range work {
+			w.in.change = p.planInstance(w.in, w.scope)
+		}
+		return
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(insts); i += workers {
-				insts[i].change = p.planInstance(insts[i], scope)
+	for range workers {
+		wg.Go(func() {
+			for {
+				end := int(next.Add(planBatch))
+				start := end - planBatch
+				if start >= len(work) {
+					return
+				}
+				for _, w := range work[start:min(end, len(work))] {
+					w.in.change = p.planInstance(w.in, w.scope)
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
@@ -429,7 +477,7 @@ func (p *planner) lookup(hash string) (*state.Record, bool) {
 
 // known records the value downstream blocks see of an instance whose output is known now.
 func (p *planner) known(in *instance, rec *state.Record) {
-	p.blocks.set(in, recordValue(in.si.Asset.Kind, in.req.path, rec))
+	p.blocks.setRecord(in, in.req.path, rec)
 	if in.req.path != "" && rec.Output != nil {
 		p.mu.Lock()
 		p.outputs[in.req.path] = rec.Output.SHA256

@@ -59,11 +59,10 @@ func recordValue(kind, path string, rec *state.Record) cty.Value {
 		attrs[name] = outputValues[name](path, rec)
 	}
 	v := cty.ObjectVal(attrs)
-	conv, err := convertTo(v, schema.InstanceType(kind))
-	if err != nil {
-		panic("engine: instance value does not fit its type: " + err.Error())
+	if !v.Type().Equals(schema.InstanceType(kind)) { // attrs has exactly the type's attributes
+		panic("engine: instance value does not fit its type: " + v.Type().FriendlyName())
 	}
-	return conv
+	return v
 }
 
 // blocks assembles the values blocks present to expressions: a block's value is its
@@ -104,7 +103,16 @@ func (b *blocks) declare(a *schema.Asset) {
 // block's value stale.
 func (b *blocks) set(inst *instance, v cty.Value) {
 	b.mu.Lock()
-	inst.value, inst.partial = v, cty.NilVal
+	inst.value, inst.rec, inst.recPath, inst.partial = v, nil, "", cty.NilVal
+	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
+	b.mu.Unlock()
+}
+
+// setRecord records that the value others see of inst is that of rec with its output at
+// path (recordValue), built only when an expression or output asks for it.
+func (b *blocks) setRecord(inst *instance, path string, rec *state.Record) {
+	b.mu.Lock()
+	inst.value, inst.rec, inst.recPath, inst.partial = cty.NilVal, rec, path, cty.NilVal
 	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
 	b.mu.Unlock()
 }
@@ -125,7 +133,7 @@ func (b *blocks) setPending(inst *instance, path, model string) {
 		attrs["model"] = cty.StringVal(model)
 	}
 	b.mu.Lock()
-	inst.value = cty.NilVal
+	inst.value, inst.rec, inst.recPath = cty.NilVal, nil, ""
 	inst.partial = cty.ObjectVal(attrs)
 	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
 	b.mu.Unlock()
@@ -135,7 +143,7 @@ func (b *blocks) setPending(inst *instance, path, model string) {
 func (b *blocks) known(in *instance) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return in.value != cty.NilVal
+	return in.value != cty.NilVal || in.rec != nil
 }
 
 // scope builds the assets argument of schema.Config.Eval for the blocks refs name.

@@ -58,6 +58,7 @@ type Config struct {
 	base          *hcl.EvalContext // var, local, path and every function (file functions unrecorded)
 	tmplBase      *hcl.EvalContext // functions a template may call (no templatefile)
 	files         *fileCache
+	reads         *readLog
 }
 
 // Settings are the genform block's values.

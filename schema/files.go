@@ -180,6 +180,7 @@ func (c *Config) readFile(p string) (*fileData, string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if fd := e.cur; fd != nil && fd.size == fi.Size() && fd.mtime == fi.ModTime().UnixNano() {
+		c.reads.file(rel, fd.sha256())
 		return fd, rel, nil
 	}
 	data, err := os.ReadFile(abs)
@@ -187,6 +188,7 @@ func (c *Config) readFile(p string) (*fileData, string, error) {
 		return nil, "", fmt.Errorf("cannot read %q: %w", p, err)
 	}
 	e.cur = &fileData{size: fi.Size(), mtime: fi.ModTime().UnixNano(), data: data}
+	c.reads.file(rel, e.cur.sha256())
 	return e.cur, rel, nil
 }
 
@@ -199,12 +201,14 @@ func (c *Config) fileExists(p string) (bool, string, error) {
 	fi, err := os.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		c.reads.exists(rel, false)
 		return false, rel, nil
 	case err != nil:
 		return false, rel, fmt.Errorf("cannot check %q: %w", p, err)
 	case !fi.Mode().IsRegular():
 		return false, rel, fmt.Errorf("%q is not a regular file", p)
 	}
+	c.reads.exists(rel, true)
 	return true, rel, nil
 }
 

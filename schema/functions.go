@@ -263,6 +263,7 @@ func (c *Config) filesetFunc() function.Function {
 			if err != nil {
 				return cty.UnknownVal(cty.Set(cty.String)), err
 			}
+			c.reads.set(FileSetKey(args[0].AsString(), args[1].AsString()), names)
 			if len(names) == 0 {
 				return cty.SetValEmpty(cty.String), nil
 			}
@@ -280,6 +281,7 @@ func (c *Config) envFunc() function.Function {
 		Params: []function.Parameter{{Name: "name", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			c.reads.env(args[0].AsString())
 			return cty.StringVal(c.env[args[0].AsString()]), nil
 		},
 	})

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/genform/genform/textdiff"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/sync/errgroup"
 )
 
 // File name suffixes Load reads.
@@ -38,6 +39,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		assets:        map[string]*Asset{},
 		env:           envMap(opts.Env),
 		files:         &fileCache{entries: map[string]*fileEntry{}},
+		reads:         newReadLog(),
 	}
 	abs, err := filepath.Abs(dir)
 	if err == nil {
@@ -97,16 +99,34 @@ func (c *Config) parseFolder() ([]*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("genform could not list %s: %v.", c.Dir, err),
 		}}
 	}
-	var files []*hcl.File
-	var diags hcl.Diagnostics
+	var names []string
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !(strings.HasSuffix(name, SuffixHCL) || strings.HasSuffix(name, SuffixJSON)) {
 			continue
 		}
-		f, d := c.parseFile(filepath.Join(c.Dir, name), name)
-		diags = append(diags, d...)
+		names = append(names, name)
+	}
+	// Parse the files concurrently (a large one is cut into pieces too), then keep them in
+	// name order.
+	parsed := make([]*hcl.File, len(names))
+	perFile := make([]hcl.Diagnostics, len(names))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, name := range names {
+		g.Go(func() error {
+			parsed[i], perFile[i] = parseFile(filepath.Join(c.Dir, name), name)
+			return nil
+		})
+	}
+	_ = g.Wait() // each file reports through its diagnostics
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for i, f := range parsed {
+		diags = append(diags, perFile[i]...)
 		if f != nil {
+			c.Files[names[i]] = f
+			c.reads.r.Config[names[i]] = sha256Hex(f.Bytes)
 			files = append(files, f)
 		}
 	}
@@ -121,9 +141,8 @@ func (c *Config) parseFolder() ([]*hcl.File, hcl.Diagnostics) {
 	return files, diags
 }
 
-// parseFile parses one file in native or JSON syntax (by its extension) and records it under
-// name in c.Files.
-func (c *Config) parseFile(path, name string) (*hcl.File, hcl.Diagnostics) {
+// parseFile parses one file in native or JSON syntax (by its extension).
+func parseFile(path, name string) (*hcl.File, hcl.Diagnostics) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
@@ -132,17 +151,10 @@ func (c *Config) parseFile(path, name string) (*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("genform could not read %s: %v.", name, err),
 		}}
 	}
-	var f *hcl.File
-	var diags hcl.Diagnostics
 	if strings.HasSuffix(name, ".json") {
-		f, diags = hcljson.Parse(src, name)
-	} else {
-		f, diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		return hcljson.Parse(src, name)
 	}
-	if f != nil {
-		c.Files[name] = f
-	}
-	return f, diags
+	return parseNative(src, name)
 }
 
 func envMap(env []string) map[string]string {

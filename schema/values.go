@@ -116,7 +116,13 @@ func (c *Config) readVarFile(name string, set map[string]cty.Value) hcl.Diagnost
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(c.Dir, name)
 	}
-	f, diags := c.parseFile(path, name)
+	f, diags := parseFile(path, name)
+	if f != nil {
+		c.Files[name] = f
+		if abs, err := filepath.Abs(path); err == nil {
+			logValue(c.reads, c.reads.r.VarFiles, abs, sha256Hex(f.Bytes))
+		}
+	}
 	if f == nil || diags.HasErrors() {
 		return diags
 	}

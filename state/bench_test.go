@@ -156,7 +156,7 @@ func statFiles(b *testing.B, n int) (paths []string, cachePath string) {
 		os.Chtimes(p, past, past)
 		paths = append(paths, p)
 	}
-	cachePath = filepath.Join(dir, ".genform", "stat.json")
+	cachePath = filepath.Join(dir, ".genform", "stat.cache")
 	s, _ := OpenStatCache(cachePath)
 	for _, p := range paths {
 		if _, _, err := s.Hash(p); err != nil {
@@ -203,7 +203,7 @@ func BenchmarkStatCacheHash1GiB(b *testing.B) {
 	f.Close()
 	past := time.Now().Add(-time.Hour)
 	os.Chtimes(big, past, past)
-	s, _ := OpenStatCache(filepath.Join(dir, "stat.json"))
+	s, _ := OpenStatCache(filepath.Join(dir, "stat.cache"))
 	if _, _, err := s.Hash(big); err != nil {
 		b.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func writeOld(t *testing.T, path string, data []byte, mtime time.Time) {
 
 func TestStatCacheHit(t *testing.T) {
 	dir := t.TempDir()
-	cachePath := filepath.Join(dir, ".genform", "stat.json")
+	cachePath := filepath.Join(dir, ".genform", "stat.cache")
 	ref := filepath.Join(dir, "refs", "logo.png")
 	past := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	writeOld(t, ref, []byte("logo v1"), past)
@@ -123,7 +123,7 @@ func TestStatCacheChanges(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "in.txt")
 			writeOld(t, path, []byte("content v1"), past)
-			s, _ := OpenStatCache(filepath.Join(dir, "stat.json"))
+			s, _ := OpenStatCache(filepath.Join(dir, "stat.cache"))
 			reads := countOpens(s)
 			if _, _, err := s.Hash(path); err != nil {
 				t.Fatal(err)
@@ -165,7 +165,7 @@ func TestStatCacheRacyFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "fresh.txt")
 	writeFile(t, path, []byte("just written"))
-	s, _ := OpenStatCache(filepath.Join(dir, "stat.json"))
+	s, _ := OpenStatCache(filepath.Join(dir, "stat.cache"))
 	reads := countOpens(s)
 	s.Hash(path)
 	if _, unchanged, _, _ := s.Stat(path); unchanged {
@@ -198,7 +198,7 @@ func TestStatCacheRacyFile(t *testing.T) {
 
 func TestStatCacheUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	cachePath := filepath.Join(dir, "stat.json")
+	cachePath := filepath.Join(dir, "stat.cache")
 	writeFile(t, cachePath, []byte("{not json"))
 	s, err := OpenStatCache(cachePath)
 	if err != nil || len(s.entries) != 0 {
@@ -224,7 +224,7 @@ func TestStatCacheConcurrent(t *testing.T) {
 		writeOld(t, p, []byte{byte(i)}, past)
 		paths = append(paths, p)
 	}
-	s, _ := OpenStatCache(filepath.Join(dir, "stat.json"))
+	s, _ := OpenStatCache(filepath.Join(dir, "stat.cache"))
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -262,7 +262,7 @@ func TestStatCacheLargeFileHashedOnce(t *testing.T) {
 	past := time.Now().Add(-time.Hour)
 	os.Chtimes(big, past, past)
 
-	cachePath := filepath.Join(dir, "stat.json")
+	cachePath := filepath.Join(dir, "stat.cache")
 	s, _ := OpenStatCache(cachePath)
 	reads := countOpens(s)
 	start := time.Now()
@@ -294,7 +294,7 @@ func TestStatCacheDropsGoneFiles(t *testing.T) {
 	keep, gone := filepath.Join(dir, "keep.txt"), filepath.Join(dir, "gone.txt")
 	writeOld(t, keep, []byte("k"), past)
 	writeOld(t, gone, []byte("g"), past)
-	cachePath := filepath.Join(dir, "stat.json")
+	cachePath := filepath.Join(dir, "stat.cache")
 	s, _ := OpenStatCache(cachePath)
 	s.Hash(keep)
 	s.Hash(gone)
@@ -311,5 +311,42 @@ func TestStatCacheDropsGoneFiles(t *testing.T) {
 	}
 	if _, ok := s3.entries[filepath.Clean(keep)]; !ok {
 		t.Error("the entry of a file not asked about was dropped")
+	}
+}
+
+// The cache file round-trips every entry, paths with spaces included; a file cut short or
+// of another format is an empty cache; a path holding a newline is not kept.
+func TestStatCacheFileFormat(t *testing.T) {
+	dir := t.TempDir()
+	past := time.Now().Add(-time.Hour)
+	names := []string{"a.txt", "with space.png", "ünï/cödé.txt"}
+	for _, n := range names {
+		writeOld(t, filepath.Join(dir, n), []byte(n), past)
+	}
+	cachePath := filepath.Join(dir, "stat.cache")
+	s, _ := OpenStatCache(cachePath)
+	for _, n := range names {
+		s.Hash(filepath.Join(dir, n))
+	}
+	s.put(filepath.Join(dir, "new\nline"), statEntry{SHA256: sha256Hex(nil)})
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := OpenStatCache(cachePath)
+	if len(s2.entries) != len(names) {
+		t.Fatalf("%d entries read back, want %d", len(s2.entries), len(names))
+	}
+	for k, e := range s.entries {
+		if s2.entries[k] != e {
+			t.Errorf("%s: read back %+v, want %+v", k, s2.entries[k], e)
+		}
+	}
+	data, _ := os.ReadFile(cachePath)
+	for _, bad := range [][]byte{data[:len(data)-5], []byte(`{"entries":{},"version":1}`), []byte(statHeader + "1 2 3 4 nothex /x\n")} {
+		writeFile(t, cachePath, bad)
+		s3, _ := OpenStatCache(cachePath)
+		if len(s3.entries) != 0 {
+			t.Errorf("%q read as %d entries", bad, len(s3.entries))
+		}
 	}
 }

@@ -16,6 +16,7 @@ func (v *View) Diagnostics(d hcl.Diagnostics, files map[string]*hcl.File) bool {
 	if len(d) == 0 {
 		return false
 	}
+	v.Rendered += len(d)
 	var warnings hcl.Diagnostics
 	if v.compact {
 		d, warnings = splitWarnings(d)

@@ -14,6 +14,9 @@ type View struct {
 	color          bool // stdout may use colour
 	noColor        bool // -no-color: never use colour, on stderr either
 	compact        bool // -compact-warnings: a warning is one line
+	// Rendered counts the diagnostics Diagnostics wrote: a command that wrote none may keep
+	// a record that its result needs no message (plan's no-op record).
+	Rendered int
 }
 
 // SetOptions applies the flags every command takes: -no-color and -compact-warnings.
