@@ -106,8 +106,7 @@ func (l *Ledger) recorded(addr string) {
 	delete(l.out, addr)
 	l.kept[addr] = true
 	l.mu.Unlock()
-	l.log("written", addr) // written and synced in one Append
-	l.log("durable", addr)
+	l.log("written", addr)
 }
 
 // Settlement is what a Settle found.
@@ -156,17 +155,22 @@ func (e *executor) receiptJob(in *instance, ch *Change, id, url string) error {
 		}
 	}
 	e.mu.Unlock()
-	if err := e.opts.Journal.Append(state.Entry{Job: j}); err != nil {
-		what := "the job id"
-		if id == "" {
-			what = "the download link"
-		}
+	what := "the job id"
+	if id == "" {
+		what = "the download link"
+	}
+	line, err := e.opts.Journal.Write(state.Entry{Job: j})
+	if err != nil {
 		return fmt.Errorf("recording %s of %s: %w", what, ch.Addr, err)
 	}
+	e.opts.Ledger.recorded(ch.Addr) // safe from a kill from here on
+	if err := e.opts.Journal.Sync(line); err != nil {
+		return fmt.Errorf("recording %s of %s: %w", what, ch.Addr, err)
+	}
+	e.opts.Ledger.durable(ch.Addr)
 	e.mu.Lock()
 	e.st.Jobs[ch.Addr] = j
 	e.mu.Unlock()
-	e.opts.Ledger.recorded(ch.Addr)
 	return nil
 }
 
