@@ -132,7 +132,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 	}
 	if err := e.place(in, rec, res.Text, abs); err != nil {
 		// paid and recorded: the next plan restores the output from the cache for free
-		return &Outcome{Status: Failed, Action: ch.Action, Err: fmt.Errorf("%w (the result is kept: the next apply restores it without paying)", err), Cost: cost}, nil
+		return &Outcome{Status: Failed, Action: ch.Action, Err: fmt.Errorf("%w (the result is kept: the next apply restores it without paying)", err), Cost: cost, Record: rec}, nil
 	}
 	e.placed(in, rec)
 	e.moveOldOutput(ch)

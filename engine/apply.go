@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -37,6 +38,14 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+}
+
+func (s *Summary) addCost(p providers.Price) {
+	if p.Known {
+		s.Cost += p.USD
+	} else {
+		s.CostUnknown++
+	}
 }
 
 // Failure is one instance that failed.
@@ -415,6 +424,9 @@ func (e *executor) count(o *Outcome) {
 	switch o.Status {
 	case Failed:
 		s.Failed++
+		if o.Record != nil { // paid and kept, only not placed: the money is spent
+			s.addCost(o.Cost)
+		}
 	case Skipped:
 		s.Skipped++
 	case Interrupted:
@@ -423,11 +435,7 @@ func (e *executor) count(o *Outcome) {
 		switch o.Action {
 		case Create, Regenerate:
 			s.Generated++
-			if o.Cost.Known {
-				s.Cost += o.Cost.USD
-			} else {
-				s.CostUnknown++
-			}
+			s.addCost(o.Cost)
 		case Restore:
 			s.Restored++
 		case Delete:

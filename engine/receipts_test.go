@@ -22,7 +22,7 @@ image "hero" {
 func TestPlaceFailureKeepsReceipt(t *testing.T) {
 	p := newProject(t, map[string]string{"main.gen.hcl": oneImage, "out": "a file where the folder should be"})
 	sum := p.apply(p.plan(Options{}), ApplyOptions{})
-	if sum.Failed != 1 || p.fake.callsFor("a hero") != 1 {
+	if sum.Failed != 1 || p.fake.callsFor("a hero") != 1 || sum.Cost != 0.10 {
 		t.Fatalf("summary %+v, calls %d: want one paid generation that failed to be placed", sum, p.fake.callsFor("a hero"))
 	}
 	rec := p.st.Records["image.hero"]
