@@ -137,7 +137,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		c.ui().Error(err)
 		return 1
 	}
-	engine.RemoveLeftovers(plan) // temporary files beside outputs, left by a killed apply
+	engine.RemoveLeftovers(plan, p.cache) // temporary files beside outputs and in the cache, left by a killed apply
 	ledger := engine.NewLedger(receiptLog(c.stderr))
 	interrupt, stop := onInterrupt(c.stderr, ledger)
 	defer stop()

@@ -108,13 +108,17 @@ chat "tagline" {
 // Temporary files a killed apply left beside outputs are removed; other files are not.
 func TestRemoveLeftovers(t *testing.T) {
 	p := newProject(t, map[string]string{
-		"main.gen.hcl":           oneImage,
-		"out/.hero.png.tmp-1234": "half a file",
-		"out/.notes.txt.tmp-1":   "not an output of this project",
-		"out/hero.png.tmp-9":     "not hidden: the user's",
+		"main.gen.hcl":                oneImage,
+		"out/.hero.png.tmp-1234":      "half a file",
+		"out/.notes.txt.tmp-1":        "not an output of this project",
+		"out/hero.png.tmp-9":          "not hidden: the user's",
+		".genform/cache/blobs/tmp-77": "a blob cut short",
 	})
-	if n := RemoveLeftovers(p.plan(Options{})); n != 1 {
-		t.Errorf("removed %d files, want 1", n)
+	if n := RemoveLeftovers(p.plan(Options{}), p.cache); n != 2 {
+		t.Errorf("removed %d files, want 2", n)
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, ".genform", "cache", "blobs", "tmp-77")); err == nil {
+		t.Error("the cache's temporary blob is still there")
 	}
 	for name, want := range map[string]bool{".hero.png.tmp-1234": false, ".notes.txt.tmp-1": true, "hero.png.tmp-9": true} {
 		if _, err := os.Stat(filepath.Join(p.dir, "out", name)); (err == nil) != want {

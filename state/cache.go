@@ -46,6 +46,20 @@ func OpenCache(dir string) (*Cache, error) {
 	return &Cache{dir: dir, rename: os.Rename}, nil
 }
 
+// RemoveTemp removes the temporary blobs (blobs/tmp-*) a killed writer left. Call it only
+// while no other process writes the cache (apply, under the project's lock). It returns how
+// many it removed.
+func (c *Cache) RemoveTemp() int {
+	names, _ := filepath.Glob(filepath.Join(c.dir, "blobs", "tmp-*"))
+	n := 0
+	for _, name := range names {
+		if os.Remove(name) == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // Dir is the cache's folder.
 func (c *Cache) Dir() string { return c.dir }
 
