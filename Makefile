@@ -2,12 +2,11 @@
 # quickstart example offline.
 GO      ?= go
 BIN     ?= bin/genform
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: build test lint bench clean demo crashtest
 
 build:
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) .
+	$(GO) build -buildvcs=auto -o $(BIN) .
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

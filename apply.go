@@ -100,10 +100,13 @@ type applyOptions struct {
 // approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
 // approve), it refuses. -1 means approved.
 func (c *cli) approve(jsonOut bool) int {
-	if jsonOut || !view.IsTerminal(c.stdin) {
+	if jsonOut || !c.input || !view.IsTerminal(c.stdin) {
 		why := "there is no terminal to ask on"
-		if jsonOut {
+		switch {
+		case jsonOut:
 			why = "-json shows no plan to approve"
+		case !c.input:
+			why = "-input=false asks nothing"
 		}
 		fmt.Fprintln(c.stderr)
 		c.ui().Errorf("apply needs approval, and %s.\n"+

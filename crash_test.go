@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,8 +30,26 @@ import (
 type genformCmd struct {
 	cmd    *exec.Cmd
 	lines  chan string // stdout, closed at EOF
-	stderr bytes.Buffer
+	stderr lockedBuffer
 	out    []string // every line read so far (by the reader of lines)
+}
+
+// lockedBuffer is a bytes.Buffer a test may read while the process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startGenform starts genform with args in dir. The test binary is genform itself: TestMain

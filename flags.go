@@ -18,6 +18,10 @@ import (
 func newFlags(c *cli, name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
+	// the flags every command accepts, as Terraform's do
+	fs.BoolVar(&c.noColor, "no-color", false, "never use colour (also: NO_COLOR set)")
+	fs.BoolVar(&c.compactWarnings, "compact-warnings", false, "show warnings as one line each, errors in full")
+	fs.BoolVar(&c.input, "input", true, "ask for input on a terminal; -input=false never asks (apply then needs -auto-approve or a saved plan)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: genform %s %s\n", name, args)
 		var hasFlags bool
@@ -36,6 +40,7 @@ func parseFlags(c *cli, fs *flag.FlagSet, args []string) int {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	fs.SetOutput(c.stderr)
+	c.ui().SetOptions(c.noColor, c.compactWarnings)
 	switch {
 	case err == flag.ErrHelp:
 		fs.SetOutput(c.stdout)
@@ -61,6 +66,8 @@ type planFlags struct {
 	targets stringsFlag
 	replace stringsFlag
 	json    bool
+
+	quietTargets bool // the command targets for itself (import): no "Targeting is in effect" warning
 }
 
 func addPlanFlags(fs *flag.FlagSet) *planFlags {

@@ -12,6 +12,7 @@ import (
 // and are imported only by the CLI; textdiff and asset import nothing of genform; only the
 // CLI imports a concrete provider.
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

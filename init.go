@@ -9,6 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/genform/genform/schema"
 )
 
 // scaffold is the main.gen.hcl genform init writes: a project on the offline provider that
@@ -97,24 +100,31 @@ func cmdInit(c *cli, args []string) int {
 		c.ui().Errorf("%s is not a folder", c.dir)
 		return 1
 	}
-	main := filepath.Join(c.dir, "main.gen.hcl")
-	if _, err := os.Lstat(main); !errors.Is(err, fs.ErrNotExist) {
-		c.ui().Errorf("main.gen.hcl already exists; genform init never overwrites it. " +
-			"Remove it first, or run init in an empty folder.")
-		return 1
-	}
-	if err := writeFileAtomic(main, []byte(scaffold)); err != nil {
+	// like terraform init, init may run again in a project: it writes what is missing and
+	// says what it left alone
+	existing, err := configFiles(c.dir)
+	if err != nil {
 		c.ui().Error(err)
 		return 1
+	}
+	if len(existing) == 0 {
+		if err := writeFileAtomic(filepath.Join(c.dir, "main.gen.hcl"), []byte(scaffold)); err != nil {
+			c.ui().Error(err)
+			return 1
+		}
+		fmt.Fprintln(c.stdout, "Created main.gen.hcl.")
+	} else {
+		fmt.Fprintf(c.stdout, "Skipped the sample main.gen.hcl: the folder already has configuration (%s), left as it is.\n", strings.Join(existing, ", "))
 	}
 	ignored, err := ensureIgnored(filepath.Join(c.dir, ".gitignore"))
 	if err != nil {
 		c.ui().Error(err)
 		return 1
 	}
-	fmt.Fprintln(c.stdout, "Created main.gen.hcl.")
 	if ignored {
 		fmt.Fprintf(c.stdout, "Added %s to .gitignore.\n", ignoreLine)
+	} else {
+		fmt.Fprintf(c.stdout, ".gitignore already ignores %s.\n", ignoreLine)
 	}
 	fmt.Fprintln(c.stdout, "\nNext: genform validate, genform plan, then genform apply.")
 	return 0
@@ -139,4 +149,21 @@ func ensureIgnored(path string) (bool, error) {
 	}
 	data = append(data, ignoreLine+"\n"...)
 	return true, writeFileAtomic(path, data)
+}
+
+// configFiles lists the configuration files directly in dir (what schema.Load would read),
+// and a main.gen.hcl of any kind (init never overwrites it).
+func configFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if n == "main.gen.hcl" || (!e.IsDir() && (strings.HasSuffix(n, schema.SuffixHCL) || strings.HasSuffix(n, schema.SuffixJSON))) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }

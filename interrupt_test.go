@@ -95,7 +95,11 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 		t.Fatal("the apply ended before anything was generated")
 	}
 	g.cmd.Process.Signal(syscall.SIGINT)
-	time.Sleep(50 * time.Millisecond)
+	// Two SIGINTs sent before the process handles the first merge into one: send the second
+	// once the first is heard.
+	for !strings.Contains(g.stderr.String(), "Interrupt received") && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
 	g.cmd.Process.Signal(syscall.SIGINT)
 	g.until(func(string) bool { return false })
 	err := g.cmd.Wait()

@@ -26,6 +26,10 @@ type cli struct {
 	stdin          io.Reader
 	dir            string // the project folder (-chdir), "." by default
 	view           *view.View
+
+	// the flags every command takes (flags.go)
+	noColor, compactWarnings bool
+	input                    bool // -input=false: never ask
 }
 
 // ui is the command's view: where it prints, and how (made on first use).
@@ -53,7 +57,9 @@ func commands() []command {
 		{"apply", "Generate what changed", cmdApply},
 		{"show", "Show the state, or a saved plan", cmdShow},
 		{"state", "Inspect or forget recorded instances", cmdState},
+		{"import", "Adopt an existing file as an instance's output, without paying", cmdImport},
 		{"output", "Show output values", cmdOutput},
+		{"console", "Evaluate expressions against the configuration and state", cmdConsole},
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
+	"github.com/genform/genform/view"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -56,16 +57,7 @@ func cmdModels(c *cli, args []string) int {
 		return 1
 	}
 	sort.Strings(ids)
-	if *jsonOut {
-		if ids == nil {
-			ids = []string{}
-		}
-		c.ui().JSON(ids)
-		return 0
-	}
-	for _, id := range ids {
-		fmt.Fprintln(c.stdout, id)
-	}
+	view.NewModels(c.ui(), *jsonOut).List(ids)
 	return 0
 }
 

@@ -3,6 +3,11 @@ package main
 // This file holds genform plan, and planning a project for plan and apply.
 
 import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/view"
@@ -27,7 +32,7 @@ func cmdPlan(c *cli, args []string) int {
 	v.Plan(plan.Changes)
 	if *out != "" {
 		saved := planfile.New(plan)
-		saved.Genform, saved.Vars = version, planfile.PublicVars(p.cfg, pf.vars.values())
+		saved.Genform, saved.Vars = genformVersion(), planfile.PublicVars(p.cfg, pf.vars.values())
 		if err := planfile.Write(projectPath(p.dir, *out), saved); err != nil {
 			c.ui().Errorf("saving the plan: %v", err)
 			return 1
@@ -63,6 +68,15 @@ func (c *cli) planProject(p *project, pf *planFlags) (*engine.Plan, bool) {
 	})
 	if err := p.stat.Save(); err != nil {
 		c.ui().Warnf("saving the stat cache: %v", err)
+	}
+	if len(pf.targets) > 0 && !pf.quietTargets && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Targeting is in effect",
+			Detail: fmt.Sprintf("This plan covers only %s and what they depend on: other changes of the configuration are left out, "+
+				"so the state may not match it afterwards. Use -target for exceptional cases (an instance that failed, a budget in steps), "+
+				"then run plan without it.", strings.Join(pf.targets, ", ")),
+		})
 	}
 	if c.ui().Diagnostics(diags, p.cfg.Files) || plan == nil {
 		return nil, false

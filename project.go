@@ -37,6 +37,7 @@ type project struct {
 	statePath string
 	st        *state.File
 	stExists  bool // the state file exists (a fresh project has none yet)
+	noConfig  bool // the folder has no configuration files (state commands only)
 	journal   int  // entries folded in from an interrupted apply's journal
 	providers map[string]providers.Provider
 	stat      *state.StatCache
@@ -143,6 +144,10 @@ func (c *cli) stateProject() (*project, bool) {
 	if cfg == nil || cfg.Dir == "" {
 		c.ui().Diagnostics(diags, filesOf(cfg))
 		return nil, false
+	}
+	if names, _ := configFiles(dir); len(names) == 0 {
+		// no configuration at all is not a broken one: the state path is the default
+		return &project{dir: dir, cfg: cfg, statePath: filepath.Join(dir, cfg.Settings.StatePath), noConfig: true}, true
 	}
 	if diags.HasErrors() {
 		c.ui().Warnf("the configuration has errors (genform validate shows them); reading %s anyway.\n", cfg.Settings.StatePath)

@@ -3,6 +3,8 @@ package main
 // This file holds genform show: the state, or a saved plan.
 
 import (
+	"fmt"
+
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/view"
@@ -34,6 +36,10 @@ func cmdShow(c *cli, args []string) int {
 	p, ok := c.stateOnly()
 	if !ok {
 		return 1
+	}
+	if len(p.st.Records) == 0 && p.noConfig && !p.stExists && !*asJSON {
+		fmt.Fprintln(c.stdout, "Nothing to show: this folder has no configuration and no state. genform init starts a project.")
+		return 0
 	}
 	if err := view.NewState(c.ui(), *asJSON).State(p.st); err != nil {
 		c.ui().Error(err)

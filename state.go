@@ -1,15 +1,17 @@
 package main
 
-// This file holds genform state: list, show and rm.
+// This file holds genform state: list, show, rm and mv.
 
 import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/genform/genform/asset"
+	"github.com/genform/genform/engine"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 )
@@ -30,6 +32,8 @@ func cmdState(c *cli, args []string) int {
 		return cmdStateShow(c, args[1:])
 	case "rm":
 		return cmdStateRm(c, args[1:])
+	case "mv":
+		return cmdStateMv(c, args[1:])
 	}
 	c.ui().Errorf("unknown state command %q\n", args[0])
 	stateUsage(c.stderr)
@@ -37,11 +41,12 @@ func cmdState(c *cli, args []string) int {
 }
 
 func stateUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR...")
+	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR... | state mv FROM TO")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  list      list the addresses in the state")
-	fmt.Fprintln(w, "  show      show one recorded instance")
-	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next apply generates them again)")
+	fmt.Fprintln(w, "  show      show a recorded instance, or every instance of a block")
+	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next plan restores them from the cache, else generates them)")
+	fmt.Fprintln(w, "  mv        rename recorded instances (a block or one instance), paying nothing")
 }
 
 func cmdStateList(c *cli, args []string) int {
@@ -73,12 +78,21 @@ func cmdStateShow(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	r := p.st.Records[canonicalAddr(fs.Arg(0))]
-	if r == nil {
+	// a block address shows every recorded instance of it, as state list does
+	var shown int
+	for _, addr := range slices.Sorted(maps.Keys(p.st.Records)) {
+		if matchesAny(addr, fs.Args()) {
+			if shown > 0 {
+				fmt.Fprintln(c.stdout)
+			}
+			c.ui().Record(p.st.Records[addr])
+			shown++
+		}
+	}
+	if shown == 0 {
 		c.ui().Errorf("%s is not in the state. Run 'genform state list' to see the addresses.", fs.Arg(0))
 		return 1
 	}
-	c.ui().Record(r)
 	return 0
 }
 
@@ -115,7 +129,11 @@ func cmdStateRm(c *cli, args []string) int {
 			return 1
 		}
 	}
+	var kept []*state.Record // the removed records, to tell what the next plan does
 	for _, addr := range removed {
+		if r := p.st.Records[addr]; r != nil {
+			kept = append(kept, r)
+		}
 		delete(p.st.Records, addr)
 		delete(p.st.Jobs, addr)
 	}
@@ -127,6 +145,15 @@ func cmdStateRm(c *cli, args []string) int {
 		fmt.Fprintf(c.stdout, "Removed %s\n", addr)
 	}
 	fmt.Fprintf(c.stdout, "Removed %d instance(s) from the state. Their files stay where they are.\n", len(removed))
+	restorable := cached(p, kept)
+	switch {
+	case restorable == len(removed):
+		fmt.Fprintln(c.stdout, "The cache holds their outputs: while they are still declared, the next plan restores them (free).")
+	case restorable > 0:
+		fmt.Fprintf(c.stdout, "The cache holds the outputs of %d of them: while they are still declared, the next plan restores those (free) and generates the others again.\n", restorable)
+	default:
+		fmt.Fprintln(c.stdout, "No cache holds their outputs: while they are still declared, the next apply generates them again.")
+	}
 	return 0
 }
 
@@ -155,4 +182,73 @@ func canonicalAddr(s string) string {
 		return r.Addr()
 	}
 	return s
+}
+
+// cached counts the records whose result a plan would find in the local cache by input hash
+// (what it restores, free, for an instance with no record).
+func cached(p *project, recs []*state.Record) int {
+	if _, err := os.Stat(p.work("cache")); err != nil {
+		return 0
+	}
+	cache, err := state.OpenCache(p.work("cache"))
+	if err != nil {
+		return 0
+	}
+	defer cache.Close()
+	n := 0
+	for _, r := range recs {
+		hit, ok := cache.Lookup(r.InputHash)
+		if ok && (hit.Kind == "chat" || hit.Output != nil && cache.Has(hit.Output.SHA256)) {
+			n++
+		}
+	}
+	return n
+}
+
+// cmdStateMv renames recorded instances: genform state mv FROM TO. Files stay where they
+// are; the next plan restores an output whose path changed, free.
+func cmdStateMv(c *cli, args []string) int {
+	fs := newFlags(c, "state mv", "FROM TO")
+	if code := parseFlags(c, fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 2 {
+		return c.usageError(fs, "state mv takes two addresses: FROM TO")
+	}
+	var refs [2]schema.Ref
+	for i, a := range fs.Args() {
+		r, diags := schema.ParseRef(a)
+		if diags.HasErrors() {
+			c.ui().Errorf("%s", diags[0].Detail)
+			return 1
+		}
+		refs[i] = r
+	}
+	p, ok := c.stateProject()
+	if !ok {
+		return 1
+	}
+	lock, err := state.Lock(p.work("lock"), "state mv")
+	if err != nil {
+		c.ui().Error(err)
+		return 1
+	}
+	defer lock.Unlock()
+	if !c.readState(p) {
+		return 1
+	}
+	moves, err := engine.MoveRecords(p.st, refs[0], refs[1])
+	if err != nil {
+		c.ui().Errorf("%v.", err)
+		return 1
+	}
+	if err := c.writeState(p); err != nil {
+		c.ui().Error(err)
+		return 1
+	}
+	for _, mv := range moves {
+		fmt.Fprintf(c.stdout, "Moved %s to %s\n", mv.From, mv.To)
+	}
+	fmt.Fprintf(c.stdout, "Moved %d instance(s). Their files stay where they are; nothing was generated.\n", len(moves))
+	return 0
 }

@@ -24,6 +24,7 @@ func cmdValidate(c *cli, args []string) int {
 	v := view.NewValidate(c.ui(), *jsonOut)
 	cfg, diags := schema.Load(c.dir, schema.LoadOptions{
 		Vars: vars.values(), Env: os.Environ(), ProviderTypes: providerTypes(),
+		UnsetUnknown: true, // as terraform validate: a variable without a value is unknown
 	})
 	if !diags.HasErrors() {
 		diags = append(diags, cfg.Validate()...)

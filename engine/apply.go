@@ -80,6 +80,9 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 		// together, where it can: no fsync per blob
 		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
 	}
+	if err := e.applyMoves(); err != nil {
+		return &e.sum, err
+	}
 	return e.run(ctx)
 }
 
@@ -333,7 +336,7 @@ func (e *executor) needsSlot(n *node) bool {
 	switch {
 	case n.ch == nil, n.failed != "", n.in != nil && n.in.invalid:
 		return false
-	case n.ch.Action == NoOp && n.ch.InputHash != "":
+	case n.ch.Action == NoOp && n.ch.InputHash != "" && !n.ch.refresh:
 		return false
 	}
 	return true
@@ -392,6 +395,13 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 	}
 	switch ch.Action {
 	case NoOp:
+		if ch.refresh {
+			rec := *ch.Before
+			rec.Request = ch.Request
+			if err := e.record(in, &rec, false); err != nil {
+				return nil, err
+			}
+		}
 		return &Outcome{Status: Done, Action: NoOp}, nil
 	case Restore:
 		return e.restore(in, ch)

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/genform/genform/providers"
@@ -121,11 +123,14 @@ func (p *planner) budget(plan *Plan) hcl.Diagnostics {
 	if b == nil {
 		return nil
 	}
-	usd, _ := plan.Cost()
+	usd, unknown := plan.Cost()
+	r := p.cfg.Settings.BudgetRange
+	if unknown > 0 {
+		return hcl.Diagnostics{unpricedDiag(plan, unknown, *b, r)}
+	}
 	if usd <= *b+1e-9 {
 		return nil
 	}
-	r := p.cfg.Settings.BudgetRange
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "Plan exceeds the budget",
@@ -133,4 +138,28 @@ func (p *planner) budget(plan *Plan) hcl.Diagnostics {
 			usd, *b),
 		Subject: &r,
 	}}
+}
+
+// unpricedDiag refuses a plan whose paid changes include some of unknown cost while a budget
+// is set: the budget cannot be checked, and "unknown" must not slip past it as $0.
+func unpricedDiag(plan *Plan, unknown int, budget float64, r hcl.Range) *hcl.Diagnostic {
+	models := map[string]string{} // model -> provider address
+	for _, ch := range plan.Changes {
+		if ch.Action.Paid() && !ch.Cost.Known {
+			models[ch.Model] = ch.Provider
+		}
+	}
+	var list []string
+	for _, m := range slices.Sorted(maps.Keys(models)) {
+		list = append(list, fmt.Sprintf("%s (provider %s)", m, models[m]))
+	}
+	example := slices.Sorted(maps.Keys(models))[0]
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Plan has changes of unknown cost",
+		Detail: fmt.Sprintf("%d paid change(s) have no known price, so the budget of $%.2f cannot be checked: %s. "+
+			"Give each model its price per request in its provider block, e.g. prices = { %q = 0.12 }, or remove budget from the genform block.",
+			unknown, budget, strings.Join(list, ", "), example),
+		Subject: &r,
+	}
 }

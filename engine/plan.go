@@ -29,8 +29,10 @@ type Change struct {
 	Provider string // provider address: "wisdomgate", "wisdomgate.fast", "offline"
 	Model    string
 	Action   Action
-	Reasons  []string   // why, in words: "prompt changed", "chat.tagline changes", "-replace"
-	Diff     []AttrDiff // changed request attributes (regenerate and restore)
+	// MovedFrom is the address this instance was recorded at before a moved block renamed it.
+	MovedFrom string
+	Reasons   []string   // why, in words: "prompt changed", "chat.tagline changes", "-replace"
+	Diff      []AttrDiff // changed request attributes (regenerate and restore)
 
 	// InputHash is the hash of the planned request; empty while it depends on an upstream
 	// that will change.
@@ -55,6 +57,16 @@ type Change struct {
 	adopted   bool // the job or link was recorded for another address (a renamed block)
 
 	Cost providers.Price // estimated cost of a paid action; zero and known for free ones
+
+	// refresh: a no-op whose recorded request names input files by paths that changed while
+	// their content did not; apply records the request as it reads now
+	refresh bool
+}
+
+// Charged reports whether applying the change may cost money: an action that calls a
+// provider that bills (not the offline renderer), not resuming a job already paid for.
+func (ch *Change) Charged() bool {
+	return ch.Action.Paid() && ch.ResumeJob == "" && !ch.Cost.Free
 }
 
 // AttrDiff is one changed attribute: `~ prompt = "a" -> "b"`.
@@ -78,6 +90,8 @@ type Plan struct {
 
 	Targets []string
 	Replace []string
+	// Moves are the recorded instances moved blocks rename; apply records them first.
+	Moves []Move
 
 	planner *planner // what apply needs to evaluate instances again
 }
@@ -127,7 +141,7 @@ func (cs Changes) Counts() Counts {
 // HasChanges reports whether any change does something.
 func (cs Changes) HasChanges() bool {
 	for _, ch := range cs {
-		if ch.Action != NoOp {
+		if ch.Action != NoOp || ch.MovedFrom != "" { // a move is a change, though free
 			return true
 		}
 	}

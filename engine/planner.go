@@ -40,15 +40,19 @@ type instance struct {
 	provType string
 	req      *request
 	value    cty.Value       // known value, or cty.NilVal while it is known only after apply; guarded by blocks.mu
+	partial  cty.Value       // while value is cty.NilVal: what is known of it before apply (path, model), or cty.NilVal; guarded by blocks.mu
 	invalid  bool            // evaluation failed: not planned
 	diags    hcl.Diagnostics // of the latest planning of this instance
 }
 
 func (in *instance) valueOrUnknown() cty.Value {
-	if in.value == cty.NilVal {
-		return cty.UnknownVal(schema.InstanceType(in.si.Asset.Kind))
+	switch {
+	case in.value != cty.NilVal:
+		return in.value
+	case in.partial != cty.NilVal:
+		return in.partial
 	}
-	return in.value
+	return cty.UnknownVal(schema.InstanceType(in.si.Asset.Kind))
 }
 
 type planner struct {
@@ -93,6 +97,8 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	moves, mdiags := resolveMoves(cfg.Moved, p.records, p.jobs)
+	diags = append(diags, mdiags...)
 	byAsset := map[*schema.Asset][]*instance{}
 	for _, si := range cfg.Instances {
 		in := &instance{si: si}
@@ -118,13 +124,14 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		Serial:     st.Serial,
 		Targets:    opts.Targets,
 		Replace:    opts.Replace,
+		Moves:      moves,
 		planner:    p,
 	}
 	for _, a := range order {
 		var todo []*instance
 		for _, in := range byAsset[a] {
 			if targets != nil && !targets[in.si.Addr] {
-				if rec := st.Records[in.si.Addr]; rec != nil {
+				if rec := p.records[in.si.Addr]; rec != nil {
 					p.blocks.set(in, recordValue(a.Kind, recordPath(rec), rec))
 				}
 				continue
@@ -140,14 +147,14 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	}
 	p.checkOutputRefs()
 	p.diags = append(p.diags, p.duplicatePaths()...)
-	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
+	for _, addr := range slices.Sorted(maps.Keys(p.records)) {
 		if p.insts[addr] != nil {
 			continue
 		}
 		if targets != nil && !p.deleteTargeted(addr) {
 			continue
 		}
-		rec := st.Records[addr]
+		rec := p.records[addr]
 		ch := &Change{
 			Addr: addr, Kind: rec.Kind, Provider: rec.Provider, Model: rec.Model,
 			Action: Delete, Reasons: []string{"no longer declared"},
@@ -156,6 +163,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		}
 		plan.Changes = append(plan.Changes, ch)
 	}
+	markMoved(plan)
 	diags = append(diags, p.diags...)
 	diags = append(diags, p.budget(plan)...)
 	return plan, diags
@@ -215,12 +223,17 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 	if len(upstream) > 0 || !req.known() {
 		p.check(in, req)
 		ch.Action = Create
+		ch.Diff = diffRequest(rec, req, in.provType)
 		if rec != nil {
 			ch.Action = Regenerate
 			ch.Before = rec
+			// its own changes first (a new provider, model or prompt), then the upstreams
+			if own := knownDiffNames(ch.Diff); own != "" {
+				ch.Reasons = append(ch.Reasons, "input changed: "+own)
+			}
 			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 		}
-		ch.Diff = append(diffRequest(rec, req, in.provType), pathDiff(rec, req)...)
+		ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
 		ch.Cost = prov.Price(req.req)
 		p.pending(in)
 		return ch
@@ -240,6 +253,9 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 	case rec != nil && p.unchanged(in, rec, hash, files):
 		ch.InputHash = rec.InputHash
 		p.checkOutput(in, rec)
+		// the same input under other names (an input file that moved, same content): apply
+		// records the request as it reads now, so a later diff does not show the old path
+		ch.refresh = ch.Action == NoOp && rec.InputHash == hash && !sameJSON(rec.Request, req.fields)
 		return ch
 	default:
 		ch.Diff = diffRequest(rec, req, in.provType)
@@ -393,7 +409,12 @@ func (p *planner) restorable(rec *state.Record) bool {
 	if asset.IsText(rec.Kind) {
 		return true // the text is in the record
 	}
-	return rec.Output != nil && p.cache != nil && p.cache.Has(rec.Output.SHA256)
+	if rec.Output == nil {
+		return false
+	}
+	// the recorded file still in place (a moved block that also changed the path) is copied
+	// into the cache by the restore
+	return p.cache != nil && (p.cache.Has(rec.Output.SHA256) || p.outputStatus(rec.Output) == outputOK)
 }
 
 func (p *planner) lookup(hash string) (*state.Record, bool) {
@@ -415,7 +436,11 @@ func (p *planner) known(in *instance, rec *state.Record) {
 
 // pending records that an instance's output is known only after apply.
 func (p *planner) pending(in *instance) {
-	p.blocks.set(in, cty.NilVal)
+	if in.req != nil && !slices.Contains(in.req.unknown, "path") {
+		p.blocks.setPending(in, in.req.path, in.req.req.Model)
+	} else {
+		p.blocks.set(in, cty.NilVal)
+	}
 	if in.req != nil && in.req.path != "" {
 		p.mu.Lock()
 		p.outputs[in.req.path] = ""
@@ -462,12 +487,26 @@ func (p *planner) upstreamReasons(in *instance, files []string) []string {
 		}
 	}
 	for _, f := range files {
-		out = append(out, f+" will be generated")
+		if !p.writtenBy(in, f, seen) {
+			out = append(out, f+" will be generated")
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, "an upstream value is known only after apply")
 	}
 	return out
+}
+
+// writtenBy reports whether f is the output of an upstream of in already named in seen.
+func (p *planner) writtenBy(in *instance, f string, seen map[string]bool) bool {
+	for _, r := range in.si.Asset.Refs {
+		for _, up := range p.refInstances(r) {
+			if up.req != nil && up.req.path == f && (seen[up.si.Addr] || seen[r.Kind+"."+r.Name]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // refInstances lists the instances a reference names.

@@ -258,9 +258,18 @@ func TestPlanBudget(t *testing.T) {
 	if !diags.HasErrors() || !strings.Contains(diags.Error(), "above the budget of $0.25") {
 		t.Fatalf("want budget refusal, got %v", diags)
 	}
-	p.fake.price.Known = false // unknown prices are never counted as zero, nor refused
+	// unknown prices are never counted as zero: with a budget, the plan is refused, naming
+	// the models to price
+	p.fake.price.Known = false
+	_, diags = p.tryPlan(Options{})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Plan has changes of unknown cost") ||
+		!strings.Contains(diags.Error(), "the budget of $0.25 cannot be checked") {
+		t.Fatalf("want the unpriced plan refused, got %v", diags)
+	}
+	// without a budget, unknown prices are shown, not refused
+	p.write(map[string]string{"main.gen.hcl": chain})
 	if _, diags := p.tryPlan(Options{}); diags.HasErrors() {
-		t.Fatalf("unpriced plan refused: %v", diags)
+		t.Fatalf("unpriced plan without a budget refused: %v", diags)
 	}
 }
 

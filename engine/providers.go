@@ -145,3 +145,14 @@ func diffNames(d []AttrDiff) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// knownDiffNames names the changed attributes whose new value is known.
+func knownDiffNames(d []AttrDiff) string {
+	var names []string
+	for _, x := range d {
+		if !x.Unknown {
+			names = append(names, x.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}

@@ -104,7 +104,29 @@ func (b *blocks) declare(a *schema.Asset) {
 // block's value stale.
 func (b *blocks) set(inst *instance, v cty.Value) {
 	b.mu.Lock()
-	inst.value = v
+	inst.value, inst.partial = v, cty.NilVal
+	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
+	b.mu.Unlock()
+}
+
+// setPending records that inst's value is known only after apply, except what its
+// configuration fixes already: its path and model, which a reference may read at plan time
+// (reference = image.poster.path is a static path, not "known after apply").
+func (b *blocks) setPending(inst *instance, path, model string) {
+	ty := schema.InstanceType(inst.si.Asset.Kind)
+	attrs := make(map[string]cty.Value, len(ty.AttributeTypes()))
+	for name, t := range ty.AttributeTypes() {
+		attrs[name] = cty.UnknownVal(t)
+	}
+	if path != "" || inst.si.Asset.Kind == "chat" {
+		attrs["path"] = cty.StringVal(path)
+	}
+	if model != "" {
+		attrs["model"] = cty.StringVal(model)
+	}
+	b.mu.Lock()
+	inst.value = cty.NilVal
+	inst.partial = cty.ObjectVal(attrs)
 	b.byAddr[inst.si.Asset.Addr()].current = cty.NilVal
 	b.mu.Unlock()
 }

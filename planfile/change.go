@@ -19,6 +19,7 @@ type Change struct {
 	Before   *Side         `json:"before"`
 	After    *Side         `json:"after"`
 	Resume   string        `json:"resume_job,omitempty"`
+	Moved    string        `json:"moved_from,omitempty"` // the address a moved block renamed it from
 }
 
 // Side is what an instance is before or after its change.
@@ -42,7 +43,8 @@ type AttrDiff struct {
 func FromEngine(ch *engine.Change) Change {
 	j := Change{
 		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
-		Action: ch.Action, Reasons: ch.Reasons, Paid: ch.Action.Paid(), Resume: ch.ResumeJob,
+		Action: ch.Action, Reasons: ch.Reasons, Paid: ch.Charged(), Resume: ch.ResumeJob,
+		Moved: ch.MovedFrom,
 	}
 	if ch.Cost.Known {
 		usd := ch.Cost.USD
@@ -75,6 +77,7 @@ func (j Change) Engine() *engine.Change {
 	ch := &engine.Change{
 		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
 		Action: j.Action, Reasons: j.Reasons, ResumeJob: j.Resume,
+		MovedFrom: j.Moved,
 	}
 	if j.Cost != nil {
 		ch.Cost = providers.Price{USD: *j.Cost, Known: true}

@@ -168,6 +168,9 @@ type Usage struct {
 type Price struct {
 	USD   float64
 	Known bool
+	// Free: the provider never bills (the offline renderer), unlike a paid model whose
+	// estimate happens to be $0.00.
+	Free bool
 }
 
 // Problem is one thing Check found wrong with a request.

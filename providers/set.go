@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"encoding/json"
 	"math/big"
 	"path"
 )
@@ -81,20 +80,14 @@ func fileOf(v any) *File {
 	return &File{Name: path.Clean(s)}
 }
 
-// number is a JSON number as a float64: whole numbers come as int64, others as float64.
+// number is a JSON number as a float64: engine gives whole numbers as int64, others as
+// float64.
 func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int64:
+	if n, ok := v.(int64); ok {
 		return float64(n), true
-	case int:
-		return float64(n), true
-	case float64:
-		return n, true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
 	}
-	return 0, false
+	f, ok := v.(float64)
+	return f, ok
 }
 
 func floatOf(v any) *float64 {

@@ -17,6 +17,10 @@ type LoadOptions struct {
 	// Env is the environment as os.Environ gives it: GENFORM_VAR_name=value sets variables,
 	// and env(name) reads it.
 	Env []string
+	// UnsetUnknown gives a variable without a default or a value an unknown value instead of
+	// an error, as terraform validate does: the configuration is checked without values. A
+	// block whose count or for_each is then unknown has no instances to check.
+	UnsetUnknown bool
 	// ProviderTypes lists the provider types that exist ("wisdomgate", "offline"). A provider
 	// block of another type is an error. When empty, every type is accepted.
 	ProviderTypes []string
@@ -42,8 +46,10 @@ type Config struct {
 	Assets    []*Asset             // declaration order (files in name order)
 	Instances []*Instance          // every expanded instance, grouped by asset in Assets order
 	Outputs   []*Output
+	Moved     []*Moved // moved blocks, declaration order
 
 	providerTypes []string
+	unsetUnknown  bool // LoadOptions.UnsetUnknown
 	localNames    map[string]bool
 	assets        map[string]*Asset // by address
 	env           map[string]string
@@ -114,11 +120,12 @@ type Asset struct {
 	// Instances are the block's expanded instances, a sub-slice of Config.Instances.
 	Instances []*Instance
 
-	attrOrder  []string        // Attrs' names in source order
-	dependsOn  hcl.Expression  // nil when absent
-	readsFiles bool            // an expression may call a file function: Eval records what it reads
-	count      int             // with Count: the number of instances
-	keys       map[string]bool // with ForEach: the instance keys
+	attrOrder   []string        // Attrs' names in source order
+	dependsOn   hcl.Expression  // nil when absent
+	readsFiles  bool            // an expression may call a file function: Eval records what it reads
+	count       int             // with Count: the number of instances
+	keys        map[string]bool // with ForEach: the instance keys
+	unknownKeys bool            // count or for_each depends on a variable without a value (LoadOptions.UnsetUnknown)
 }
 
 // Addr is the block's address: "image.hero".

@@ -21,6 +21,7 @@ var fileSchema = func() *hcl.BodySchema {
 		{Type: "locals"},
 		{Type: "provider", LabelNames: []string{"type"}},
 		{Type: "output", LabelNames: []string{"name"}},
+		{Type: "moved"},
 	}}
 	for _, k := range asset.Names() {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: k, LabelNames: []string{"name"}})
@@ -88,6 +89,8 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			diags = append(diags, d.decodeAsset(b)...)
 		case "output":
 			diags = append(diags, d.decodeOutput(b)...)
+		case "moved":
+			diags = append(diags, d.decodeMoved(b)...)
 		}
 	}
 	return diags

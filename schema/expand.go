@@ -63,6 +63,9 @@ func (c *Config) expandCount(a *Asset) hcl.Diagnostics {
 		return bad(fmt.Sprintf("count must be a whole number: %s.", err))
 	case v.IsNull():
 		return bad("count must be a whole number, not null.")
+	case !v.IsKnown() && c.unsetUnknown:
+		a.unknownKeys = true // validate without values: no instances to check
+		return diags
 	case !v.IsKnown():
 		return bad("count must be known when genform plans.")
 	}
@@ -93,6 +96,9 @@ func (c *Config) expandForEach(a *Asset) hcl.Diagnostics {
 	switch {
 	case v.IsNull():
 		return bad("for_each takes a map or a set of strings, not null.")
+	case !v.IsWhollyKnown() && c.unsetUnknown:
+		a.unknownKeys = true
+		return diags
 	case !v.IsWhollyKnown():
 		return bad("for_each must be known when genform plans.")
 	case ty.IsListType() || ty.IsTupleType():

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/agext/levenshtein"
+	"github.com/genform/genform/textdiff"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
@@ -34,6 +34,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		Locals:        map[string]cty.Value{},
 		Settings:      Settings{StatePath: "genform.state.json", Parallelism: 8},
 		providerTypes: opts.ProviderTypes,
+		unsetUnknown:  opts.UnsetUnknown,
 		assets:        map[string]*Asset{},
 		env:           envMap(opts.Env),
 		files:         &fileCache{entries: map[string]*fileEntry{}},
@@ -75,6 +76,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 			return append(diags, c.checkProviders()...)
 		},
 		c.expand,
+		c.checkMoved,
 		c.analyzeRefs,
 	} {
 		diags = append(diags, phase()...)
@@ -170,14 +172,10 @@ func rangeOf(r hcl.Range) *hcl.Range {
 // at renders a range the way details mention other declarations: "main.gen.hcl:3".
 func at(r hcl.Range) string { return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line) }
 
-// suggest returns ` Did you mean "x"?` for the option closest to name, or "".
+// suggest returns ` Did you mean "x"?` for the option closest to name (textdiff.Nearest,
+// genform's one "did you mean"), or "".
 func suggest(name string, options []string) string {
-	best, bestDist := "", 3
-	for _, o := range options {
-		if d := levenshtein.Distance(name, o, nil); d < bestDist {
-			best, bestDist = o, d
-		}
-	}
+	best := textdiff.Nearest(name, options)
 	if best == "" {
 		return ""
 	}

@@ -173,6 +173,8 @@ func (c *Config) checkRef(tr hcl.Traversal) (Ref, hcl.Diagnostics) {
 // checkKey checks a static instance key against the target's count or for_each.
 func checkKey(t *Asset, key cty.Value, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
 	switch {
+	case t.unknownKeys:
+		return cty.NilVal, nil // its keys depend on a variable without a value (validate)
 	case t.Count == nil && t.ForEach == nil:
 		return cty.NilVal, hcl.Diagnostics{errorAt(rng, "Unexpected instance key",
 			fmt.Sprintf("%s has no count or for_each, so it has one instance: reference it as %s, without a key.", t.Addr(), t.Addr()))}
@@ -400,39 +402,4 @@ func isCycle(comp []int, deps [][]int) bool {
 		}
 	}
 	return false
-}
-
-// ParseRef parses an asset or instance address as a command line gives it: image.hero,
-// image.hero[0] or image.hero["dawn"]. It does not check that the asset exists; see
-// Config.Asset.
-func ParseRef(addr string) (Ref, hcl.Diagnostics) {
-	bad := hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "Invalid address",
-		Detail:   fmt.Sprintf("%q is not an asset address: write it as image.hero, image.hero[0] or image.hero[\"dawn\"].", addr),
-	}}
-	tr, diags := hclsyntax.ParseTraversalAbs([]byte(addr), "<address>", hcl.InitialPos)
-	if diags.HasErrors() || !isKind(tr.RootName()) || len(tr) < 2 || len(tr) > 3 {
-		return Ref{}, bad
-	}
-	name, ok := attrAt(tr, 1)
-	if !ok {
-		return Ref{}, bad
-	}
-	r := Ref{Kind: tr.RootName(), Name: name}
-	if len(tr) == 3 {
-		idx, ok := tr[2].(hcl.TraverseIndex)
-		if !ok {
-			return Ref{}, bad
-		}
-		switch k := idx.Key; {
-		case k.Type() == cty.String:
-			r.Key = k
-		case k.Type() == cty.Number && k.AsBigFloat().IsInt() && k.AsBigFloat().Sign() >= 0:
-			r.Key = k
-		default:
-			return Ref{}, bad
-		}
-	}
-	return r, nil
 }

@@ -71,6 +71,8 @@ func (c *Config) resolveVariables(args []VarValue) hcl.Diagnostics {
 		case ok:
 		case v.Default != cty.NilVal:
 			val = v.Default
+		case c.unsetUnknown:
+			val = cty.UnknownVal(v.Type) // validate without values: unknown, as in Terraform
 		default:
 			diags = append(diags, errorAt(v.DeclRange, "No value for required variable",
 				fmt.Sprintf("Variable %q has no default, so it needs a value: -var %s=VALUE, a -var-file, "+
@@ -237,7 +239,10 @@ func (c *Config) checkValidations() hcl.Diagnostics {
 				continue
 			}
 			cond, err := convert.Convert(cond, cty.Bool)
-			if err != nil || cond.IsNull() || !cond.IsKnown() {
+			if err == nil && !cond.IsKnown() {
+				continue // a variable without a value (validate): checked once it has one
+			}
+			if err != nil || cond.IsNull() {
 				diags = append(diags, errorAt(val.Condition.Range(), "Invalid validation condition",
 					"A validation condition must give true or false, for example length(var.name) > 0."))
 				continue
@@ -282,6 +287,9 @@ func (c *Config) evalSettings(b *hcl.Block) hcl.Diagnostics {
 			return cty.NilVal, nil
 		}
 		v, err := convert.Convert(v, ty)
+		if err == nil && !v.IsKnown() && c.unsetUnknown {
+			return cty.NilVal, nil // from a variable without a value (validate): the default stays
+		}
 		if err != nil || v.IsNull() || !v.IsKnown() {
 			diags = append(diags, errorAt(a.Expr.Range(), "Incorrect attribute value type",
 				fmt.Sprintf("%s must be a %s.", name, ty.FriendlyName())))

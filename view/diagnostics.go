@@ -3,6 +3,7 @@ package view
 // This file renders diagnostics, for every command: as text with source snippets, or as JSON.
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/hashicorp/hcl/v2"
@@ -15,9 +16,36 @@ func (v *View) Diagnostics(d hcl.Diagnostics, files map[string]*hcl.File) bool {
 	if len(d) == 0 {
 		return false
 	}
-	wr := hcl.NewDiagnosticTextWriter(v.Stderr, files, terminalWidth(v.Stderr), useColor(v.Stderr))
+	var warnings hcl.Diagnostics
+	if v.compact {
+		d, warnings = splitWarnings(d)
+	}
+	wr := hcl.NewDiagnosticTextWriter(v.Stderr, files, terminalWidth(v.Stderr), useColor(v.Stderr) && !v.noColor)
 	_ = wr.WriteDiagnostics(d) // a failed write to stderr has nowhere to be reported
+	if len(warnings) > 0 {
+		fmt.Fprintf(v.Stderr, "Warnings: %d\n", len(warnings))
+		for _, w := range warnings {
+			where := ""
+			if w.Subject != nil {
+				where = fmt.Sprintf(" (%s:%d)", w.Subject.Filename, w.Subject.Start.Line)
+			}
+			fmt.Fprintf(v.Stderr, "  - %s%s\n", w.Summary, where)
+		}
+		fmt.Fprintln(v.Stderr)
+	}
 	return d.HasErrors()
+}
+
+// splitWarnings separates the warnings (shown one line each with -compact-warnings).
+func splitWarnings(d hcl.Diagnostics) (errs, warnings hcl.Diagnostics) {
+	for _, x := range d {
+		if x.Severity == hcl.DiagWarning {
+			warnings = append(warnings, x)
+		} else {
+			errs = append(errs, x)
+		}
+	}
+	return errs, warnings
 }
 
 // IsTerminal tells whether v (a reader or writer) is a terminal.

@@ -61,6 +61,9 @@ func renderPlan(w io.Writer, plan engine.Changes, color bool) {
 	fmt.Fprintln(w, "genform will perform these actions:")
 	for _, ch := range plan {
 		if ch.Action == engine.NoOp {
+			if ch.MovedFrom != "" {
+				fmt.Fprintf(w, "\n  %s# %s has moved to %s%s (free)\n", pal.bold, ch.MovedFrom, ch.Addr, pal.reset)
+			}
 			continue
 		}
 		fmt.Fprintln(w)
@@ -103,6 +106,9 @@ func renderChange(w io.Writer, ch *engine.Change, pal palette) {
 	aw := actionWords[ch.Action]
 	col := map[engine.Action]string{engine.Create: pal.green, engine.Regenerate: pal.yellow, engine.Restore: pal.cyan, engine.Delete: pal.red}[ch.Action]
 	fmt.Fprintf(w, "  %s# %s will be %s (%s)%s\n", pal.bold, ch.Addr, aw.verb, priceText(ch), pal.reset)
+	if ch.MovedFrom != "" {
+		fmt.Fprintf(w, "  %s#   (moved from %s)%s\n", pal.dim, ch.MovedFrom, pal.reset)
+	}
 	for _, r := range ch.Reasons {
 		fmt.Fprintf(w, "  %s#   because %s%s\n", pal.dim, r, pal.reset)
 	}
@@ -163,6 +169,12 @@ func renderDiff(w io.Writer, d engine.AttrDiff, pal palette) {
 	case d.After == nil:
 		fmt.Fprintf(w, "      %s-%s %s = %s\n", pal.red, pal.reset, d.Name, ValueText(d.Before))
 	default:
+		if bl, ok := d.Before.([]any); ok {
+			if al, ok := d.After.([]any); ok && (isObjectList(bl) || isObjectList(al)) {
+				renderListDiff(w, d.Name, bl, al, pal)
+				return
+			}
+		}
 		b, bok := d.Before.(string)
 		a, aok := d.After.(string)
 		if bok && aok && (len(a) > 60 || len(b) > 60 || strings.Contains(a+b, "\n")) {

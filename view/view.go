@@ -12,6 +12,16 @@ import (
 type View struct {
 	Stdout, Stderr io.Writer
 	color          bool // stdout may use colour
+	noColor        bool // -no-color: never use colour, on stderr either
+	compact        bool // -compact-warnings: a warning is one line
+}
+
+// SetOptions applies the flags every command takes: -no-color and -compact-warnings.
+func (v *View) SetOptions(noColor, compactWarnings bool) {
+	v.noColor, v.compact = noColor, compactWarnings
+	if noColor {
+		v.color = false
+	}
 }
 
 // New is the view of a command writing to stdout and stderr; colour is used on a terminal

@@ -41,6 +41,12 @@ provider "wisdomgate" {
   base_url    = "https://wisdom-gate.juheapi.com"
   timeout     = "120s"
   max_retries = 3
+  # genform's model table has no price for these two, and a budget refuses a plan of unknown
+  # cost: give them yours, in USD per request (these are estimates; check your gateway bill).
+  prices = {
+    "gpt-image-1" = 0.04
+    "sora-2"      = 0.50
+  }
 }
 
 # deepseek-v3 is free on the gateway.

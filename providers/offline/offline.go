@@ -95,7 +95,7 @@ func decodeLatency(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hc
 
 // Price is always zero and known: the offline provider is free.
 func (p *Provider) Price(req *providers.Request) providers.Price {
-	return providers.Price{USD: 0, Known: true}
+	return providers.Price{USD: 0, Known: true, Free: true}
 }
 
 // Generate renders req. It waits the configured latency first (returning early with the

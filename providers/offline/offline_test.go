@@ -89,7 +89,7 @@ func TestNewWithoutBody(t *testing.T) {
 func TestPrice(t *testing.T) {
 	p := &Provider{}
 	for _, k := range []providers.Kind{providers.Chat, providers.Image, providers.Video} {
-		if got := p.Price(&providers.Request{Kind: k, Model: "anything"}); got != (providers.Price{USD: 0, Known: true}) {
+		if got := p.Price(&providers.Request{Kind: k, Model: "anything"}); got != (providers.Price{USD: 0, Known: true, Free: true}) {
 			t.Errorf("Price(%s) = %+v, want free and known", k, got)
 		}
 	}

@@ -107,7 +107,14 @@ func newCanvas(w, h int) *canvas {
 	}
 }
 
+// The pixel loops below (blend, gradient, glow, rect, fill, hills) are marked go:norace:
+// each works on the canvas of one call to Generate, which no other goroutine sees, and under
+// -race their instrumented pixel accesses made every test that renders media several times
+// slower without checking anything shared.
+
 // blend paints c over the premultiplied pixel p with opacity e (0-255).
+//
+//go:norace
 func blend(p []uint8, c rgb, e uint32) {
 	if e == 0 {
 		return
@@ -121,6 +128,8 @@ func blend(p []uint8, c rgb, e uint32) {
 }
 
 // gradient fills the canvas opaquely with lut spread along the direction (dx, dy).
+//
+//go:norace
 func (c *canvas) gradient(lut []rgb, dx, dy int) {
 	corners := [4]int{0, (c.w - 1) * dx, (c.h - 1) * dy, (c.w-1)*dx + (c.h-1)*dy}
 	lo, hi := corners[0], corners[0]
@@ -156,6 +165,8 @@ func ramp(n int, stops ...rgb) []rgb {
 
 // glow brightens a soft disc of colour col around (cx, cy), strongest (opacity a) at the
 // centre and fading to nothing at radius r.
+//
+//go:norace
 func (c *canvas) glow(cx, cy, r int, col rgb, a int) {
 	if r <= 0 {
 		return
@@ -177,6 +188,8 @@ func (c *canvas) glow(cx, cy, r int, col rgb, a int) {
 }
 
 // rect paints the axis-aligned rectangle r in col.
+//
+//go:norace
 func (c *canvas) rect(r image.Rectangle, col rgba) {
 	r = r.Intersect(c.img.Rect)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -199,6 +212,8 @@ type shape interface {
 
 // fill paints s in col, anti-aliased: each pixel's opacity is col.a scaled by how much of
 // it the shape covers.
+//
+//go:norace
 func (c *canvas) fill(s shape, col rgba) {
 	y0, y1 := s.rows()
 	y0, y1 = max(y0, 0), min(y1, c.h)
@@ -313,6 +328,8 @@ func regular(cx, cy, r, n, deg int) polygon {
 
 // hills fills everything below a wavy line: base (pixels from the top) plus the sum of two
 // sine waves with the given amplitudes (pixels), wavelengths (pixels) and phase (degrees).
+//
+//go:norace
 func (c *canvas) hills(base, amp1, len1, amp2, len2, phase int, col rgba) {
 	tops := make([]int64, c.w) // the line's height at each column's centre, fixed point
 	top := int64(c.h) * fix

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/genform/genform/providers"
 )
@@ -18,15 +19,18 @@ func (p *Provider) Check(req *providers.Request) []providers.Problem {
 	var probs []providers.Problem
 	m, known := models[req.Model]
 	switch {
+	case !known && p.declared(req.Model):
+		m = nil // declared in the provider block: sent as written, priced by prices if given
 	case !known:
-		detail := fmt.Sprintf("wisdomgate does not know the model %q: it is sent as written, and its cost is unknown.", req.Model)
+		detail := fmt.Sprintf("wisdomgate does not know the model %q.", req.Model)
 		if sug := providers.Suggest(req.Model, modelsOf(req.Kind)); sug != "" {
 			detail = fmt.Sprintf("Did you mean %q? ", sug) + detail
 		}
 		if names := modelsOf(req.Kind); len(names) > 0 {
 			detail += fmt.Sprintf(" Known %s models: %s.", req.Kind, strings.Join(names, ", "))
 		}
-		probs = append(probs, providers.Problem{Warning: true, Field: "model",
+		detail += fmt.Sprintf(` If the gateway serves it, declare it in the provider block: extra_models = [%q], and give its price for budgets: prices = { %q = 0.10 }.`, req.Model, req.Model)
+		probs = append(probs, providers.Problem{Field: "model",
 			Summary: fmt.Sprintf("Unknown model %q", req.Model), Detail: detail})
 		m = nil
 	case m.kind != req.Kind:
@@ -36,10 +40,7 @@ func (p *Provider) Check(req *providers.Request) []providers.Problem {
 				strings.ToUpper(article(string(req.Kind))[:1])+article(string(req.Kind))[1:], req.Kind,
 				article(string(req.Kind)), req.Kind, quoteList(modelsOf(req.Kind), "or"))})
 	case m.shutdown != "":
-		probs = append(probs, providers.Problem{Warning: true, Field: "model",
-			Summary: fmt.Sprintf("%s is announced to shut down on %s", req.Model, m.shutdown),
-			Detail: fmt.Sprintf("The upstream provider announced that %s shuts down permanently on %s; "+
-				"from then on the gateway may stop serving it. Plan a move to another model.", req.Model, m.shutdown)})
+		probs = append(probs, p.shutdownProblem(req.Model, m.shutdown))
 	}
 	c := checker{req: req, m: m, ep: p.endpointFor(req.Kind, req.Model)}
 	switch req.Kind {
@@ -195,6 +196,9 @@ func (c *checker) video() {
 
 // Price implements providers.Provider with the prices the documents give.
 func (p *Provider) Price(req *providers.Request) providers.Price {
+	if usd, ok := p.prices[req.Model]; ok {
+		return providers.Price{USD: usd, Known: true}
+	}
 	m, ok := models[req.Model]
 	if !ok || m.kind != req.Kind {
 		return providers.Price{}
@@ -284,4 +288,20 @@ func article(word string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// shutdownProblem warns of a model's announced shutdown, in the future tense before its date
+// and in the past tense from that day on (by the provider's clock, which tests set).
+func (p *Provider) shutdownProblem(model, date string) providers.Problem {
+	day, err := time.Parse(time.DateOnly, date)
+	if err == nil && !p.clock.Now().UTC().Before(day) {
+		return providers.Problem{Warning: true, Field: "model",
+			Summary: fmt.Sprintf("%s was shut down on %s", model, date),
+			Detail: fmt.Sprintf("The upstream provider shut %s down permanently on %s, as it announced; "+
+				"the gateway may no longer serve it, and a request may fail. Move to another model.", model, date)}
+	}
+	return providers.Problem{Warning: true, Field: "model",
+		Summary: fmt.Sprintf("%s is announced to shut down on %s", model, date),
+		Detail: fmt.Sprintf("The upstream provider announced that %s shuts down permanently on %s; "+
+			"from then on the gateway may stop serving it. Plan a move to another model.", model, date)}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genform/genform/providers"
 )
@@ -121,13 +122,13 @@ func TestCheckProblems(t *testing.T) {
 		{"prompt too long", providers.Request{Kind: providers.Image, Model: "dall-e-3", Prompt: strings.Repeat("a", 4001)},
 			"prompt", false, `Prompt too long for dall-e-3`, `at most 4000`},
 		{"unknown model", providers.Request{Kind: providers.Image, Model: "gpt-image1"},
-			"model", true, `Unknown model "gpt-image1"`, `Did you mean "gpt-image-1"? wisdomgate does not know the model "gpt-image1": it is sent as written, and its cost is unknown.`},
+			"model", false, `Unknown model "gpt-image1"`, `Did you mean "gpt-image-1"? wisdomgate does not know the model "gpt-image1".`},
+		{"unknown model: how to declare it", providers.Request{Kind: providers.Image, Model: "gemini-3-pro-imge-preview"},
+			"model", false, `Unknown model "gemini-3-pro-imge-preview"`, `extra_models = ["gemini-3-pro-imge-preview"], and give its price for budgets: prices = { "gemini-3-pro-imge-preview" = 0.10 }.`},
 		{"chat model in an image block", providers.Request{Kind: providers.Image, Model: "deepseek-v3"},
 			"model", false, `"deepseek-v3" is a chat model`, `An image block needs an image model, such as`},
 		{"image model in a video block", providers.Request{Kind: providers.Video, Model: "gpt-image-1"},
 			"model", false, `"gpt-image-1" is an image model`, `A video block needs a video model`},
-		{"Sora shutdown", providers.Request{Kind: providers.Video, Model: "sora-2"},
-			"model", true, `sora-2 is announced to shut down on 2026-09-24`, `Plan a move to another model.`},
 		{"video seconds outside the documents", providers.Request{Kind: providers.Video, Model: "veo-3.1", Seconds: 7},
 			"seconds", true, `Undocumented seconds 7 for veo-3.1`, `Did you mean 8? veo-3.1 is documented with 4, 8 or 12 seconds`},
 		{"video size case", providers.Request{Kind: providers.Video, Model: "veo-3.1", Size: "1280X720"},
@@ -221,6 +222,69 @@ func TestRouting(t *testing.T) {
 	for _, tt := range tests {
 		if got := p.endpointFor(tt.kind, tt.model); got != tt.want {
 			t.Errorf("endpointFor(%s, %s) = %s, want %s", tt.kind, tt.model, got, tt.want)
+		}
+	}
+}
+
+// The sora-2 warning speaks of its shutdown in the future before the date, in the past after.
+func TestCheckShutdownTense(t *testing.T) {
+	for _, tc := range []struct {
+		now             string
+		summary, detail string
+	}{
+		{"2026-09-23T23:59:59Z", "sora-2 is announced to shut down on 2026-09-24", "Plan a move to another model."},
+		{"2026-09-24T00:00:00Z", "sora-2 was shut down on 2026-09-24", "Move to another model."},
+		{"2027-01-01T12:00:00Z", "sora-2 was shut down on 2026-09-24", "the gateway may no longer serve it"},
+	} {
+		t.Run(tc.now, func(t *testing.T) {
+			p := newChecker(t)
+			now, _ := time.Parse(time.RFC3339, tc.now)
+			p.SetClock(providers.NewFakeClock(now))
+			probs := p.Check(&providers.Request{Kind: providers.Video, Model: "sora-2"})
+			i := slices.IndexFunc(probs, func(pr providers.Problem) bool { return pr.Field == "model" })
+			if i < 0 {
+				t.Fatalf("no model warning among %+v", probs)
+			}
+			if pr := probs[i]; pr.Summary != tc.summary || !pr.Warning || !strings.Contains(pr.Detail, tc.detail) {
+				t.Errorf("problem = %+v, want a warning %q with %q", pr, tc.summary, tc.detail)
+			}
+		})
+	}
+}
+
+// A model the table does not know is accepted when the provider block declares it
+// (extra_models, model_endpoints or prices), and prices gives any model its price.
+func TestCheckDeclaredModels(t *testing.T) {
+	p, diags := build(t, `
+extra_models    = ["house-image"]
+model_endpoints = { "routed-image" = "images" }
+prices          = { "priced-image" = 0.12, "gpt-image-1" = 0.05 }
+`, nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, tc := range []struct {
+		model string
+		price providers.Price
+	}{
+		{"house-image", providers.Price{}},
+		{"routed-image", providers.Price{}},
+		{"priced-image", providers.Price{USD: 0.12, Known: true}},
+		{"gpt-image-1", providers.Price{USD: 0.05, Known: true}},
+	} {
+		req := &providers.Request{Kind: providers.Image, Model: tc.model}
+		for _, pr := range p.Check(req) {
+			if pr.Field == "model" {
+				t.Errorf("%s: %+v, want no model problem", tc.model, pr)
+			}
+		}
+		if got := p.Price(req); got != tc.price {
+			t.Errorf("Price(%s) = %+v, want %+v", tc.model, got, tc.price)
+		}
+	}
+	for _, src := range []string{`extra_models = "x"`, `prices = { x = "cheap" }`, `prices = { x = -1 }`} {
+		if _, diags := build(t, src, nil); !diags.HasErrors() {
+			t.Errorf("%s: no error", src)
 		}
 	}
 }

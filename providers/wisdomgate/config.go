@@ -40,6 +40,8 @@ type settings struct {
 	maxImage     int64
 	maxVideo     int64
 	endpoints    map[string]endpoint // model -> endpoint overrides
+	extra        map[string]bool     // extra_models: models the table does not know, declared on purpose
+	prices       map[string]float64  // prices: USD per request, by model (overrides the table)
 }
 
 var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -53,6 +55,8 @@ var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "max_image_bytes"},
 	{Name: "max_video_bytes"},
 	{Name: "model_endpoints"},
+	{Name: "extra_models"},
+	{Name: "prices"},
 }}
 
 // decode reads the provider block's arguments, with their defaults.
@@ -199,8 +203,38 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			}
 			s.endpoints[k] = ep
 		}
+	case "extra_models":
+		v, err := convert.Convert(val, cty.Set(cty.String))
+		if err != nil {
+			return bad("Incorrect extra_models", `extra_models must be a list of model names the gateway serves, e.g. ["my-image-model"].`)
+		}
+		s.extra = map[string]bool{}
+		for _, m := range v.AsValueSlice() {
+			s.extra[m.AsString()] = true
+		}
+	case "prices":
+		v, err := convert.Convert(val, cty.Map(cty.Number))
+		if err != nil {
+			return bad("Incorrect prices", `prices must be a map from model name to USD per request, e.g. { "my-image-model" = 0.12 }.`)
+		}
+		s.prices = map[string]float64{}
+		for k, n := range v.AsValueMap() {
+			f, _ := n.AsBigFloat().Float64()
+			if f < 0 || math.IsInf(f, 0) {
+				return bad("Incorrect prices", fmt.Sprintf("The price of %q must be a number of USD, at least 0.", k))
+			}
+			s.prices[k] = f
+		}
 	}
 	return diags
+}
+
+// declared reports whether the provider block declares a model the table does not know:
+// in extra_models, model_endpoints or prices.
+func (s *settings) declared(model string) bool {
+	_, routed := s.endpoints[model]
+	_, priced := s.prices[model]
+	return s.extra[model] || routed || priced
 }
 
 // durationOf reads "120s" or a number of seconds.

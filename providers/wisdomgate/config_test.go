@@ -98,3 +98,11 @@ func TestConfigDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+func TestLogEnabled(t *testing.T) {
+	for level, want := range map[string]bool{"debug": true, "DEBUG": true, "trace": true, "Trace": true, "": false, "off": false, "info": false} {
+		if got := LogEnabled(level); got != want {
+			t.Errorf("LogEnabled(%q) = %v, want %v", level, got, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -53,10 +54,17 @@ func New(cfg providers.Config) (providers.Provider, hcl.Diagnostics) {
 		Transport:     http.DefaultTransport,
 		CheckRedirect: p.checkRedirect,
 	}
-	if cfg.Getenv != nil && cfg.Getenv("GENFORM_LOG") == "debug" {
+	if cfg.Getenv != nil && LogEnabled(cfg.Getenv("GENFORM_LOG")) {
 		p.log = os.Stderr
 	}
 	return p, diags
+}
+
+// LogEnabled reports whether a GENFORM_LOG value turns the request log on: "debug" or
+// "trace" (Terraform's TF_LOG names; the log has one level), in any case. Anything else,
+// "off" or unset included, leaves it off.
+func LogEnabled(level string) bool {
+	return strings.EqualFold(level, "debug") || strings.EqualFold(level, "trace")
 }
 
 // SetClock replaces the clock of retries and video polling (tests use providers.FakeClock).
