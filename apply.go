@@ -19,6 +19,7 @@ import (
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/gallery"
 	"github.com/genform/genform/planfile"
+	"github.com/genform/genform/providers/wisdomgate"
 	"github.com/genform/genform/state"
 	"github.com/genform/genform/view"
 )
@@ -249,7 +250,7 @@ func stopNow(stderr io.Writer, s engine.Settlement) {
 // receiptLog logs, with GENFORM_LOG=debug, when each receipt is written (safe from a kill)
 // and synced (safe from a power cut): the crash harness measures the window with it.
 func receiptLog(stderr io.Writer) func(what, addr string) {
-	if os.Getenv("GENFORM_LOG") != "debug" {
+	if !wisdomgate.LogEnabled(os.Getenv("GENFORM_LOG")) {
 		return nil
 	}
 	var mu sync.Mutex
