@@ -18,113 +18,29 @@ import (
 // place. release frees the instance's slot: it bounds the work at the gateway, so it is
 // called as soon as the provider returns, and the bookkeeping goes on outside it.
 func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func()) (*Outcome, error) {
-	req := in.req.req
-	e.p.fillFiles(req)
+	e.p.fillFiles(in.req.req)
 	abs, err := e.outputPath(in.req.path)
 	if err != nil {
 		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
 	}
-
-	gctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		once     sync.Once
-		recorded = make(chan struct{}) // closed once a job id is durable
-		fatal    error
-	)
-	job := &providers.Job{
-		Dir:       e.opts.TempDir,
-		ResumeID:  ch.ResumeJob,
-		ResumeURL: ch.ResumeURL,
-		Started: func(id string) error {
-			if err := e.receiptJob(in, ch, id, ""); err != nil {
-				fatal = err
-				return err
-			}
-			once.Do(func() { close(recorded) })
-			return nil
-		},
-		Linked: func(url string) error {
-			if err := e.receiptJob(in, ch, "", url); err != nil {
-				fatal = err
-				return err
-			}
-			return nil
-		},
-		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
-	}
-	if ch.ResumeJob != "" {
-		once.Do(func() { close(recorded) })
-	}
-	if ch.adopted {
-		// recorded for another address (renamed): journaled under this one first, so the
-		// deletion of the old address, which forgets its jobs, cannot lose it
-		if err := e.receiptJob(in, ch, ch.ResumeJob, ch.ResumeURL); err != nil {
-			return nil, err
-		}
-	}
-	interrupted := make(chan struct{})
-	go func() {
-		select {
-		case <-recorded:
-			select {
-			case <-e.opts.Interrupt:
-				close(interrupted)
-				cancel()
-			case <-gctx.Done():
-			}
-		case <-gctx.Done():
-		}
-	}()
-
-	paid := ch.ResumeJob == "" && ch.ResumeURL == ""
-	if paid {
-		e.opts.Ledger.sent(ch.Addr)
-	}
-	res, err := in.provider.Generate(gctx, req, job)
-	if paid {
-		e.opts.Ledger.replied(ch.Addr, err == nil)
-	}
-	release()
-	if fatal != nil {
-		if err == nil && paid {
-			e.opts.Ledger.unsaved()
-		}
+	res, interrupted, fatal, err := e.call(ctx, in, ch, release)
+	switch {
+	case fatal != nil:
 		return nil, fatal
-	}
-	if err != nil {
-		select {
-		case <-interrupted:
-			return &Outcome{Status: Interrupted, Action: ch.Action, Err: errInterrupted}, nil
-		default:
-		}
+	case interrupted:
+		return &Outcome{Status: Interrupted, Action: ch.Action, Err: errInterrupted}, nil
+	case err != nil:
 		if providers.ClassOf(err) == providers.Expired {
 			err = fmt.Errorf("%w; run apply -replace '%s' to pay for a new one", err, ch.Addr)
 		}
 		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
 	}
-
-	rec := &state.Record{
-		Addr: ch.Addr, Kind: ch.Kind, Provider: in.provType, Model: req.Model,
-		InputHash: ch.InputHash, Request: ch.Request,
-		Text: res.Text, JobID: res.JobID, RevisedPrompt: res.RevisedPrompt,
-		GeneratedAt: e.opts.Now().UTC().Truncate(1e9),
-	}
-	if u := res.Usage; u != (providers.Usage{}) {
-		rec.Usage = &state.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
-	}
-	if ch.Cost.Known && !ch.alreadyPaid() {
-		usd := ch.Cost.USD
-		rec.Cost = &usd
-	}
-	if !paid {
+	rec := e.newRecord(in, ch, res)
+	if ch.alreadyPaid() {
 		e.opts.Ledger.replied(ch.Addr, true)
 	}
 	if err := e.receipt(in, ch, rec, res); err != nil {
-		if res.File != "" {
-			os.Remove(res.File)
-		}
-		return nil, err
+		return nil, err // fatal: the journal or the cache cannot be written
 	}
 	cost := ch.Cost
 	if ch.alreadyPaid() {
@@ -137,6 +53,92 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 	e.placed(in, rec)
 	e.moveOldOutput(ch)
 	return &Outcome{Status: Done, Action: ch.Action, Record: rec, Cost: cost}, nil
+}
+
+// call sends an instance's request, or finishes the job or download an earlier apply paid
+// for, journaling a job id or a download link the moment the provider has one. interrupted:
+// Ctrl-C stopped a job whose id is recorded. fatal: a receipt could not be journaled.
+func (e *executor) call(ctx context.Context, in *instance, ch *Change, release func()) (res *providers.Result, interrupted bool, fatal, err error) {
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var once sync.Once
+	recorded := make(chan struct{}) // closed once a job id is durable
+	job := &providers.Job{
+		Dir:       e.opts.TempDir,
+		ResumeID:  ch.ResumeJob,
+		ResumeURL: ch.ResumeURL,
+		Started: func(id string) error {
+			if fatal = e.receiptJob(in, ch, id, ""); fatal != nil {
+				return fatal
+			}
+			once.Do(func() { close(recorded) })
+			return nil
+		},
+		Linked: func(url string) error {
+			fatal = e.receiptJob(in, ch, "", url)
+			return fatal
+		},
+		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+	}
+	if ch.ResumeJob != "" {
+		once.Do(func() { close(recorded) })
+	}
+	if ch.adopted {
+		// recorded for another address (renamed): journaled under this one first, so the
+		// deletion of the old address, which forgets its jobs, cannot lose it
+		if fatal = e.receiptJob(in, ch, ch.ResumeJob, ch.ResumeURL); fatal != nil {
+			return nil, false, fatal, nil
+		}
+	}
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-recorded:
+			select {
+			case <-e.opts.Interrupt:
+				close(stopped)
+				cancel()
+			case <-gctx.Done():
+			}
+		case <-gctx.Done():
+		}
+	}()
+
+	paid := !ch.alreadyPaid()
+	if paid {
+		e.opts.Ledger.sent(ch.Addr)
+	}
+	res, err = in.provider.Generate(gctx, in.req.req, job)
+	if paid {
+		e.opts.Ledger.replied(ch.Addr, err == nil && fatal == nil)
+	}
+	release()
+	if err != nil {
+		select {
+		case <-stopped:
+			interrupted = true
+		default:
+		}
+	}
+	return res, interrupted, fatal, err
+}
+
+// newRecord is the record of a generation's result (its output is set by the receipt).
+func (e *executor) newRecord(in *instance, ch *Change, res *providers.Result) *state.Record {
+	rec := &state.Record{
+		Addr: ch.Addr, Kind: ch.Kind, Provider: in.provType, Model: in.req.req.Model,
+		InputHash: ch.InputHash, Request: ch.Request,
+		Text: res.Text, JobID: res.JobID, RevisedPrompt: res.RevisedPrompt,
+		GeneratedAt: e.opts.Now().UTC().Truncate(1e9),
+	}
+	if u := res.Usage; u != (providers.Usage{}) {
+		rec.Usage = &state.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	}
+	if ch.Cost.Known && !ch.alreadyPaid() {
+		usd := ch.Cost.USD
+		rec.Cost = &usd
+	}
+	return rec
 }
 
 // alreadyPaid reports whether a change finishes a generation an earlier apply paid for.

@@ -46,20 +46,6 @@ func OpenCache(dir string) (*Cache, error) {
 	return &Cache{dir: dir, rename: os.Rename}, nil
 }
 
-// RemoveTemp removes the temporary blobs (blobs/tmp-*) a killed writer left. Call it only
-// while no other process writes the cache (apply, under the project's lock). It returns how
-// many it removed.
-func (c *Cache) RemoveTemp() int {
-	names, _ := filepath.Glob(filepath.Join(c.dir, "blobs", "tmp-*"))
-	n := 0
-	for _, name := range names {
-		if os.Remove(name) == nil {
-			n++
-		}
-	}
-	return n
-}
-
 // Dir is the cache's folder.
 func (c *Cache) Dir() string { return c.dir }
 
@@ -144,78 +130,6 @@ func (c *Cache) Has(sha string) bool {
 	}
 	fi, err := os.Stat(c.blobPath(sha))
 	return err == nil && fi.Mode().IsRegular()
-}
-
-// Take moves a finished output file into the cache as the blob sha, at once and without
-// waiting for the disk (see SyncBlob). file must be on the cache's file system (apply writes
-// outputs in .genform/tmp); across file systems it is copied, durably, and removed. On an
-// error the file is left where it was.
-func (c *Cache) Take(file, sha string) error {
-	if !isSHA256(sha) {
-		return fmt.Errorf("caching %s: %q is not a hex sha256", file, sha)
-	}
-	if c.Has(sha) {
-		os.Remove(file)
-		return nil
-	}
-	if err := os.Chmod(file, 0o444); err != nil {
-		return fmt.Errorf("caching: %w", err)
-	}
-	dst := c.blobPath(sha)
-	err := c.rename(file, dst)
-	if errors.Is(err, fs.ErrNotExist) { // the blob's folder is missing (or the file is)
-		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-			err = c.rename(file, dst)
-		}
-	}
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	// another file system: a durable copy, checked against sha
-	got, _, err := c.put(file, true)
-	if err == nil && got != sha {
-		os.Remove(dst)
-		err = fmt.Errorf("its sha256 is %s, not %s (did it change?)", got, sha)
-	}
-	if err != nil {
-		return fmt.Errorf("caching %s: %w", file, err)
-	}
-	os.Remove(file)
-	return nil
-}
-
-// SyncBlob makes the blob sha and its name durable (fsync of the file and of its folder):
-// after it, the blob survives a power cut.
-func (c *Cache) SyncBlob(sha string) error {
-	if !isSHA256(sha) {
-		return fmt.Errorf("syncing blob: %q is not a hex sha256", sha)
-	}
-	f, err := os.Open(c.blobPath(sha))
-	if err != nil {
-		return fmt.Errorf("syncing blob %s: %w", sha, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("syncing blob %s: %w", sha, err)
-	}
-	return syncDir(filepath.Dir(c.blobPath(sha)))
-}
-
-// PutBytes stores data as a blob (not synced: for a copy of what a durable record holds, such
-// as a chat's text) and returns its sha256.
-func (c *Cache) PutBytes(data []byte) (string, error) {
-	sum := sha256.Sum256(data)
-	sha := hex.EncodeToString(sum[:])
-	if c.Has(sha) {
-		return sha, nil
-	}
-	if err := writeAtomic(c.blobPath(sha), data, 0o444, false); err != nil {
-		return "", fmt.Errorf("caching blob %s: %w", sha, err)
-	}
-	return sha, nil
 }
 
 // Place copies the blob sha to dst like Restore, without syncing dst: for an output whose
