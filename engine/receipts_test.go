@@ -3,8 +3,11 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const oneImage = `
@@ -124,5 +127,43 @@ func TestRemoveLeftovers(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(p.dir, "out", name)); (err == nil) != want {
 			t.Errorf("out/%s: exists %v, want %v", name, err == nil, want)
 		}
+	}
+}
+
+// Settle waits for the complete replies still being written, at most the time given, and
+// names the requests still out.
+func TestLedgerSettle(t *testing.T) {
+	var logged []string
+	var mu sync.Mutex
+	l := NewLedger(func(what, addr string) {
+		mu.Lock()
+		logged = append(logged, what+" "+addr)
+		mu.Unlock()
+	})
+	l.sent("chat.a")
+	l.sent("chat.b")
+	l.sent("video.v")
+	l.recorded("video.v") // its job id is journaled: kept, no longer at risk
+	l.replied("chat.a", true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(20 * time.Millisecond)
+		l.written("chat.a")
+		l.durable("chat.a")
+	}()
+	s := l.Settle(time.Minute)
+	if s.Unsaved != 0 || !slices.Equal(s.Kept, []string{"chat.a", "video.v"}) || !slices.Equal(s.InFlight, []string{"chat.b"}) {
+		t.Fatalf("settlement %+v", s)
+	}
+	l.replied("chat.b", true) // complete, but never written: Settle gives up in time
+	if s := l.Settle(10 * time.Millisecond); s.Unsaved != 1 || len(s.InFlight) != 0 {
+		t.Fatalf("settlement %+v", s)
+	}
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(logged, "written chat.a") || !slices.Contains(logged, "durable chat.a") || !slices.Contains(logged, "written video.v") {
+		t.Errorf("logged %v", logged)
 	}
 }
