@@ -170,7 +170,7 @@ func (e *executor) place(in *instance, rec *state.Record, text, abs string) erro
 		e.wrote(path, abs, rec.Output.SHA256)
 		return nil
 	}
-	if asset.IsText(rec.Kind) {
+	if !e.opts.Cache.Has(rec.Output.SHA256) && asset.IsText(rec.Kind) { // the receipt could not cache it
 		if _, err := e.opts.Cache.PutBytes([]byte(text)); err != nil {
 			return fmt.Errorf("caching the text of %s: %w", rec.Addr, err)
 		}
@@ -182,12 +182,8 @@ func (e *executor) place(in *instance, rec *state.Record, text, abs string) erro
 	return nil
 }
 
-// placed finishes an instance whose output is in place: the cache index learns it (a
-// shortcut; the journal has the record) and downstream instances see its value.
+// placed finishes an instance whose output is in place: downstream instances see its value.
 func (e *executor) placed(in *instance, rec *state.Record) {
-	if e.opts.Cache != nil && rec.InputHash != "" {
-		_ = e.opts.Cache.Index(rec.InputHash, rec)
-	}
 	e.p.known(in, rec)
 }
 

@@ -200,7 +200,23 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 	e.st.Records[rec.Addr] = rec
 	delete(e.st.Jobs, rec.Addr) // the journal line forgot it too, if there was one
 	e.mu.Unlock()
+	e.index(rec, res.Text)
 	return nil
+}
+
+// index tells the cache which result this input hash has (a shortcut: the journal holds the
+// record), so a renamed block or a reverted change finds it even when its placing fails. A
+// chat's text enters the cache as a blob first (the record holds the text, so no sync).
+func (e *executor) index(rec *state.Record, text string) {
+	if e.opts.Cache == nil || rec.InputHash == "" {
+		return
+	}
+	if asset.IsText(rec.Kind) && rec.Output != nil {
+		if _, err := e.opts.Cache.PutBytes([]byte(text)); err != nil {
+			return // no index line that would fail verification
+		}
+	}
+	_ = e.opts.Cache.Index(rec.InputHash, rec)
 }
 
 // writeReceipt is the first, immediate half of receipt: the blob renamed into the cache, the
