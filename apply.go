@@ -156,6 +156,8 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		TempDir:     tmp,
 		Interrupt:   interrupt,
 		Ledger:      ledger,
+		Shared:      p.sharedCache(),
+		Upload:      p.upload,
 	})
 	v.Done()
 	if err := journal.Close(); err != nil && fatal == nil {
@@ -173,6 +175,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		c.ui().Warnf("saving the stat cache: %v", err)
 	}
 	v.Summary(sum)
+	c.uploadWarnings(sum)
 	if o.gallery {
 		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
 		if err != nil {

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/genform/genform/remote/remotetest"
 )
 
 // commandLines finds the genform command lines in a text (a workflow, a shell block): the
@@ -144,10 +146,15 @@ func keys(m map[string]bool) []string {
 }
 
 // TestExampleCIWorkflow checks the workflow's genform commands against the CLI, then runs
-// them on a copy of examples/ci: the pull request's plan, show and gallery, and main's apply
-// (through the fake gateway).
+// them on a copy of examples/ci: the pull request's pull, plan, show and gallery, and main's
+// pull, apply and push (through the fake gateway, with the shared cache in an S3-protocol
+// server on a loopback port); then a fresh checkout holding only the state pulls every output.
 func TestExampleCIWorkflow(t *testing.T) {
 	offlineEnv(t)
+	srv := remotetest.NewS3Server(t)
+	t.Setenv("GENFORM_CACHE_BUCKET", remotetest.Bucket)
+	t.Setenv("GENFORM_CACHE_ENDPOINT", srv.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
 	wf, err := os.ReadFile(filepath.Join("examples", "ci", ".github", "workflows", "genform.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +162,7 @@ func TestExampleCIWorkflow(t *testing.T) {
 	var steps [][]string
 	for _, words := range commandLines(string(wf)) {
 		checkCommandLine(t, words)
-		if len(words) > 0 && slices.Contains([]string{"plan", "show", "gallery", "apply"}, words[0]) {
+		if len(words) > 0 && slices.Contains([]string{"pull", "plan", "show", "gallery", "apply", "push"}, words[0]) {
 			steps = append(steps, words)
 		}
 	}
@@ -164,15 +171,19 @@ func TestExampleCIWorkflow(t *testing.T) {
 		names = append(names, strings.Join(s, " "))
 	}
 	want := []string{
+		"pull",
 		"plan -detailed-exitcode -json -out plan.bin",
 		"show plan.bin",
 		"gallery -plan plan.bin -changed -out gallery",
+		"pull",
 		"apply -auto-approve",
+		"push",
 	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("the workflow runs %q, want %q", names, want)
 	}
-	for _, s := range []string{"secrets.WISDOM_GATE_KEY", "pull_request", "branches: [main]", "git add", "actions/upload-artifact", "cost_usd"} {
+	for _, s := range []string{"secrets.WISDOM_GATE_KEY", "pull_request", "branches: [main]", "git add", "actions/upload-artifact", "cost_usd",
+		"secrets.AWS_SECRET_ACCESS_KEY", "GENFORM_CACHE_BUCKET", `GENFORM_CACHE_UPLOAD: "false"`} {
 		if !bytes.Contains(wf, []byte(s)) {
 			t.Errorf("the workflow has no %q", s)
 		}
@@ -181,36 +192,51 @@ func TestExampleCIWorkflow(t *testing.T) {
 	dir := copyExample(t, "ci")
 	t.Chdir(dir) // the workflow runs in the project folder
 
-	// the pull request
-	code, stdout, stderr := genform(t, steps[0]...)
+	// the pull request: the first one, nothing recorded yet
+	mustGenform(t, 0, steps[0]...)
+	code, stdout, stderr := genform(t, steps[1]...)
 	if code != 2 {
-		t.Fatalf("%s: exit %d, want 2 (changes)\n%s", names[0], code, stderr)
+		t.Fatalf("%s: exit %d, want 2 (changes)\n%s", names[1], code, stderr)
 	}
 	var p testPlan
 	if err := json.Unmarshal([]byte(stdout), &p); err != nil || p.Summary.Create != 2 || p.Summary.CostUSD != 0.10 {
-		t.Errorf("%s: %+v, %v; want 2 to create for $0.10", names[0], p.Summary, err)
+		t.Errorf("%s: %+v, %v; want 2 to create for $0.10", names[1], p.Summary, err)
 	}
-	stdout, _ = mustGenform(t, 0, steps[1]...)
+	stdout, _ = mustGenform(t, 0, steps[2]...)
 	if !strings.Contains(stdout, "\nPlan: 2 to create, 0 to regenerate, 0 to restore, 0 to delete. Estimated cost: $0.10.\n") {
-		t.Errorf("%s: the comment's summary line is missing from\n%s", names[1], stdout)
+		t.Errorf("%s: the comment's summary line is missing from\n%s", names[2], stdout)
 	}
-	mustGenform(t, 0, steps[2]...)
+	mustGenform(t, 0, steps[3]...)
 	if _, err := os.Stat(filepath.Join("gallery", "index.html")); err != nil {
-		t.Errorf("%s: %v", names[2], err)
+		t.Errorf("%s: %v", names[3], err)
 	}
 
 	// main
 	fakeGateway(t, ".", "main.gen.hcl", `provider "wisdomgate" {}`, `provider "wisdomgate" { base_url = "$URL" }`)
-	stdout, _ = mustGenform(t, 0, steps[3]...)
-	if !strings.Contains(stdout, "Apply complete! 2 generated") {
-		t.Errorf("%s said\n%s", names[3], stdout)
+	mustGenform(t, 0, steps[4]...)
+	stdout, stderr = mustGenform(t, 0, steps[5]...)
+	if !strings.Contains(stdout, "Apply complete! 2 generated") || strings.Contains(stderr, "not uploaded") {
+		t.Errorf("%s said\n%s\n%s", names[5], stdout, stderr)
 	}
-	for _, f := range []string{"genform.state.json", "out/banner.png", "out/headline.txt"} {
-		if _, err := os.Stat(f); err != nil {
-			t.Errorf("apply: %v (the workflow commits it)", err)
-		}
+	if stdout, _ = mustGenform(t, 0, steps[6]...); !strings.Contains(stdout, "Pushed 0 results") {
+		t.Errorf("%s after an apply that uploaded everything: %s", names[6], stdout)
 	}
-	if code, stdout, _ := genform(t, steps[0]...); code != 0 {
+	banner, err := os.ReadFile("out/banner.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// the next pull request, in a fresh checkout: the state is committed, nothing else
+	for _, f := range []string{"out", ".genform", "plan.bin", "plan.json", "gallery"} {
+		os.RemoveAll(f)
+	}
+	if stdout, _ = mustGenform(t, 0, steps[0]...); !strings.Contains(stdout, "Pulled 2 outputs (1 from the local cache, 1 from the shared cache)") {
+		t.Errorf("%s in a fresh checkout: %s", names[0], stdout)
+	}
+	if got, err := os.ReadFile("out/banner.png"); err != nil || !bytes.Equal(got, banner) {
+		t.Errorf("the pulled banner differs from the generated one (%v)", err)
+	}
+	if code, stdout, _ := genform(t, steps[1]...); code != 0 {
 		t.Errorf("the next pull request's plan: exit %d, want 0\n%s", code, stdout)
 	}
 }

@@ -28,7 +28,8 @@ func TestImportRules(t *testing.T) {
 		"schema":    {"engine", "state", "providers"},
 		"state":     {"engine", "schema", "providers"},
 		"providers": {"engine", "schema", "state"},
-		"engine":    {"providers/wisdomgate", "providers/offline"},
+		"engine":    {"providers/wisdomgate", "providers/offline", "remote"},
+		"remote":    {"engine", "schema", "providers", "view", "planfile", "gallery"},
 		"planfile":  {"view", "gallery"},
 		"view":      {"gallery"},
 	}
@@ -39,6 +40,9 @@ func TestImportRules(t *testing.T) {
 		room := pkg
 		if strings.HasPrefix(pkg, "providers/") {
 			room = "providers"
+		}
+		if strings.HasPrefix(pkg, "remote/") {
+			room = "remote"
 		}
 		for _, imp := range fields[1:] {
 			if !strings.HasPrefix(imp, mod+"/") {
@@ -60,6 +64,10 @@ func TestImportRules(t *testing.T) {
 			if (strings.HasPrefix(dep, "providers/wisdomgate") || strings.HasPrefix(dep, "providers/offline")) &&
 				pkg != "" && !strings.HasPrefix(pkg, dep) && !strings.HasPrefix(dep, pkg+"/") {
 				t.Errorf("%s imports the concrete provider %s: only main may", fields[0], imp)
+			}
+			// the shared cache is wired by main alone: remote/* is imported by main and remote/*
+			if strings.HasPrefix(dep, "remote") && pkg != "" && pkg != "remote" && !strings.HasPrefix(pkg, "remote/") {
+				t.Errorf("%s imports %s: only main imports remote/*", fields[0], imp)
 			}
 		}
 		checked++

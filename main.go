@@ -63,6 +63,9 @@ func commands() []command {
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
+		{"push", "Upload recorded outputs to the shared cache", cmdPush},
+		{"pull", "Bring back missing recorded outputs from the local or shared cache, for free", cmdPull},
+		{"cache", "Manage the output caches: cache gc drops what nothing references", cmdCache},
 		{"version", "Show the genform version", cmdVersion},
 	}
 }

@@ -65,6 +65,7 @@ func (c *cli) planProject(p *project, pf *planFlags) (*engine.Plan, bool) {
 		Stat:      p.stat,
 		Targets:   pf.targets,
 		Replace:   pf.replace,
+		Shared:    p.sharedCache(),
 	})
 	if err := p.stat.Save(); err != nil {
 		c.ui().Warnf("saving the stat cache: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/providers/offline"
 	"github.com/genform/genform/providers/wisdomgate"
+	"github.com/genform/genform/remote"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
@@ -42,6 +43,8 @@ type project struct {
 	providers map[string]providers.Provider
 	stat      *state.StatCache
 	cache     *state.Cache
+	shared    *remote.Cache // the shared output cache; nil when none is declared
+	upload    bool          // apply and push write to shared
 }
 
 // The working data under .genform/.
@@ -111,7 +114,7 @@ func (c *cli) openCaches(p *project) bool {
 		c.ui().Error(err)
 		return false
 	}
-	return true
+	return c.openShared(p)
 }
 
 // writeState folds the journal into the state file and removes the journal.

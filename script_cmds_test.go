@@ -24,6 +24,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"gateway":  cmdGateway,
 		"lock":     cmdLock,
 		"jsonl":    cmdJSONL,
+		"s3":       cmdS3,
 	}
 }
 

@@ -42,6 +42,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 	if err := e.receipt(in, ch, rec, res); err != nil {
 		return nil, err // fatal: the journal or the cache cannot be written
 	}
+	e.upload(ctx, rec)
 	cost := ch.Cost
 	if ch.alreadyPaid() {
 		cost = providers.Price{Known: true} // paid by the apply that started the job
@@ -198,7 +199,7 @@ func (e *executor) wrote(path, abs, sha string) {
 
 // restore brings back an output from the cache (or from the file's previous path) without
 // calling a provider.
-func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
+func (e *executor) restore(ctx context.Context, in *instance, ch *Change) (*Outcome, error) {
 	from := ch.From
 	path := in.req.path
 	rec := *from
@@ -229,6 +230,9 @@ func (e *executor) restore(in *instance, ch *Change) (*Outcome, error) {
 			if err := e.opts.Cache.PutKnown(old, sha); err != nil {
 				return fail(fmt.Errorf("keeping %s: %w", ch.Before.Output.Path, err))
 			}
+		}
+		if err := e.fetchShared(ctx, from.Output); err != nil {
+			return fail(err)
 		}
 		if err := e.opts.Cache.Restore(sha, abs); err != nil {
 			return fail(fmt.Errorf("restoring %s from the cache: %w", path, err))

@@ -29,6 +29,10 @@ type ApplyOptions struct {
 	Now       func() time.Time // default time.Now
 	// Ledger, when not nil, follows the money of this apply for a second Ctrl-C (Settle).
 	Ledger *Ledger
+	// Shared is the shared output cache restores may fetch from; nil when there is none.
+	// With Upload, each new result is sent to it once it is durable locally.
+	Shared Shared
+	Upload bool
 }
 
 // Summary is what an apply did.
@@ -38,6 +42,9 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+	// UploadFailures are results kept locally that could not be sent to the shared cache
+	// (genform push sends them later): warnings, not failures.
+	UploadFailures []Failure
 }
 
 func (s *Summary) addCost(p providers.Price) {
@@ -380,6 +387,7 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 	if replanned {
 		scope := e.p.blocks.scope(in.si.Asset.Refs)
 		ch = e.p.planInstance(in, scope)
+		ch = e.shareOne(ctx, in)
 	}
 	// The hook hears of the instance only now, so it is told what will really be done: a
 	// change planned as "regenerate" may turn out unchanged once its upstreams are known.
@@ -404,7 +412,7 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 		}
 		return &Outcome{Status: Done, Action: NoOp}, nil
 	case Restore:
-		return e.restore(in, ch)
+		return e.restore(ctx, in, ch)
 	}
 	return e.generate(ctx, in, ch, release)
 }

@@ -47,6 +47,8 @@ type Change struct {
 	Before *state.Record // the recorded instance; nil for create
 	// From is the cached result a restore copies from.
 	From *state.Record
+	// FromShared: From was found in the shared cache, not the local one.
+	FromShared bool
 	// ResumeJob is a video job id from an earlier, interrupted apply that this change polls
 	// instead of paying for a new job.
 	ResumeJob string

@@ -29,6 +29,8 @@ type Options struct {
 	Targets []string
 	// Replace forces these addresses to be generated again even when nothing changed.
 	Replace []string
+	// Shared is the shared output cache behind the local one; nil when there is none.
+	Shared Shared
 }
 
 // instance is one planned instance: its configuration, its change and the value other blocks
@@ -139,6 +141,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 			todo = append(todo, in)
 		}
 		p.planBlock(todo, p.blocks.scope(a.Refs))
+		p.shareBlock(todo)
 		for _, in := range todo {
 			p.diags = append(p.diags, in.diags...)
 			p.order = append(p.order, in)
@@ -361,7 +364,7 @@ func (p *planner) checkOutput(in *instance, rec *state.Record) {
 		return
 	}
 	ch.Action = Regenerate
-	ch.Reasons = append(ch.Reasons, "no copy in the cache")
+	ch.Reasons = append(ch.Reasons, noCopyReason)
 	ch.Cost = in.provider.Price(in.req.req)
 	p.pending(in)
 }

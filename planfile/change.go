@@ -20,6 +20,8 @@ type Change struct {
 	After    *Side         `json:"after"`
 	Resume   string        `json:"resume_job,omitempty"`
 	Moved    string        `json:"moved_from,omitempty"` // the address a moved block renamed it from
+	// Shared: a restore from the shared cache rather than the local one.
+	Shared bool `json:"from_shared_cache,omitempty"`
 }
 
 // Side is what an instance is before or after its change.
@@ -44,7 +46,8 @@ func FromEngine(ch *engine.Change) Change {
 	j := Change{
 		Address: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Model: ch.Model,
 		Action: ch.Action, Reasons: ch.Reasons, Paid: ch.Charged(), Resume: ch.ResumeJob,
-		Moved: ch.MovedFrom,
+		Moved:  ch.MovedFrom,
+		Shared: ch.FromShared,
 	}
 	if ch.Cost.Known {
 		usd := ch.Cost.USD
@@ -77,7 +80,8 @@ func (j Change) Engine() *engine.Change {
 	ch := &engine.Change{
 		Addr: j.Address, Kind: j.Kind, Provider: j.Provider, Model: j.Model,
 		Action: j.Action, Reasons: j.Reasons, ResumeJob: j.Resume,
-		MovedFrom: j.Moved,
+		MovedFrom:  j.Moved,
+		FromShared: j.Shared,
 	}
 	if j.Cost != nil {
 		ch.Cost = providers.Price{USD: *j.Cost, Known: true}

@@ -39,6 +39,7 @@ type Config struct {
 	Dir       string               // absolute project folder
 	Files     map[string]*hcl.File // parsed files by the name diagnostics use (for snippets)
 	Settings  Settings
+	Cache     *Cache // the shared output cache; nil when none is declared
 	Variables map[string]*Variable
 	Vars      map[string]cty.Value // resolved variable values
 	Locals    map[string]cty.Value // evaluated locals

@@ -31,7 +31,7 @@ var fileSchema = func() *hcl.BodySchema {
 
 var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "state"}, {Name: "parallelism"}, {Name: "budget"},
-}}
+}, Blocks: cacheBlockSchema.Blocks}
 
 var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -72,6 +72,7 @@ func (d *decoder) decodeFile(f *hcl.File) hcl.Diagnostics {
 			if d.settings == nil {
 				d.settings = b
 			}
+			diags = append(diags, d.decodeCache(b)...)
 		case "locals":
 			attrs, ds := b.Body.JustAttributes()
 			diags = append(diags, ds...)

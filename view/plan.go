@@ -71,6 +71,9 @@ func renderPlan(w io.Writer, plan engine.Changes, color bool) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, pal.bold+summaryLine(plan)+pal.reset)
+	if note := cacheNote(plan); note != "" {
+		fmt.Fprintln(w, note)
+	}
 }
 
 func summaryLine(plan engine.Changes) string {
@@ -105,7 +108,11 @@ var actionWords = map[engine.Action]struct{ sym, verb string }{
 func renderChange(w io.Writer, ch *engine.Change, pal palette) {
 	aw := actionWords[ch.Action]
 	col := map[engine.Action]string{engine.Create: pal.green, engine.Regenerate: pal.yellow, engine.Restore: pal.cyan, engine.Delete: pal.red}[ch.Action]
-	fmt.Fprintf(w, "  %s# %s will be %s (%s)%s\n", pal.bold, ch.Addr, aw.verb, priceText(ch), pal.reset)
+	verb := aw.verb
+	if ch.FromShared {
+		verb = "restored from the shared cache"
+	}
+	fmt.Fprintf(w, "  %s# %s will be %s (%s)%s\n", pal.bold, ch.Addr, verb, priceText(ch), pal.reset)
 	if ch.MovedFrom != "" {
 		fmt.Fprintf(w, "  %s#   (moved from %s)%s\n", pal.dim, ch.MovedFrom, pal.reset)
 	}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/genform/genform/engine"
+	"github.com/genform/genform/state"
+	"github.com/genform/genform/view"
+	"golang.org/x/sync/errgroup"
+)
+
+// transfers is how many uploads or downloads push and pull run at once.
+const transfers = 16
+
+func cmdPush(c *cli, args []string) int {
+	fs := newFlags(c, "push", "[ADDR...]")
+	if code := parseFlags(c, fs, args); code >= 0 {
+		return code
+	}
+	p, ok := c.sharedProject()
+	if !ok {
+		return 1
+	}
+	if !p.upload {
+		c.ui().Errorf("uploads to the shared cache are off (upload = false in the cache block, or GENFORM_CACHE_UPLOAD=false): push would write to it.")
+		return 1
+	}
+	if !checkAddrs(c, p.st, fs.Args()) {
+		return 1
+	}
+	recs := selectedRecords(p.st, fs.Args())
+	ctx := context.Background()
+	var sent, present, missing, failed atomic.Int64
+	var mu sync.Mutex
+	var failures []error
+	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), "Pushing", len(recs))
+	g := new(errgroup.Group)
+	g.SetLimit(transfers)
+	for _, rec := range recs {
+		g.Go(func() error {
+			defer counter.Add(1)
+			switch err := c.pushOne(ctx, p, rec); {
+			case err == nil:
+				sent.Add(1)
+			case errors.Is(err, errPresent):
+				present.Add(1)
+			case errors.Is(err, errNoCopy):
+				missing.Add(1)
+				mu.Lock()
+				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
+				mu.Unlock()
+			default:
+				failed.Add(1)
+				mu.Lock()
+				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	counter.Close()
+	for _, err := range failures {
+		c.ui().Error(err)
+	}
+	fmt.Fprintf(c.stdout, "Pushed %d results to %s; %d were there already", sent.Load(), p.shared, present.Load())
+	if n := missing.Load() + failed.Load(); n > 0 {
+		fmt.Fprintf(c.stdout, "; %d could not be pushed.\n", n)
+		return 1
+	}
+	fmt.Fprintln(c.stdout, ".")
+	return 0
+}
+
+var (
+	errPresent = errors.New("already in the shared cache")
+	errNoCopy  = errors.New("its output is neither in the local cache nor on disk as recorded")
+)
+
+// pushOne uploads one record and its output unless the shared cache has both. An output
+// missing from the local cache is taken from its file when that still matches the record.
+func (c *cli) pushOne(ctx context.Context, p *project, rec *state.Record) error {
+	hasEntry, err := p.shared.HasEntry(ctx, rec.InputHash)
+	if err != nil {
+		return err
+	}
+	blob := rec.Output != nil && rec.Kind != "chat"
+	if blob {
+		o := rec.Output
+		if ok, err := p.shared.HasBlob(ctx, o.SHA256, o.Size); err != nil {
+			return err
+		} else if ok && hasEntry {
+			return errPresent
+		}
+		if !p.cache.Has(o.SHA256) {
+			abs, err := engine.InsideProject(p.dir, o.Path)
+			if err != nil || p.cache.PutKnown(abs, o.SHA256) != nil {
+				return errNoCopy
+			}
+		}
+	} else if hasEntry {
+		return errPresent
+	}
+	return p.shared.Upload(ctx, rec, p.cache)
+}
+
+// sharedProject opens what push, pull and cache gc need: the state, the local cache and the
+// shared cache the genform block declares (an error when it declares none). The
+// configuration may have errors elsewhere: only the genform block is needed.
+func (c *cli) sharedProject() (*project, bool) {
+	p, ok := c.stateOnly()
+	if !ok || !c.openCaches(p) {
+		return nil, false
+	}
+	if p.shared == nil {
+		c.ui().Errorf("no shared cache is declared.\n\n" +
+			"Declare one in the genform block, a shared folder or a bucket:\n\n" +
+			"  genform {\n    cache \"dir\" { path = \"/mnt/shared/genform-cache\" }\n  }")
+		return nil, false
+	}
+	return p, true
+}
+
+// selectedRecords lists the state's records in address order, only those ADDRs name when
+// any are given, leaving out records with no input hash.
+func selectedRecords(st *state.File, addrs []string) []*state.Record {
+	var out []*state.Record
+	for _, addr := range slices.Sorted(maps.Keys(st.Records)) {
+		rec := st.Records[addr]
+		if rec.InputHash == "" || (len(addrs) > 0 && !matchesAny(addr, addrs)) {
+			continue
+		}
+		out = append(out, rec)
+	}
+	return out
+}
