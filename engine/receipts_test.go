@@ -167,3 +167,47 @@ func TestLedgerSettle(t *testing.T) {
 		t.Errorf("logged %v", logged)
 	}
 }
+
+// A slot bounds the work at the gateway, not the bookkeeping: with one slot, the second
+// instance's request starts while the first one's result is still being made durable (held
+// here in the receipt log), and the first is reported done only after that.
+func TestSlotFreedBeforeBookkeeping(t *testing.T) {
+	p := newProject(t, map[string]string{"main.gen.hcl": `
+provider "fake" {}
+
+image "a" {
+  model  = "m"
+  prompt = "first"
+  path   = "out/a.png"
+}
+
+image "b" {
+  model  = "m"
+  prompt = "second"
+  path   = "out/b.png"
+}
+`})
+	secondStarted := make(chan struct{})
+	p.fake.started["second"] = secondStarted
+	var once sync.Once
+	held := make(chan bool, 1)
+	ledger := NewLedger(func(what, addr string) {
+		if what == "written" && addr == "image.a" {
+			once.Do(func() {
+				select {
+				case <-secondStarted:
+					held <- true
+				case <-time.After(30 * time.Second): // a deadlock: the slot was not given back
+					held <- false
+				}
+			})
+		}
+	})
+	sum := p.apply(p.plan(Options{}), ApplyOptions{Parallelism: 1, Ledger: ledger})
+	if sum.Generated != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if !<-held {
+		t.Fatal("the second request waited for the first one's bookkeeping: the slot was held through it")
+	}
+}
