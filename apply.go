@@ -16,11 +16,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/genform/genform/backend"
+	"github.com/genform/genform/backend/pg"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/gallery"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/providers/wisdomgate"
-	"github.com/genform/genform/state"
 	"github.com/genform/genform/view"
 )
 
@@ -30,6 +31,7 @@ func cmdApply(c *cli, args []string) int {
 	auto := fs.Bool("auto-approve", false, "apply without asking for approval")
 	parallelism := fs.Int("parallelism", 0, "at most `N` instances at work at once (default: the genform block's, else 8)")
 	withGallery := fs.Bool("gallery", false, "write the review page of what this apply changed (see genform gallery)")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -57,12 +59,11 @@ func cmdApply(c *cli, args []string) int {
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "apply")
-	if err != nil {
-		c.ui().Error(err)
+	defer p.closeBackend()
+	if !c.lockProject(p, "apply", *lockTimeout) {
 		return 1
 	}
-	defer lock.Unlock()
+	defer p.lock.Unlock()
 
 	plan, ok := c.planProject(p, pf)
 	if !ok {
@@ -90,12 +91,13 @@ func cmdApply(c *cli, args []string) int {
 			return code
 		}
 	}
-	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery})
+	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery, json: pf.json})
 }
 
 type applyOptions struct {
 	parallelism int
 	gallery     bool
+	json        bool
 }
 
 // approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
@@ -127,6 +129,9 @@ func (c *cli) approve(jsonOut bool) int {
 // apply runs the executor, with Ctrl-C handling and progress, then folds the journal into the
 // state file.
 func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions) int {
+	if be, ok := p.backend.(*pg.Backend); ok {
+		return c.applyRun(p, plan, be, v, o)
+	}
 	parallelism := o.parallelism
 	if parallelism <= 0 {
 		parallelism = p.cfg.Settings.Parallelism
@@ -164,11 +169,11 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		fatal = err
 	}
 	if fatal != nil {
-		c.ui().Errorf("%v\nWhat finished before this is in .genform/journal.jsonl and is picked up by the next run.", fatal)
+		c.ui().Errorf("%v\nWhat finished before this is recorded (in .genform/journal.jsonl) and is picked up by the next run.", fatal)
 		return 1
 	}
 	if err := c.writeState(p); err != nil {
-		c.ui().Errorf("%v\nWhat finished is in .genform/journal.jsonl and is picked up by the next run.", err)
+		c.ui().Errorf("%v\nWhat finished is recorded (in .genform/journal.jsonl) and is picked up by the next run.", err)
 		return 1
 	}
 	if err := p.stat.Save(); err != nil {
@@ -192,7 +197,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 
 // prepareApply folds an interrupted apply's journal into the state first, so this apply's
 // journal starts empty; clears the temporary folder; and opens the journal.
-func (c *cli) prepareApply(p *project) (tmp string, journal *state.Journal, err error) {
+func (c *cli) prepareApply(p *project) (tmp string, journal backend.Recorder, err error) {
 	if p.journal > 0 {
 		if err := c.writeState(p); err != nil {
 			return "", nil, err
@@ -207,7 +212,7 @@ func (c *cli) prepareApply(p *project) (tmp string, journal *state.Journal, err 
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return "", nil, err
 	}
-	journal, err = state.OpenJournal(p.journalPath())
+	journal, err = p.lock.Recorder(context.Background(), p.st)
 	return tmp, journal, err
 }
 

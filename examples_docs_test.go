@@ -30,6 +30,9 @@ func commandLines(text string) [][]string {
 		if len(words) == 0 || (words[0] != "genform" && words[0] != "bin/genform" && words[0] != "$(BIN)") {
 			continue
 		}
+		if len(words) > 1 && words[1] == "{" {
+			continue // HCL's genform block, not a command
+		}
 		lines = append(lines, words[1:])
 	}
 	return lines
@@ -243,6 +246,7 @@ func TestExampleCIWorkflow(t *testing.T) {
 
 // TestMakeDemo runs `make demo` twice in a fresh clone: a newcomer's first command.
 func TestMakeDemo(t *testing.T) {
+	t.Parallel() // a clone and processes of its own
 	if testing.Short() {
 		t.Skip("builds genform: skipped in -short mode")
 	}

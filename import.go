@@ -16,8 +16,9 @@ import (
 // cmdImport adopts an existing file as the output of an instance's current input, without
 // calling a provider: genform import ADDR FILE.
 func cmdImport(c *cli, args []string) int {
-	fs := newFlags(c, "import", "[-var NAME=VALUE]... [-var-file FILE]... ADDR FILE")
+	fs := newFlags(c, "import", "[-var NAME=VALUE]... [-var-file FILE]... [-lock-timeout=DURATION] ADDR FILE")
 	vars := addVarFlags(fs)
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -44,12 +45,11 @@ func cmdImport(c *cli, args []string) int {
 		c.ui().Errorf("%s; nothing was imported.", msg)
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "import")
-	if err != nil {
-		c.ui().Error(err)
+	defer p.closeBackend()
+	if !c.lockProject(p, "import", *lockTimeout) {
 		return 1
 	}
-	defer lock.Unlock()
+	defer p.lock.Unlock()
 	plan, ok := c.planProject(p, &planFlags{vars: vars, targets: stringsFlag{addr}, quietTargets: true})
 	if !ok {
 		return 1

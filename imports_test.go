@@ -9,7 +9,7 @@ import (
 
 // TestImportRules checks ARCHITECTURE.md's import rules with go list: schema, state and
 // providers never import engine or each other; view, planfile and gallery sit above engine
-// and are imported only by the CLI; textdiff and asset import nothing of genform; only the
+// and are imported only by the CLI, as backend/* is; textdiff and asset import nothing of genform; only the
 // CLI imports a concrete provider.
 func TestImportRules(t *testing.T) {
 	t.Parallel()
@@ -32,14 +32,17 @@ func TestImportRules(t *testing.T) {
 		"remote":    {"engine", "schema", "providers", "view", "planfile", "gallery"},
 		"planfile":  {"view", "gallery"},
 		"view":      {"gallery"},
+		"backend":   {"engine", "schema", "providers", "view", "planfile", "gallery"},
 	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], mod), "/")
 		room := pkg
-		if strings.HasPrefix(pkg, "providers/") {
-			room = "providers"
+		for _, r := range []string{"providers", "backend"} {
+			if strings.HasPrefix(pkg, r+"/") {
+				room = r
+			}
 		}
 		if strings.HasPrefix(pkg, "remote/") {
 			room = "remote"
@@ -59,6 +62,10 @@ func TestImportRules(t *testing.T) {
 			}
 			if importers, ok := above[dep]; ok && pkg != "" && !slices.Contains(importers, room) {
 				t.Errorf("%s imports %s: only main may", fields[0], imp)
+			}
+			// backend/* is imported only by the CLI (and backend's own packages)
+			if strings.HasPrefix(dep, "backend") && pkg != "" && room != "backend" {
+				t.Errorf("%s imports %s: only main may import backend/*", fields[0], imp)
 			}
 			// a concrete provider is imported only by the CLI (and its own tests)
 			if (strings.HasPrefix(dep, "providers/wisdomgate") || strings.HasPrefix(dep, "providers/offline")) &&

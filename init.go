@@ -89,9 +89,18 @@ output "posters" {
 const ignoreLine = ".genform/"
 
 func cmdInit(c *cli, args []string) int {
-	flags := newFlags(c, "init", "")
+	flags := newFlags(c, "init", "[-migrate-state [-force] [-lock-timeout=DURATION]]")
+	migrate := flags.Bool("migrate-state", false, "move the local state file into the backend the genform block names")
+	force := flags.Bool("force", false, "with -migrate-state: replace a backend state of another lineage or a newer serial")
+	lockTimeout := lockTimeoutFlag(flags)
 	if code := parseFlags(c, flags, args); code >= 0 {
 		return code
+	}
+	if *migrate && flags.NArg() == 0 {
+		return c.migrateState(*force, *lockTimeout)
+	}
+	if *force {
+		return c.usageError(flags, "-force goes with -migrate-state")
 	}
 	if flags.NArg() > 0 {
 		return c.usageError(flags, fmt.Sprintf("init takes no arguments, and got %q; use genform -chdir=DIR init for another folder", flags.Arg(0)))

@@ -63,6 +63,8 @@ func commands() []command {
 		{"graph", "Print the dependency graph in DOT", cmdGraph},
 		{"models", "List the models the gateway offers", cmdModels},
 		{"gallery", "Write a review page of the generated media, and of a plan's changes", cmdGallery},
+		{"runner", "Join a run of the pg backend and generate its instances", cmdRunner},
+		{"force-unlock", "Release a lock whose holder is gone", cmdForceUnlock},
 		{"push", "Upload recorded outputs to the shared cache", cmdPush},
 		{"pull", "Bring back missing recorded outputs from the local or shared cache, for free", cmdPull},
 		{"cache", "Manage the output caches: cache gc drops what nothing references", cmdCache},
@@ -121,7 +123,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", cmd.name, cmd.synopsis)
+		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.synopsis)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'genform COMMAND -h' for a command's flags.")

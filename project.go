@@ -1,14 +1,15 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
+	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/providers/offline"
@@ -40,6 +41,8 @@ type project struct {
 	stExists  bool // the state file exists (a fresh project has none yet)
 	noConfig  bool // the folder has no configuration files (state commands only)
 	journal   int  // entries folded in from an interrupted apply's journal
+	backend   backend.Backend
+	lock      backend.Lock // held by a state-changing command
 	providers map[string]providers.Provider
 	stat      *state.StatCache
 	cache     *state.Cache
@@ -49,8 +52,6 @@ type project struct {
 
 // The working data under .genform/.
 func (p *project) work(name string) string { return filepath.Join(p.dir, ".genform", name) }
-
-func (p *project) journalPath() string { return p.work("journal.jsonl") }
 
 // loadConfig loads and checks the configuration, rendering diagnostics. ok is false when
 // there were errors.
@@ -80,26 +81,18 @@ func filesOf(cfg *schema.Config) map[string]*hcl.File {
 	return cfg.Files
 }
 
-// readState reads the state file and folds in the journal an interrupted apply left, so
-// every instance that finished is known. It writes nothing.
+// readState reads the state from the backend, with what an interrupted apply recorded folded
+// in, so every instance that finished is known. It writes nothing.
 func (c *cli) readState(p *project) bool {
-	st, err := state.Read(p.statePath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		st = state.New()
-	case err != nil:
+	if !c.openBackend(p) {
+		return false
+	}
+	st, status, err := p.backend.Read(context.Background())
+	if err != nil {
 		c.ui().Error(err)
 		return false
-	default:
-		p.stExists = true
 	}
-	entries, err := state.ReadJournal(p.journalPath())
-	if err != nil {
-		c.ui().Errorf("reading the journal of an interrupted apply: %v", err)
-		return false
-	}
-	st.Apply(entries)
-	p.st, p.journal = st, len(entries)
+	p.st, p.stExists, p.journal = st, status.Exists, status.Pending
 	return true
 }
 
@@ -117,15 +110,9 @@ func (c *cli) openCaches(p *project) bool {
 	return c.openShared(p)
 }
 
-// writeState folds the journal into the state file and removes the journal.
+// writeState writes the state through the held lock, folding in what was recorded.
 func (c *cli) writeState(p *project) error {
-	if _, err := state.Write(p.statePath, p.st, p.work("state.backup.json")); err != nil {
-		return fmt.Errorf("writing the state: %w", err)
-	}
-	if err := os.Remove(p.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing the journal: %w", err)
-	}
-	return nil
+	return p.lock.Write(context.Background(), p.st)
 }
 
 // stateOnly reads the state of the project. Inspecting state must work while the
@@ -134,6 +121,28 @@ func (c *cli) writeState(p *project) error {
 func (c *cli) stateOnly() (*project, bool) {
 	p, ok := c.stateProject()
 	return p, ok && c.readState(p)
+}
+
+// lockedState opens the state for a command that writes it (who, as the lock names it):
+// the state path from the configuration, the lock (waiting up to timeout), held until unlock,
+// and the state with any journal an interrupted apply left.
+func (c *cli) lockedState(who string, timeout time.Duration) (p *project, unlock func(), ok bool) {
+	if p, ok = c.stateProject(); !ok {
+		return nil, nil, false
+	}
+	if !c.lockProject(p, who, timeout) {
+		p.closeBackend()
+		return nil, nil, false
+	}
+	unlock = func() {
+		p.lock.Unlock()
+		p.closeBackend()
+	}
+	if !c.readState(p) {
+		unlock()
+		return nil, nil, false
+	}
+	return p, unlock, true
 }
 
 // stateProject loads what the state commands need of the configuration: the state path.

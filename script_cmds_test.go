@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genform/genform/backend/pg/pgtest"
 	"github.com/genform/genform/providers/wisdomgate/gatetest"
 	"github.com/genform/genform/state"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -24,6 +25,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"gateway":  cmdGateway,
 		"lock":     cmdLock,
 		"jsonl":    cmdJSONL,
+		"pg":       cmdPG,
 		"s3":       cmdS3,
 	}
 }
@@ -317,4 +319,13 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 		defer os.Remove(name)
 		cmdJSON(ts, neg, []string{name, args[2], args[3]})
 	}
+}
+
+// cmdPG gives the script a fresh PostgreSQL database in $GENFORM_PG (skipping the script when
+// PostgreSQL is not installed, failing it under CI): pg
+func cmdPG(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: pg")
+	}
+	ts.Setenv("GENFORM_PG", pgtest.DB(ts.Value(scriptT{}).(testscript.T)))
 }

@@ -34,6 +34,8 @@ func cmdState(c *cli, args []string) int {
 		return cmdStateRm(c, args[1:])
 	case "mv":
 		return cmdStateMv(c, args[1:])
+	case "pull":
+		return cmdStatePull(c, args[1:])
 	}
 	c.ui().Errorf("unknown state command %q\n", args[0])
 	stateUsage(c.stderr)
@@ -41,12 +43,13 @@ func cmdState(c *cli, args []string) int {
 }
 
 func stateUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR... | state mv FROM TO")
+	fmt.Fprintln(w, "Usage: genform state list | state show ADDR | state rm ADDR... | state mv FROM TO | state pull")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  list      list the addresses in the state")
 	fmt.Fprintln(w, "  show      show a recorded instance, or every instance of a block")
 	fmt.Fprintln(w, "  rm        forget instances (their files stay; the next plan restores them from the cache, else generates them)")
 	fmt.Fprintln(w, "  mv        rename recorded instances (a block or one instance), paying nothing")
+	fmt.Fprintln(w, "  pull      print the state, from any backend, as the state file's JSON")
 }
 
 func cmdStateList(c *cli, args []string) int {
@@ -97,26 +100,19 @@ func cmdStateShow(c *cli, args []string) int {
 }
 
 func cmdStateRm(c *cli, args []string) int {
-	fs := newFlags(c, "state rm", "ADDR...")
+	fs := newFlags(c, "state rm", "[-lock-timeout=DURATION] ADDR...")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
 	if fs.NArg() == 0 {
 		return c.usageError(fs, "state rm takes one or more addresses")
 	}
-	p, ok := c.stateProject()
+	p, unlock, ok := c.lockedState("state rm", *lockTimeout)
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "state rm")
-	if err != nil {
-		c.ui().Error(err)
-		return 1
-	}
-	defer lock.Unlock()
-	if !c.readState(p) {
-		return 1
-	}
+	defer unlock()
 	var removed []string
 	for _, addr := range slices.Sorted(maps.Keys(p.st.Records)) {
 		if matchesAny(addr, fs.Args()) {
@@ -208,7 +204,8 @@ func cached(p *project, recs []*state.Record) int {
 // cmdStateMv renames recorded instances: genform state mv FROM TO. Files stay where they
 // are; the next plan restores an output whose path changed, free.
 func cmdStateMv(c *cli, args []string) int {
-	fs := newFlags(c, "state mv", "FROM TO")
+	fs := newFlags(c, "state mv", "[-lock-timeout=DURATION] FROM TO")
+	lockTimeout := lockTimeoutFlag(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
@@ -224,19 +221,11 @@ func cmdStateMv(c *cli, args []string) int {
 		}
 		refs[i] = r
 	}
-	p, ok := c.stateProject()
+	p, unlock, ok := c.lockedState("state mv", *lockTimeout)
 	if !ok {
 		return 1
 	}
-	lock, err := state.Lock(p.work("lock"), "state mv")
-	if err != nil {
-		c.ui().Error(err)
-		return 1
-	}
-	defer lock.Unlock()
-	if !c.readState(p) {
-		return 1
-	}
+	defer unlock()
 	moves, err := engine.MoveRecords(p.st, refs[0], refs[1])
 	if err != nil {
 		c.ui().Errorf("%v.", err)

@@ -16,14 +16,15 @@ import (
 
 // generate calls the provider, makes its reply durable as a receipt, then puts the output in
 // place. release frees the instance's slot: it bounds the work at the gateway, so it is
-// called as soon as the provider returns, and the bookkeeping goes on outside it.
-func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func()) (*Outcome, error) {
+// called as soon as the provider returns, and the bookkeeping goes on outside it. amb counts
+// the attempts that may have been charged without a result.
+func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func(), amb *ambiguity) (*Outcome, error) {
 	e.p.fillFiles(in.req.req)
 	abs, err := e.outputPath(in.req.path)
 	if err != nil {
 		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
 	}
-	res, interrupted, fatal, err := e.call(ctx, in, ch, release)
+	res, interrupted, fatal, err := e.call(ctx, in, ch, release, amb)
 	switch {
 	case fatal != nil:
 		return nil, fatal
@@ -59,7 +60,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 // call sends an instance's request, or finishes the job or download an earlier apply paid
 // for, journaling a job id or a download link the moment the provider has one. interrupted:
 // Ctrl-C stopped a job whose id is recorded. fatal: a receipt could not be journaled.
-func (e *executor) call(ctx context.Context, in *instance, ch *Change, release func()) (res *providers.Result, interrupted bool, fatal, err error) {
+func (e *executor) call(ctx context.Context, in *instance, ch *Change, release func(), amb *ambiguity) (res *providers.Result, interrupted bool, fatal, err error) {
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var once sync.Once
@@ -79,7 +80,8 @@ func (e *executor) call(ctx context.Context, in *instance, ch *Change, release f
 			fatal = e.receiptJob(in, ch, "", url)
 			return fatal
 		},
-		Progress: func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		Progress:        func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
+		PossiblyCharged: func() error { return e.possiblyCharged(ch, amb) },
 	}
 	if ch.ResumeJob != "" {
 		once.Do(func() { close(recorded) })

@@ -19,7 +19,7 @@ import (
 type ApplyOptions struct {
 	Parallelism int  // instances at work at once; default 8
 	Hook        Hook // nil: NopHook
-	Journal     *state.Journal
+	Journal     Journal
 	Cache       *state.Cache
 	Stat        *state.StatCache // told the hash of every file apply writes; may be nil
 	TempDir     string           // for files being generated; on the project's file system
@@ -35,6 +35,18 @@ type ApplyOptions struct {
 	Upload bool
 }
 
+// Journal records what apply does: *state.Journal on one machine, rows in PostgreSQL for a
+// team. Append returns once the entry is durable; Write returns once it survives the death of
+// the process, and Sync(n) once what Write n returned is durable. SyncsFileSystem tells
+// whether Sync also makes the files written under dirs durable (a journal on the same file
+// system flushed whole); a journal that is not a file says false, and apply syncs its blobs.
+type Journal interface {
+	Append(state.Entry) error
+	Write(state.Entry) (uint64, error)
+	Sync(n uint64) error
+	SyncsFileSystem(dirs ...string) bool
+}
+
 // Summary is what an apply did.
 type Summary struct {
 	Generated, Restored, Deleted, Unchanged  int
@@ -42,6 +54,10 @@ type Summary struct {
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known
 	Failures                                 []Failure
+	// Ambiguous counts the paid attempts that got no complete reply and may have been
+	// charged; AmbiguousCost is their estimated price, AmbiguousUnknown those unpriced.
+	Ambiguous, AmbiguousUnknown int
+	AmbiguousCost               float64
 	// UploadFailures are results kept locally that could not be sent to the shared cache
 	// (genform push sends them later): warnings, not failures.
 	UploadFailures []Failure
@@ -81,6 +97,11 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for _, prov := range plan.planner.opts.Providers {
+		if pool, ok := prov.(providers.Pooled); ok {
+			pool.SetParallelism(opts.Parallelism)
+		}
+	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
 	if opts.Cache != nil && opts.Journal != nil {
 		// one group-committed flush of the file system makes blobs and journal lines durable
@@ -98,9 +119,12 @@ type executor struct {
 	p    *planner
 	opts ApplyOptions
 
-	mu  sync.Mutex // guards st and sum
+	mu  sync.Mutex // guards st, sum and planCost
 	st  *state.File
 	sum Summary
+	// the plan's estimate, once an ambiguous attempt needed it against the budget
+	planCost      float64
+	planCostKnown bool
 
 	flushesFS bool // the journal's sync flushes the cache's file system too
 	paths     folderCheck
@@ -414,7 +438,12 @@ func (e *executor) instance(ctx context.Context, in *instance, release func()) (
 	case Restore:
 		return e.restore(ctx, in, ch)
 	}
-	return e.generate(ctx, in, ch, release)
+	var amb ambiguity
+	o, err := e.generate(ctx, in, ch, release, &amb)
+	if o != nil && amb.attempts > 0 {
+		o.Ambiguous, o.AmbiguousCost = amb.attempts, amb.cost()
+	}
+	return o, err
 }
 
 // finish reports an outcome and counts it.

@@ -38,6 +38,10 @@ type Outcome struct {
 	Reason  string        // Skipped: which upstream failed
 	Elapsed time.Duration
 	Cost    providers.Price // of a generation; zero and known otherwise
+	// Ambiguous counts the attempts of a paid request that got no complete reply (a
+	// timeout, a reset, a 5xx) and may have been charged; AmbiguousCost is their estimate.
+	Ambiguous     int
+	AmbiguousCost providers.Price
 }
 
 // NopHook ignores everything.

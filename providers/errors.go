@@ -21,6 +21,11 @@ const (
 	Auth
 	// Expired means an asynchronous job's output is gone (expired before download).
 	Expired
+	// Ambiguous errors ended a paid request after it was sent and before a complete reply
+	// (a timeout, a reset, a 5xx, a reply cut off): the gateway may have charged for it. They
+	// are retried at most Retrier.MaxAmbiguous times, and each is reported through
+	// Job.PossiblyCharged.
+	Ambiguous
 )
 
 func (c Class) String() string {
@@ -35,6 +40,8 @@ func (c Class) String() string {
 		return "auth"
 	case Expired:
 		return "expired"
+	case Ambiguous:
+		return "possibly charged"
 	}
 	return fmt.Sprintf("class(%d)", int(c))
 }

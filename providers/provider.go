@@ -44,6 +44,13 @@ type Provider interface {
 	Generate(ctx context.Context, req *Request, job *Job) (*Result, error)
 }
 
+// Pooled is a provider that keeps connections open: apply tells it, before it starts, how
+// many generations run at once, so that it keeps that many connections to its service instead
+// of opening new ones (providers/wisdomgate). Requests already in flight finish as they began.
+type Pooled interface {
+	SetParallelism(n int)
+}
+
 // Request is one fully resolved generation. Every file it reads is listed with its hash.
 // Optional values are pointers or zero strings; zero means "not set".
 type Request struct {
@@ -121,6 +128,11 @@ type Job struct {
 	ResumeURL string
 	// Progress, when not nil, is told what the generation is doing.
 	Progress func(Progress)
+	// PossiblyCharged, when not nil, is called once for every attempt that sent a paid
+	// request and got no complete reply (a timeout, a reset, a 5xx): the gateway may have
+	// charged for it. It is called before the attempt is retried; an error from it (the
+	// budget would not cover another attempt) means the request is not sent again.
+	PossiblyCharged func() error
 }
 
 // Phase names a step of a generation.
@@ -133,6 +145,9 @@ const (
 	PhaseRendering   Phase = "rendering"
 	PhaseDownloading Phase = "downloading"
 	PhaseRetrying    Phase = "retrying"
+	// PhaseStalled: an asynchronous job's progress has not moved for a long while (a
+	// warning; the Message says since when and what happens next).
+	PhaseStalled Phase = "stalled"
 )
 
 // Progress is one progress report.

@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -89,15 +90,20 @@ func (c *FakeClock) Sleeps() []time.Duration {
 //   - RateLimited errors (429) wait for their RetryAfter (or the backoff when there is none)
 //     and are retried until the context's deadline, without using up MaxRetries. Without a
 //     deadline they are retried for at most RateLimitBudget of waiting.
+//   - Ambiguous errors (a paid request sent, no complete reply) are retried at most
+//     MaxAmbiguous times, with the same backoff: each attempt may have been charged.
 //   - Permanent, Auth and Expired errors are returned at once.
 //
 // A Retrier is safe for concurrent use; its fields must not change once it is in use.
 type Retrier struct {
-	MaxRetries int           // retries of Retryable errors; 0 tries once
-	Base       time.Duration // first backoff; default 1s
-	Max        time.Duration // longest backoff; default 30s
-	// RateLimitBudget bounds the total wait for 429s when the context has no deadline;
-	// default 15 minutes.
+	MaxRetries int // retries of Retryable errors; 0 tries once
+	// MaxAmbiguous bounds the retries of Ambiguous errors, apart from MaxRetries; 0: none.
+	MaxAmbiguous int
+	Base         time.Duration // first backoff; default 1s
+	Max          time.Duration // longest backoff; default 30s
+	// RateLimitBudget bounds the total wait (for 429s, and any Retry-After) when the context
+	// has no deadline; default 15 minutes. A wait past it, or past the deadline, is not
+	// waited: the error says so, and when to try again.
 	RateLimitBudget time.Duration
 	Clock           Clock          // default RealClock
 	Jitter          func() float64 // a number in [0,1); default math/rand
@@ -115,7 +121,7 @@ type Retry struct {
 // op's last error joined with the context's.
 func (r *Retrier) Do(ctx context.Context, op func(ctx context.Context) error, onRetry func(Retry)) error {
 	clock := r.clock()
-	var retries, limited int
+	var retries, limited, ambiguous int
 	var waited time.Duration
 	for {
 		err := op(ctx)
@@ -137,6 +143,12 @@ func (r *Retrier) Do(ctx context.Context, op func(ctx context.Context) error, on
 				wait = ra
 			}
 			retries++
+		case Ambiguous:
+			if ambiguous >= r.MaxAmbiguous {
+				return err
+			}
+			wait = max(r.backoff(ambiguous), retryAfter(err))
+			ambiguous++
 		case RateLimited:
 			wait = retryAfter(err)
 			if wait > 0 {
@@ -146,24 +158,66 @@ func (r *Retrier) Do(ctx context.Context, op func(ctx context.Context) error, on
 				wait = r.backoff(limited)
 			}
 			limited++
-			if dl, ok := ctx.Deadline(); ok {
-				if clock.Now().Add(wait).After(dl) {
-					return err
-				}
-			} else if waited+wait > r.rateLimitBudget() {
-				return err
-			}
 		default:
 			return err
 		}
+		if late := r.pastLimit(ctx, err, wait, waited); late != nil {
+			return late
+		}
 		waited += wait
 		if onRetry != nil {
-			onRetry(Retry{Attempt: retries + limited, Err: err, Wait: wait})
+			onRetry(Retry{Attempt: retries + limited + ambiguous, Err: err, Wait: wait})
 		}
 		if serr := clock.Sleep(ctx, wait); serr != nil {
 			return joinCtx(err, ctx)
 		}
 	}
+}
+
+// pastLimit tells whether waiting wait would end past ctx's deadline or, without one, past
+// RateLimitBudget of waiting in all. It returns err with that said, and when to try again;
+// nil when the wait is within the limits.
+func (r *Retrier) pastLimit(ctx context.Context, err error, wait, waited time.Duration) error {
+	now := r.clock().Now()
+	limit := "past this request's deadline"
+	if dl, ok := ctx.Deadline(); ok {
+		if !now.Add(wait).After(dl) {
+			return nil
+		}
+	} else {
+		budget := r.rateLimitBudget()
+		if waited+wait <= budget {
+			return nil
+		}
+		limit = fmt.Sprintf("longer than genform waits for one request (%v in all)", budget)
+	}
+	what := fmt.Sprintf("the next attempt would wait %v", wait.Round(time.Second))
+	if ra := retryAfter(err); ra > 0 {
+		what = fmt.Sprintf("the gateway asks to wait %v (Retry-After)", ra.Round(time.Second))
+		wait = ra
+	}
+	e := &Error{Class: ClassOf(err), Err: err}
+	var pe *Error
+	if errors.As(err, &pe) {
+		e.Class, e.Status, e.RetryAfter = pe.Class, pe.Status, pe.RetryAfter
+		e.Message = pe.Message
+		if e.Message == "" && pe.Err != nil {
+			e.Message = pe.Err.Error()
+		}
+	} else {
+		e.Message = err.Error()
+	}
+	e.Message = fmt.Sprintf("%s; %s, %s: try again after %s", strings.TrimSuffix(e.Message, "."), what, limit, when(now, now.Add(wait)))
+	return e
+}
+
+// when formats a moment in local time: the time of day, with the date when it is not today.
+func when(now, t time.Time) string {
+	now, t = now.Local(), t.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04:05 MST")
+	}
+	return t.Format("2006-01-02 15:04:05 MST")
 }
 
 // backoff is the n-th (from 0) exponential wait with "equal jitter": half fixed, half random.
@@ -220,6 +274,10 @@ func joinCtx(err error, ctx context.Context) error {
 	return errors.Join(err, ctx.Err())
 }
 
+// maxRetryAfter bounds what ParseRetryAfter returns; any wait that long is past every
+// deadline anyway.
+const maxRetryAfter = 365 * 24 * time.Hour
+
 // ParseRetryAfter reads a Retry-After header: a number of seconds, or an HTTP date. It
 // returns 0 when the header is absent or not understood.
 func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
@@ -228,14 +286,14 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || math.IsNaN(secs) || secs > 24*3600 {
+		if secs <= 0 || math.IsNaN(secs) {
 			return 0
 		}
-		return time.Duration(secs * float64(time.Second))
+		return time.Duration(math.Min(secs, maxRetryAfter.Seconds()) * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 && d <= 24*time.Hour {
-			return d
+		if d := t.Sub(now); d > 0 {
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,6 +15,7 @@ func TestRetrierClasses(t *testing.T) {
 		name      string
 		errs      []error // op's errors, in order; nil after the list means success
 		max       int
+		maxAmb    int
 		wantCalls int
 		wantErr   bool
 		wantWaits []time.Duration
@@ -69,6 +71,16 @@ func TestRetrierClasses(t *testing.T) {
 			wantCalls: 3,
 			wantWaits: []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond},
 		},
+		{
+			name:      "ambiguous retried up to max ambiguous, apart from max retries",
+			errs:      []error{&Error{Class: Retryable}, &Error{Class: Ambiguous}, &Error{Class: Ambiguous}, &Error{Class: Ambiguous}},
+			max:       1,
+			maxAmb:    2,
+			wantCalls: 4,
+			wantErr:   true,
+			wantWaits: []time.Duration{750 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond},
+		},
+		{name: "ambiguous not retried by default", errs: []error{&Error{Class: Ambiguous, Status: 502}}, max: 5, wantCalls: 1, wantErr: true},
 		{name: "400 fails at once", errs: []error{&Error{Class: Permanent, Status: 400}}, max: 5, wantCalls: 1, wantErr: true},
 		{name: "401 fails at once", errs: []error{&Error{Class: Auth, Status: 401}}, max: 5, wantCalls: 1, wantErr: true},
 		{name: "expired fails at once", errs: []error{&Error{Class: Expired, Status: 410}}, max: 5, wantCalls: 1, wantErr: true},
@@ -76,7 +88,7 @@ func TestRetrierClasses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := NewFakeClock(start)
-			r := &Retrier{MaxRetries: tt.max, Clock: clock, Jitter: func() float64 { return 0.5 }}
+			r := &Retrier{MaxRetries: tt.max, MaxAmbiguous: tt.maxAmb, Clock: clock, Jitter: func() float64 { return 0.5 }}
 			calls := 0
 			var notified []time.Duration
 			err := r.Do(context.Background(), func(context.Context) error {
@@ -134,6 +146,40 @@ func TestRetrierRateLimitBudgetWithoutDeadline(t *testing.T) {
 	}
 }
 
+// A Retry-After longer than the deadline (or, without one, than genform waits) is not waited
+// out: the error says so and when to try again.
+func TestRetryAfterPastTheLimit(t *testing.T) {
+	start := time.Now() // the context's deadline is on the real clock
+	again := start.Add(time.Hour).Format("15:04:05 MST")
+	for _, deadline := range []bool{true, false} {
+		clock := NewFakeClock(start)
+		ctx := context.Background()
+		want := "longer than genform waits for one request (15m0s in all): try again after "
+		if deadline {
+			var cancel func()
+			ctx, cancel = context.WithDeadline(ctx, start.Add(10*time.Minute))
+			defer cancel()
+			want = "past this request's deadline: try again after "
+		}
+		r := &Retrier{Clock: clock}
+		calls := 0
+		err := r.Do(ctx, func(context.Context) error {
+			calls++
+			return &Error{Class: RateLimited, Status: 429, Message: "slow down", RetryAfter: time.Hour}
+		}, nil)
+		if calls != 1 || len(clock.Sleeps()) != 0 {
+			t.Errorf("deadline %v: %d calls, %d waits, want 1 and none", deadline, calls, len(clock.Sleeps()))
+		}
+		if err == nil || !strings.Contains(err.Error(), "slow down; the gateway asks to wait 1h0m0s (Retry-After), "+want) ||
+			!strings.Contains(err.Error(), again) {
+			t.Errorf("deadline %v: err = %v, want it to say %q", deadline, err, want)
+		}
+		if ClassOf(err) != RateLimited {
+			t.Errorf("class %v, want rate limited", ClassOf(err))
+		}
+	}
+}
+
 func TestRetrierCanceledDuringWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Retrier{MaxRetries: 3, Base: time.Hour}
@@ -167,6 +213,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"soon", 0},
 		{"Sun, 01 Mar 2026 12:00:30 GMT", 30 * time.Second},
 		{"Sun, 01 Mar 2026 11:00:00 GMT", 0},
+		{"90000", 25 * time.Hour},
+		{"1e30", 365 * 24 * time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {

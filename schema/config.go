@@ -66,6 +66,7 @@ type Settings struct {
 	Parallelism int       // default 8
 	Budget      *float64  // nil: no budget
 	BudgetRange hcl.Range // where budget is set, for the diagnostic that refuses a plan
+	Backend     *Backend  // nil: the state file and a file lock
 	DeclRange   hcl.Range
 }
 

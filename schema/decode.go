@@ -29,9 +29,10 @@ var fileSchema = func() *hcl.BodySchema {
 	return s
 }()
 
-var settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "state"}, {Name: "parallelism"}, {Name: "budget"},
-}, Blocks: cacheBlockSchema.Blocks}
+var settingsSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "state"}, {Name: "parallelism"}, {Name: "budget"}},
+	Blocks:     append([]hcl.BlockHeaderSchema{{Type: "backend", LabelNames: []string{"type"}}}, cacheBlockSchema.Blocks...),
+}
 
 var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{

@@ -270,6 +270,7 @@ func (c *Config) evalSettings(b *hcl.Block) hcl.Diagnostics {
 	}
 	c.Settings.DeclRange = b.DefRange
 	content, diags := b.Body.Content(settingsSchema)
+	diags = append(diags, c.evalBackend(content.Blocks.OfType("backend"))...)
 	sc := scope{what: "the genform block", locals: true,
 		assetsWhy: "The genform block's settings are read before anything is generated, so they cannot reference assets."}
 	eval := func(name string, ty cty.Type) (cty.Value, *hcl.Attribute) {

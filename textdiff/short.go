@@ -9,14 +9,7 @@ func Short(before, after string) []string {
 		return Changed(strings.Split(before, "\n"), strings.Split(after, "\n"))
 	}
 	b, a := strings.Fields(before), strings.Fields(after)
-	pre := 0
-	for pre < len(b) && pre < len(a) && b[pre] == a[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(b)-pre && suf < len(a)-pre && b[len(b)-1-suf] == a[len(a)-1-suf] {
-		suf++
-	}
+	pre, suf := common(b, a)
 	const ctx = 4
 	from := max(0, pre-ctx)
 	clip := func(words []string) string {
@@ -45,4 +38,15 @@ func Changed(b, a []string) []string {
 		}
 	}
 	return out
+}
+
+// common counts the words two texts share at their start, and then at their end.
+func common(b, a []string) (pre, suf int) {
+	for pre < len(b) && pre < len(a) && b[pre] == a[pre] {
+		pre++
+	}
+	for suf < len(b)-pre && suf < len(a)-pre && b[len(b)-1-suf] == a[len(a)-1-suf] {
+		suf++
+	}
+	return pre, suf
 }

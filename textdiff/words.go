@@ -22,14 +22,7 @@ const maxDiffCells = 1 << 20
 // insertion, which reads better than alternating fragments.
 func Words(before, after string) []Span {
 	b, a := diffTokens(before), diffTokens(after)
-	pre := 0
-	for pre < len(b) && pre < len(a) && b[pre] == a[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(b)-pre && suf < len(a)-pre && b[len(b)-1-suf] == a[len(a)-1-suf] {
-		suf++
-	}
+	pre, suf := common(b, a)
 	var w diffWriter
 	w.keep(strings.Join(b[:pre], ""))
 	w.middle(b[pre:len(b)-suf], a[pre:len(a)-suf])

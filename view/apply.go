@@ -62,6 +62,7 @@ func (a *applyText) Summary(s *engine.Summary) {
 	if s.Failed == 0 && s.Interrupted == 0 && s.NotStarted == 0 && s.Skipped == 0 {
 		fmt.Fprintf(w, "Apply complete! %d generated, %d restored, %d deleted, 0 failed. Cost: %s.\n",
 			s.Generated, s.Restored, s.Deleted, CostText(s.Cost, s.CostUnknown))
+		a.ambiguous(s)
 		return
 	}
 	word := "failed"
@@ -74,12 +75,30 @@ func (a *applyText) Summary(s *engine.Summary) {
 		fmt.Fprintf(w, ", %d interrupted, %d not started", s.Interrupted, s.NotStarted)
 	}
 	fmt.Fprintf(w, ". Cost: %s.\n", CostText(s.Cost, s.CostUnknown))
+	a.ambiguous(s)
 	for _, f := range s.Failures {
 		a.v.Errorf("%s: %v", f.Addr, f.Err)
 	}
 	if s.Interrupted+s.NotStarted > 0 {
 		fmt.Fprintln(w, "Run genform apply again to finish; recorded video jobs are resumed, not paid again.")
 	}
+}
+
+// ambiguous says what paid attempts without a complete reply may have cost, on top of Cost.
+func (a *applyText) ambiguous(s *engine.Summary) {
+	if s.Ambiguous == 0 {
+		return
+	}
+	usd := fmt.Sprintf("$%.2f", s.AmbiguousCost)
+	if s.AmbiguousUnknown > 0 {
+		usd = CostText(s.AmbiguousCost, s.AmbiguousUnknown)
+	}
+	plural := "s"
+	if s.Ambiguous == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(a.v.Stdout, "Also possibly charged %s for %d paid attempt%s that got no complete reply (a timeout, a reset or a 5xx): the gateway may have billed them; they count against budget.\n",
+		usd, s.Ambiguous, plural)
 }
 
 type applyJSON struct{ v *View }
@@ -102,5 +121,7 @@ func (a *applyJSON) Summary(s *engine.Summary) {
 		"generated": s.Generated, "restored": s.Restored, "deleted": s.Deleted,
 		"failed": s.Failed, "skipped": s.Skipped, "interrupted": s.Interrupted, "not_started": s.NotStarted,
 		"cost_usd": s.Cost, "cost_unknown": s.CostUnknown, "failures": failures,
+		"possibly_charged_usd": s.AmbiguousCost, "possibly_charged_attempts": s.Ambiguous,
+		"possibly_charged_unknown": s.AmbiguousUnknown,
 	})
 }

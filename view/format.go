@@ -15,6 +15,20 @@ func CostText(usd float64, unknown int) string {
 	return s
 }
 
+// PossiblyCharged says what paid attempts without a complete reply may have cost:
+// "possibly charged $0.48 for 2 attempts without a complete reply".
+func PossiblyCharged(usd float64, attempts int, unknown bool) string {
+	what := fmt.Sprintf("$%.2f", usd)
+	if unknown {
+		what = "an unknown amount"
+	}
+	plural := "s"
+	if attempts == 1 {
+		plural = ""
+	}
+	return fmt.Sprintf("possibly charged %s for %d attempt%s without a complete reply", what, attempts, plural)
+}
+
 // ValueText renders a JSON value in HCL-ish syntax, shortening anything huge (a data: URI or
 // base64 in options never floods the terminal).
 func ValueText(v any) string {

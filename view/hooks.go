@@ -17,9 +17,16 @@ import (
 // terminal views: `image.hero["dawn"]: generated in 12.3s -> out/hero-dawn.png (1.2 MB, $0.13)`.
 func outcomeLine(ch *engine.Change, o *engine.Outcome) string {
 	el := o.Elapsed.Round(100 * time.Millisecond).Seconds()
+	amb := ""
+	if o.Ambiguous > 0 {
+		amb = "; " + PossiblyCharged(o.AmbiguousCost.USD, o.Ambiguous, !o.AmbiguousCost.Known)
+	}
 	switch o.Status {
 	case engine.Failed:
-		return fmt.Sprintf("%s: failed after %.1fs: %v", ch.Addr, el, o.Err)
+		if amb != "" {
+			amb = " (" + amb[2:] + ")"
+		}
+		return fmt.Sprintf("%s: failed after %.1fs: %v%s", ch.Addr, el, o.Err, amb)
 	case engine.Skipped:
 		return fmt.Sprintf("%s: skipped because %s did not finish", ch.Addr, o.Reason)
 	case engine.Interrupted:
@@ -29,11 +36,11 @@ func outcomeLine(ch *engine.Change, o *engine.Outcome) string {
 	if r := o.Record; r != nil && r.Output != nil {
 		where = fmt.Sprintf(" -> %s (%s", r.Output.Path, ByteSize(r.Output.Size))
 		if o.Action.Paid() {
-			where += ", " + outcomeCost(o.Cost)
+			where += ", " + outcomeCost(o.Cost) + amb
 		}
 		where += ")"
 	} else if o.Action.Paid() {
-		where = " (" + outcomeCost(o.Cost) + ")"
+		where = " (" + outcomeCost(o.Cost) + amb + ")"
 	}
 	switch o.Action {
 	case engine.Create, engine.Regenerate:
@@ -120,6 +127,9 @@ type eventJSON struct {
 	CostUSD  *float64 `json:"cost_usd,omitempty"`
 	Error    string   `json:"error,omitempty"`
 	Upstream string   `json:"upstream,omitempty"`
+	// paid attempts without a complete reply, which the gateway may have charged
+	PossiblyCharged    int      `json:"possibly_charged_attempts,omitempty"`
+	PossiblyChargedUSD *float64 `json:"possibly_charged_usd,omitempty"`
 }
 
 func (h *jsonHook) emit(e eventJSON) {
@@ -155,6 +165,13 @@ func (h *jsonHook) Finished(ch *engine.Change, o *engine.Outcome) {
 		usd := o.Cost.USD
 		e.CostUSD = &usd
 	}
+	if o.Ambiguous > 0 {
+		e.PossiblyCharged = o.Ambiguous
+		if o.AmbiguousCost.Known {
+			usd := o.AmbiguousCost.USD
+			e.PossiblyChargedUSD = &usd
+		}
+	}
 	h.emit(e)
 }
 
@@ -169,6 +186,7 @@ type ttyHook struct {
 	running map[string]*runningBar
 	cost    float64
 	unknown int
+	maybe   float64 // possibly charged: paid attempts without a complete reply
 }
 
 type runningBar struct {
@@ -193,6 +211,9 @@ func newTTYHook(w io.Writer, total int) *ttyHook {
 func (h *ttyHook) costSoFar() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.maybe > 0 {
+		return fmt.Sprintf("%s (+$%.2f possibly charged)", CostText(h.cost, h.unknown), h.maybe)
+	}
 	return CostText(h.cost, h.unknown)
 }
 
@@ -242,6 +263,7 @@ func (h *ttyHook) Finished(ch *engine.Change, o *engine.Outcome) {
 			h.unknown++
 		}
 	}
+	h.maybe += o.AmbiguousCost.USD
 	h.mu.Unlock()
 	if rb != nil {
 		rb.bar.Abort(true)

@@ -18,10 +18,18 @@ import (
 
 // Defaults of the provider block (SPEC section 2).
 const (
-	DefaultBaseURL  = "https://wisdom-gate.juheapi.com"
-	DefaultTimeout  = 120 * time.Second
-	DefaultRetries  = 5
-	DefaultPoll     = 10 * time.Second
+	DefaultBaseURL = "https://wisdom-gate.juheapi.com"
+	DefaultTimeout = 120 * time.Second
+	DefaultRetries = 5
+	// DefaultAmbiguousRetries is how often a paid request that may have been charged (sent,
+	// no complete reply) is sent again.
+	DefaultAmbiguousRetries = 1
+	DefaultPoll             = 10 * time.Second
+	// DefaultVideoTimeout is how long one apply waits for a video job: past it the instance
+	// fails with its job id kept, and the next apply resumes it.
+	DefaultVideoTimeout = 2 * time.Hour
+	// StallWarning is how long a video job's progress may stand still before a warning.
+	StallWarning    = 10 * time.Minute
 	DefaultMaxImage = 64 << 20 // bytes
 	DefaultMaxVideo = 2 << 30  // bytes
 	// KeyEnv is the environment variable the API key is read from when api_key is not set.
@@ -34,9 +42,11 @@ type settings struct {
 	base         *url.URL // scheme, host, and any path prefix before /v1
 	timeout      time.Duration
 	maxRetries   int
+	maxAmbiguous int // retries of a paid request that may have been charged
 	rpm          float64
 	concurrency  int
 	pollInterval time.Duration
+	videoTimeout time.Duration
 	maxImage     int64
 	maxVideo     int64
 	endpoints    map[string]endpoint // model -> endpoint overrides
@@ -49,9 +59,11 @@ var blockSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "base_url"},
 	{Name: "timeout"},
 	{Name: "max_retries"},
+	{Name: "max_ambiguous_retries"},
 	{Name: "requests_per_minute"},
 	{Name: "concurrency"},
 	{Name: "poll_interval"},
+	{Name: "video_timeout"},
 	{Name: "max_image_bytes"},
 	{Name: "max_video_bytes"},
 	{Name: "model_endpoints"},
@@ -64,7 +76,9 @@ func decode(cfg providers.Config) (settings, hcl.Diagnostics) {
 	s := settings{
 		timeout:      DefaultTimeout,
 		maxRetries:   DefaultRetries,
+		maxAmbiguous: DefaultAmbiguousRetries,
 		pollInterval: DefaultPoll,
+		videoTimeout: DefaultVideoTimeout,
 		maxImage:     DefaultMaxImage,
 		maxVideo:     DefaultMaxVideo,
 	}
@@ -144,17 +158,20 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			return bad("Incorrect base_url", err.Error()+` Write it as "`+DefaultBaseURL+`" (with or without /v1).`)
 		}
 		s.base = u
-	case "timeout", "poll_interval":
+	case "timeout", "poll_interval", "video_timeout":
 		d, err := durationOf(val)
 		if err != nil || d <= 0 {
 			return bad("Incorrect "+attr.Name, fmt.Sprintf(`%s must be a positive duration such as "120s" or "2m".`, attr.Name))
 		}
-		if attr.Name == "timeout" {
+		switch attr.Name {
+		case "timeout":
 			s.timeout = d
-		} else {
+		case "poll_interval":
 			s.pollInterval = d
+		default:
+			s.videoTimeout = d
 		}
-	case "max_retries", "concurrency":
+	case "max_retries", "max_ambiguous_retries", "concurrency":
 		f, d := num(0)
 		if d != nil {
 			return d
@@ -162,9 +179,12 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 		if !whole(f) || f > 1000 {
 			return bad("Incorrect "+attr.Name, fmt.Sprintf("%s must be a whole number from 0 to 1000.", attr.Name))
 		}
-		if attr.Name == "max_retries" {
+		switch attr.Name {
+		case "max_retries":
 			s.maxRetries = int(f)
-		} else {
+		case "max_ambiguous_retries":
+			s.maxAmbiguous = int(f)
+		default:
 			s.concurrency = int(f)
 		}
 	case "requests_per_minute":

@@ -12,7 +12,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(diags)
 	}
 	if p.key != "from-env" || p.base.String() != DefaultBaseURL || p.timeout != 120*time.Second ||
-		p.maxRetries != 5 || p.rpm != 0 || p.concurrency != 0 || p.maxImage != 64<<20 || p.maxVideo != 2<<30 {
+		p.maxRetries != 5 || p.rpm != 0 || p.concurrency != 0 || p.maxImage != 64<<20 || p.maxVideo != 2<<30 ||
+		p.maxAmbiguous != 1 || p.videoTimeout != 2*time.Hour {
 		t.Errorf("defaults = %+v", p.settings)
 	}
 	if p.api("/v1/chat/completions") != "https://wisdom-gate.juheapi.com/v1/chat/completions" {
@@ -26,6 +27,8 @@ func TestConfigValues(t *testing.T) {
 		base_url            = "https://api.wisgate.ai/v1/"
 		timeout             = "2m"
 		max_retries         = 2
+		max_ambiguous_retries = 0
+		video_timeout       = "45m"
 		requests_per_minute = 600
 		concurrency         = 4
 		poll_interval       = 30
@@ -39,7 +42,8 @@ func TestConfigValues(t *testing.T) {
 	s := p.settings
 	if s.key != "explicit" || s.base.String() != "https://api.wisgate.ai" || s.timeout != 2*time.Minute ||
 		s.maxRetries != 2 || s.rpm != 600 || s.concurrency != 4 || s.pollInterval != 30*time.Second ||
-		s.maxImage != 1000 || s.maxVideo != 2000 || s.endpoints["x"] != viaChat {
+		s.maxImage != 1000 || s.maxVideo != 2000 || s.endpoints["x"] != viaChat ||
+		s.maxAmbiguous != 0 || s.videoTimeout != 45*time.Minute {
 		t.Errorf("settings = %+v", s)
 	}
 }
@@ -78,6 +82,8 @@ func TestConfigDiagnostics(t *testing.T) {
 		{`base_url = "example.com"`, "Incorrect base_url", "not an absolute URL", 1},
 		{`max_retries = -1`, "Incorrect max_retries", "at least 0", 1},
 		{`max_retries = 1.5`, "Incorrect max_retries", "whole number", 1},
+		{`max_ambiguous_retries = -1`, "Incorrect max_ambiguous_retries", "at least 0", 1},
+		{`video_timeout = "0s"`, "Incorrect video_timeout", `a positive duration such as "120s"`, 1},
 		{`concurrency = "many"`, "Incorrect concurrency", "must be a number", 1},
 		{`model_endpoints = { "m" = "imagse" }`, `Unknown endpoint "imagse"`, `Did you mean "images"?`, 1},
 		{`api_key = ["a"]`, "Incorrect api_key", "must be a string", 1},

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,9 +36,9 @@ func TestErrorClasses(t *testing.T) {
 			wantErr: true, wantClass: providers.Auth, wantMsg: "Forbidden", wantCalls: 1},
 		{name: "404 fails at once", replies: []gatetest.Reply{{Status: 404, Message: "The model 'x' does not exist"}},
 			wantErr: true, wantClass: providers.Permanent, wantMsg: "The model 'x' does not exist", wantCalls: 1},
-		{name: "500 retried up to max_retries",
+		{name: "5xx on a paid request retried max_ambiguous_retries times",
 			replies: []gatetest.Reply{{Status: 500}, {Status: 502}, {Status: 503}, {Status: 504}},
-			wantErr: true, wantClass: providers.Retryable, wantMsg: "(HTTP 504)", wantCalls: 4},
+			wantErr: true, wantClass: providers.Ambiguous, wantMsg: "the gateway may have charged for it (HTTP 502)", wantCalls: 2},
 		{name: "503 then success", replies: []gatetest.Reply{{Status: 503}}, wantCalls: 2},
 		{name: "429 honours Retry-After and does not use up retries",
 			replies: []gatetest.Reply{
@@ -197,9 +199,20 @@ func TestTimeout(t *testing.T) {
 		max_retries = 1`)
 	_, err := p.Generate(context.Background(), &providers.Request{Kind: providers.Chat, Model: "deepseek-v3", Prompt: "Hi"},
 		&providers.Job{Dir: t.TempDir()})
-	wantClass(t, err, providers.Retryable, "did not answer within 50ms")
+	wantClass(t, err, providers.Ambiguous, "did not answer within 50ms")
 	if n := srv.Calls(gatetest.Chat); n != 2 {
 		t.Errorf("calls = %d, want 2 (one retry)", n)
+	}
+}
+
+// Requests that are not paid for (here the model list) retry 5xx up to max_retries.
+func TestUnpaidRetries(t *testing.T) {
+	p, srv, clock := setup(t, gatetest.Options{}, "max_retries = 3")
+	srv.Script(gatetest.Models, gatetest.Reply{Status: 500}, gatetest.Reply{Status: 502}, gatetest.Reply{Status: 503}, gatetest.Reply{Status: 504})
+	_, err := p.Models(context.Background())
+	wantClass(t, err, providers.Retryable, "(HTTP 504)")
+	if n := srv.Calls(gatetest.Models); n != 4 || len(clock.Sleeps()) != 3 {
+		t.Errorf("calls = %d, waits = %d, want 4 and 3", n, len(clock.Sleeps()))
 	}
 }
 
@@ -262,4 +275,66 @@ func TestModels(t *testing.T) {
 		t.Errorf("request %s %s", r.Method, r.Path)
 	}
 	wantAuth(t, r, true, false)
+}
+
+// A gateway host that does not resolve, or refuses connections, fails at once, naming the
+// host: no retries, no waiting.
+func TestUnreachableGatewayFailsFast(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	tests := []struct {
+		name, base string
+		dns        *net.DNSError
+		want       string
+	}{
+		{"no such host", "https://gateway.example.invalid", &net.DNSError{Err: "no such host", IsNotFound: true},
+			`the gateway host "gateway.example.invalid" does not exist (DNS: no such host): check base_url`},
+		{"no resolver", "https://gateway.example.invalid", &net.DNSError{Err: "server misbehaving", IsTemporary: true},
+			`cannot look up the gateway host "gateway.example.invalid" (DNS: server misbehaving): check the network`},
+		{"connection refused", "http://" + closed, nil,
+			"the gateway host 127.0.0.1 refused the connection: nothing listens on port " + closed[strings.LastIndex(closed, ":")+1:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, diags := build(t, fmt.Sprintf("base_url = %q\nmax_retries = 5", tt.base), map[string]string{KeyEnv: testKey})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if tt.dns != nil { // the test sends no DNS query: the resolver's answer is faked
+				p.dial = func(_ context.Context, network, addr string) (net.Conn, error) {
+					host, _, _ := net.SplitHostPort(addr)
+					e := *tt.dns
+					e.Name = host
+					return nil, &net.OpError{Op: "dial", Net: network, Err: &e}
+				}
+				p.SetParallelism(DefaultSlots)
+			}
+			clock := providers.NewFakeClock(time.Now())
+			p.SetClock(clock)
+			_, err := p.Models(context.Background())
+			wantClass(t, err, providers.Permanent, tt.want)
+			_, err = p.Generate(context.Background(), &providers.Request{Kind: providers.Chat, Model: "deepseek-v3", Prompt: "Hi"},
+				&providers.Job{Dir: t.TempDir(), PossiblyCharged: func() error { t.Error("possibly charged"); return nil }})
+			wantClass(t, err, providers.Permanent, tt.want)
+			if n := len(clock.Sleeps()); n != 0 {
+				t.Errorf("waited %d times before failing", n)
+			}
+		})
+	}
+}
+
+// A 429 asking for a wait longer than genform waits says so, and when to try again.
+func TestRetryAfterBeyondTheLimit(t *testing.T) {
+	p, srv, _ := setup(t, gatetest.Options{}, "")
+	srv.Script(gatetest.Chat, gatetest.Reply{Status: 429, Message: "slow down", RetryAfter: "3600"})
+	_, err := p.Generate(context.Background(), &providers.Request{Kind: providers.Chat, Model: "deepseek-v3", Prompt: "Hi"},
+		&providers.Job{Dir: t.TempDir()})
+	wantClass(t, err, providers.RateLimited, "slow down; the gateway asks to wait 1h0m0s (Retry-After), longer than genform waits for one request (15m0s in all): try again after ")
+	if n := srv.Calls(gatetest.Chat); n != 1 {
+		t.Errorf("sent %d times, want 1", n)
+	}
 }

@@ -264,7 +264,10 @@ func (p *Provider) images(ctx context.Context, req *providers.Request, job *prov
 			}
 			fields = append(fields, field{name: "mask", file: req.Mask})
 		}
-		c = p.multipartCall(p.api("/v1/images/edits"), fields, true)
+		var err error
+		if c, err = p.multipartCall(p.api("/v1/images/edits"), fields, true); err != nil {
+			return nil, err
+		}
 	}
 	var reply struct {
 		Data []struct {

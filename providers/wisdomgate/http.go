@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -20,8 +24,9 @@ import (
 type call struct {
 	method string
 	url    string
-	// body makes a fresh request body for each attempt, with its Content-Type; nil for none.
-	body func() (io.ReadCloser, string, error)
+	// body makes a fresh request body for each attempt, with its exact length and its
+	// Content-Type; nil for none.
+	body func() (*reqBody, error)
 	// logBody describes the body for the debug log (never base64 payloads).
 	logBody string
 	// paid marks a generation: once the gateway has answered 2xx, a failure to read or
@@ -42,86 +47,139 @@ func (p *Provider) do(ctx context.Context, c *call, job *providers.Job, handle f
 	}
 	gateway := p.sameHost(u)
 	return p.retry.Do(ctx, func(ctx context.Context) error {
-		release := func(providers.Outcome) {}
-		if gateway {
-			var err error
-			if release, err = p.limiter.Acquire(ctx); err != nil {
-				return err
-			}
-		}
-		outcome := providers.Aborted
-		defer func() { release(outcome) }()
-
-		actx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		timer := time.AfterFunc(p.timeout, cancel)
-		defer timer.Stop()
-
-		req, err := p.newRequest(actx, c, u, gateway)
-		if err != nil {
+		sent, err := p.attempt(ctx, c, u, gateway, handle)
+		if err == nil || !c.paid || !sent {
 			return err
 		}
-		start := time.Now()
-		resp, err := p.client.Do(req)
-		if err != nil {
-			p.logf("wisdomgate: %s %s failed after %v: %v", c.method, redactURL(c.url), time.Since(start).Round(time.Millisecond), p.redact(err.Error()))
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return p.netError(err, actx)
-		}
-		defer resp.Body.Close()
-		p.logf("wisdomgate: %s %s -> %s in %v", c.method, redactURL(c.url), resp.Status, time.Since(start).Round(time.Millisecond))
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			outcome = providers.Done
-			if resp.StatusCode == http.StatusTooManyRequests {
-				outcome = providers.Throttled
-			}
-			return p.httpError(resp)
-		}
-		outcome = providers.Done
-		if c.stream {
-			resp.Body = &idleBody{ReadCloser: resp.Body, timer: timer, d: p.timeout}
-		}
-		err = handle(resp)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if actx.Err() != nil {
-			err = &providers.Error{Class: providers.Retryable, Message: fmt.Sprintf("the gateway's reply stalled for more than %v (timeout)", p.timeout), Err: err}
-		}
-		if c.paid && providers.ClassOf(err) != providers.Permanent {
-			return &providers.Error{Class: providers.Permanent, Err: err,
-				Message: "the gateway accepted the request but its reply was cut off (" + err.Error() +
-					"); not sent again, since the gateway may already have charged for it"}
-		}
-		return err
+		return p.paidFailure(ctx, err, job)
 	}, func(r providers.Retry) {
 		report(job, providers.PhaseRetrying, -1, fmt.Sprintf("%s; retrying in %v", r.Err, r.Wait.Round(time.Millisecond)))
 	})
 }
 
-func (p *Provider) newRequest(ctx context.Context, c *call, u *url.URL, gateway bool) (*http.Request, error) {
-	var body io.ReadCloser
-	var ctype string
-	if c.body != nil {
-		var err error
-		if body, ctype, err = c.body(); err != nil {
-			return nil, err
+// attempt sends c once. sent tells whether the whole request reached the server, after
+// which a paid request may have been charged whatever became of the reply.
+func (p *Provider) attempt(ctx context.Context, c *call, u *url.URL, gateway bool, handle func(*http.Response) error) (sent bool, err error) {
+	release := func(providers.Outcome) {}
+	if gateway {
+		if release, err = p.limiter.Acquire(ctx); err != nil {
+			return false, err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), body)
-	if err != nil {
-		if body != nil {
-			body.Close()
+	outcome := providers.Aborted
+	defer func() { release(outcome) }()
+
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	timer := time.AfterFunc(p.timeout, cancel)
+	defer timer.Stop()
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) {
+		if w.Err == nil {
+			wrote.Store(true)
 		}
+	}})
+
+	req, err := p.newRequest(actx, c, u, gateway)
+	if err != nil {
+		return false, err
+	}
+	start := time.Now()
+	resp, err := p.client().Do(req)
+	if err != nil {
+		p.logf("wisdomgate: %s %s failed after %v: %v", c.method, redactURL(c.url), time.Since(start).Round(time.Millisecond), p.redact(err.Error()))
+		if ctx.Err() != nil {
+			return wrote.Load(), ctx.Err()
+		}
+		return wrote.Load(), p.netError(err, u, gateway, actx)
+	}
+	defer resp.Body.Close()
+	p.logf("wisdomgate: %s %s -> %s in %v", c.method, redactURL(c.url), resp.Status, time.Since(start).Round(time.Millisecond))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		outcome = providers.Done
+		if resp.StatusCode == http.StatusTooManyRequests {
+			outcome = providers.Throttled
+		}
+		return true, p.httpError(resp)
+	}
+	outcome = providers.Done
+	if c.stream {
+		resp.Body = &idleBody{ReadCloser: resp.Body, timer: timer, d: p.timeout}
+	}
+	if err = handle(resp); err == nil || ctx.Err() != nil {
+		if err != nil {
+			err = ctx.Err()
+		}
+		return true, err
+	}
+	if actx.Err() != nil {
+		err = &providers.Error{Class: providers.Retryable, Message: fmt.Sprintf("the gateway's reply stalled for more than %v (timeout)", p.timeout), Err: err}
+	}
+	if c.paid && providers.ClassOf(err) == providers.Retryable {
+		err = &providers.Error{Class: providers.Retryable, Err: err,
+			Message: "the gateway accepted the request but its reply was cut off (" + err.Error() + ")"}
+	}
+	return true, err
+}
+
+// paidFailure settles a failed attempt of a paid request that reached the gateway. A failure
+// with no complete reply (a timeout, a reset, a 5xx, a reply cut off) may have been charged:
+// it becomes Ambiguous, the job is told, and it is retried only as max_ambiguous_retries and
+// the job allow. A complete refusal (4xx, 429) charged nothing and keeps its class.
+func (p *Provider) paidFailure(ctx context.Context, err error, job *providers.Job) error {
+	canceled := ctx.Err() != nil
+	if !canceled && providers.ClassOf(err) != providers.Retryable {
+		return err
+	}
+	amb := &providers.Error{Class: providers.Ambiguous, Err: err, Message: err.Error()}
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		amb.Status, amb.RetryAfter, amb.Message = pe.Status, pe.RetryAfter, pe.Message
+	}
+	amb.Message = strings.TrimSuffix(amb.Message, ".") + "; the gateway may have charged for it"
+	if job == nil || job.PossiblyCharged == nil {
+		if canceled {
+			return err
+		}
+		return amb
+	}
+	veto := job.PossiblyCharged()
+	switch {
+	case canceled:
+		return err
+	case veto != nil:
+		return &providers.Error{Class: providers.Permanent, Status: amb.Status, Err: amb,
+			Message: amb.Message + "; not sent again: " + veto.Error()}
+	}
+	return amb
+}
+
+func (p *Provider) newRequest(ctx context.Context, c *call, u *url.URL, gateway bool) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), nil)
+	if err != nil {
 		return nil, permanent("building the request: " + err.Error())
 	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
+	if c.body != nil {
+		body, err := c.body()
+		if err != nil {
+			return nil, err
+		}
+		// An exact Content-Length, never a chunked body: many servers and proxies in front
+		// of a gateway do not read chunked request bodies.
+		req.ContentLength = body.size
+		req.Body = body
+		if body.size == 0 {
+			body.Close()
+			req.Body = http.NoBody
+		}
+		req.GetBody = func() (io.ReadCloser, error) { // a 307 or 308 sends it again
+			b, err := c.body()
+			if err != nil {
+				return nil, err
+			}
+			return b, nil
+		}
+		req.Header.Set("Content-Type", body.ctype)
 	}
 	accept := c.accept
 	if accept == "" {
@@ -163,25 +221,47 @@ func (p *Provider) sameHost(u *url.URL) bool {
 	return strings.EqualFold(u.Scheme, p.base.Scheme) && hostPort(u) == hostPort(p.base)
 }
 
-func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+func hostPort(u *url.URL) string { return strings.ToLower(u.Hostname()) + ":" + port(u) }
+
+// port is u's port, or its scheme's.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
 	}
-	return strings.ToLower(u.Hostname()) + ":" + port
+	return map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 }
 
-// netError classifies an error of the transport: retryable, with the URL's query removed.
-func (p *Provider) netError(err error, actx context.Context) error {
+// netError classifies an error of the transport, with the URL's query removed. A gateway
+// host name that does not resolve (or cannot be looked up), or a refused connection, fails at
+// once naming the host: retrying does not make base_url right, nor bring the network back in
+// the seconds retries wait. Anything else may pass: retryable.
+func (p *Provider) netError(err error, u *url.URL, gateway bool, actx context.Context) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		ue.URL = redactURL(ue.URL)
 	}
-	msg := "cannot reach the gateway: " + p.redact(err.Error())
 	if actx.Err() != nil {
-		msg = fmt.Sprintf("the gateway did not answer within %v (timeout)", p.timeout)
+		return &providers.Error{Class: providers.Retryable, Err: err,
+			Message: fmt.Sprintf("the gateway did not answer within %v (timeout)", p.timeout)}
 	}
-	return &providers.Error{Class: providers.Retryable, Message: msg, Err: err}
+	var dns *net.DNSError
+	switch {
+	case gateway && errors.As(err, &dns) && dns.IsNotFound:
+		return &providers.Error{Class: providers.Permanent, Err: err, Message: fmt.Sprintf(
+			"the gateway host %q does not exist (DNS: no such host): check base_url in the provider block", u.Hostname())}
+	case gateway && errors.As(err, &dns):
+		return &providers.Error{Class: providers.Permanent, Err: err, Message: fmt.Sprintf(
+			"cannot look up the gateway host %q (DNS: %s): check the network, and base_url in the provider block", u.Hostname(), dns.Err)}
+	case gateway && errors.Is(err, syscall.ECONNREFUSED):
+		return &providers.Error{Class: providers.Permanent, Err: err, Message: fmt.Sprintf(
+			"the gateway host %s refused the connection: nothing listens on port %s there; check base_url in the provider block",
+			u.Hostname(), port(u))}
+	}
+	where := "the gateway"
+	if !gateway {
+		where = u.Hostname()
+	}
+	return &providers.Error{Class: providers.Retryable, Err: err, Message: "cannot reach " + where + ": " + p.redact(err.Error())}
 }
 
 // httpError turns a non-2xx reply into a classified error with the gateway's error.message.

@@ -10,14 +10,18 @@ package wisdomgate
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -27,7 +31,9 @@ import (
 // Provider is a configured Wisdom Gate client. It is safe for concurrent use.
 type Provider struct {
 	settings
-	client  *http.Client
+	clients atomic.Pointer[http.Client]                                       // swapped whole by SetParallelism
+	tls     *tls.Config                                                       // nil: the system's roots; tests trust their fake
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error) // nil: a net.Dialer; tests fake DNS
 	retry   *providers.Retrier
 	limiter *providers.Limiter
 	clock   providers.Clock
@@ -49,11 +55,8 @@ func New(cfg providers.Config) (providers.Provider, hcl.Diagnostics) {
 		clock:    providers.RealClock{},
 		limiter:  providers.NewLimiter(s.concurrency, s.rpm),
 	}
-	p.retry = &providers.Retrier{MaxRetries: s.maxRetries, Clock: p.clock}
-	p.client = &http.Client{
-		Transport:     http.DefaultTransport,
-		CheckRedirect: p.checkRedirect,
-	}
+	p.retry = &providers.Retrier{MaxRetries: s.maxRetries, MaxAmbiguous: s.maxAmbiguous, Clock: p.clock}
+	p.SetParallelism(DefaultSlots)
 	if cfg.Getenv != nil && LogEnabled(cfg.Getenv("GENFORM_LOG")) {
 		p.log = os.Stderr
 	}
@@ -75,6 +78,43 @@ func (p *Provider) SetClock(c providers.Clock) {
 	r.Clock = c
 	p.retry = &r
 }
+
+// DefaultSlots is the number of requests the connection pool is sized for until apply says
+// its parallelism.
+const DefaultSlots = 8
+
+// SetParallelism sizes the provider's connection pool for n generations at once (the
+// provider's own concurrency cap, when lower, bounds it): one transport for the gateway that
+// keeps at least that many idle connections per host, so a batch reuses its connections
+// instead of opening new ones, and speaks HTTP/2 where the gateway offers it over TLS. It
+// replaces the transport, closing the old one's idle connections; call it before apply.
+func (p *Provider) SetParallelism(n int) {
+	if p.concurrency > 0 && p.concurrency < n {
+		n = p.concurrency
+	}
+	n = max(n, 1)
+	dial := p.dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dial,
+		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       p.tls,
+		MaxIdleConns:          0, // no global cap: the gateway and its file hosts each keep n
+		MaxIdleConnsPerHost:   2 * n,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	old := p.clients.Swap(&http.Client{Transport: t, CheckRedirect: p.checkRedirect})
+	if old != nil {
+		old.CloseIdleConnections()
+	}
+}
+
+func (p *Provider) client() *http.Client { return p.clients.Load() }
 
 // SetLog sends the debug request log to w (nil turns it off). Call it before use.
 func (p *Provider) SetLog(w io.Writer) { p.log = w }

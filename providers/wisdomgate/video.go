@@ -74,8 +74,12 @@ func (p *Provider) createVideo(ctx context.Context, req *providers.Request, job 
 		}
 		fields = append(fields, field{name: "input_reference", file: req.Reference})
 	}
+	c, err := p.multipartCall(p.api("/v1/videos"), fields, true)
+	if err != nil {
+		return nil, err
+	}
 	var st *videoStatus
-	err := p.do(ctx, p.multipartCall(p.api("/v1/videos"), fields, true), job, func(resp *http.Response) error {
+	err = p.do(ctx, c, job, func(resp *http.Response) error {
 		b, err := readReply(resp.Body, 1<<20)
 		if err != nil {
 			return err
@@ -104,30 +108,16 @@ func (p *Provider) createVideo(ctx context.Context, req *providers.Request, job 
 	return st, nil
 }
 
-// waitVideo polls a job until it is completed or failed.
+// waitVideo polls a job until it is completed or failed. It waits at most video_timeout
+// (from the first poll of this apply): past it the job is left running, its id kept by the
+// caller, and the error says the next apply resumes it. Progress that stands still for
+// StallWarning is reported as PhaseStalled, once per stall.
 func (p *Provider) waitVideo(ctx context.Context, id string, job *providers.Job) (*videoStatus, error) {
+	start := p.clock.Now()
+	w := &stallWatch{pct: -1, since: start}
 	for {
-		var st *videoStatus
-		var hint time.Duration
-		err := p.do(ctx, &call{method: http.MethodGet, url: p.api("/v1/videos/" + id)}, job, func(resp *http.Response) error {
-			b, err := readReply(resp.Body, 1<<20)
-			if err != nil {
-				return err
-			}
-			if st, err = parseVideo(b); err != nil {
-				return permanent(p.redact(err.Error()))
-			}
-			if ms, err := strconv.Atoi(resp.Header.Get("openai-poll-after-ms")); err == nil && ms > 0 {
-				hint = time.Duration(ms) * time.Millisecond
-			}
-			return nil
-		})
+		st, hint, err := p.pollVideo(ctx, id, job)
 		if err != nil {
-			var pe *providers.Error
-			if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
-				return nil, &providers.Error{Class: providers.Expired, Status: pe.Status, Err: err,
-					Message: fmt.Sprintf("video job %s is not known to the gateway (%s)", id, pe.Message)}
-			}
 			return nil, err
 		}
 		switch st.state() {
@@ -136,22 +126,81 @@ func (p *Provider) waitVideo(ctx context.Context, id string, job *providers.Job)
 		case videoFailed:
 			return nil, p.videoFailed(st)
 		}
-		phase, msg := providers.PhaseRendering, st.Status
-		switch st.Status {
-		case "queued":
-			phase, msg = providers.PhaseQueued, ""
-		case "in_progress", "processing":
-			msg = ""
+		now := p.clock.Now()
+		if waited := now.Sub(start); waited >= p.videoTimeout {
+			return nil, permanent(fmt.Sprintf("video job %s has not finished after %v (video_timeout; status %q, %d%%): it was left running and its id is kept, so the next apply resumes it without paying again; raise video_timeout to wait longer",
+				id, p.videoTimeout, st.Status, max(st.Progress, 0)))
 		}
-		report(job, phase, st.Progress, msg)
+		if w.stalled(st.Progress, now) {
+			report(job, providers.PhaseStalled, st.Progress, fmt.Sprintf("no progress for %v at %d%%; video_timeout fails it at %s, and the next apply resumes it",
+				now.Sub(w.since).Round(time.Second), max(st.Progress, 0), start.Add(p.videoTimeout).Local().Format("15:04:05")))
+		} else if !w.warned {
+			phase, msg := providers.PhaseRendering, st.Status
+			switch st.Status {
+			case "queued":
+				phase, msg = providers.PhaseQueued, ""
+			case "in_progress", "processing":
+				msg = ""
+			}
+			report(job, phase, st.Progress, msg)
+		}
 		wait := p.pollInterval
 		if hint > 0 {
 			wait = min(max(hint, time.Second), time.Minute)
 		}
+		wait = min(wait, start.Add(p.videoTimeout).Sub(now)) // the last poll comes at the timeout
 		if err := p.clock.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("waiting for video job %s: %w", id, err)
 		}
 	}
+}
+
+// stallWatch tells when a job's progress has stood still for StallWarning.
+type stallWatch struct {
+	pct    int
+	since  time.Time // when pct was first seen
+	warned bool      // this stall was reported
+}
+
+// stalled records a poll's progress and tells whether the stall is to be reported now.
+func (w *stallWatch) stalled(pct int, now time.Time) bool {
+	if pct != w.pct {
+		w.pct, w.since, w.warned = pct, now, false
+		return false
+	}
+	if w.warned || now.Sub(w.since) < StallWarning {
+		return false
+	}
+	w.warned = true
+	return true
+}
+
+// pollVideo reads a job's status once (with retries), and the poll interval it hints.
+func (p *Provider) pollVideo(ctx context.Context, id string, job *providers.Job) (*videoStatus, time.Duration, error) {
+	var st *videoStatus
+	var hint time.Duration
+	err := p.do(ctx, &call{method: http.MethodGet, url: p.api("/v1/videos/" + id)}, job, func(resp *http.Response) error {
+		b, err := readReply(resp.Body, 1<<20)
+		if err != nil {
+			return err
+		}
+		if st, err = parseVideo(b); err != nil {
+			return permanent(p.redact(err.Error()))
+		}
+		if ms, err := strconv.Atoi(resp.Header.Get("openai-poll-after-ms")); err == nil && ms > 0 {
+			hint = time.Duration(ms) * time.Millisecond
+		}
+		return nil
+	})
+	if err != nil {
+		var pe *providers.Error
+		if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+			return nil, 0, &providers.Error{Class: providers.Expired, Status: pe.Status, Err: err,
+				Message: fmt.Sprintf("video job %s is not known to the gateway (%s)", id, pe.Message)}
+		}
+		return nil, 0, err
+	}
+	return st, hint, nil
 }
 
 func (p *Provider) videoFailed(st *videoStatus) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,5 +256,80 @@ func TestVideoPromptFormat(t *testing.T) {
 	}
 	if got := videoPrompt("A city at dawn.", []providers.Shot{{Duration: 4, Scene: "Sunrise."}}); got != "A city at dawn.\n\nShot 1:\nduration: 4sec\nScene: Sunrise." {
 		t.Errorf("prompt and shots: %q", got)
+	}
+}
+
+// A job that is not done after video_timeout fails the instance, its id kept: the next apply
+// resumes it instead of paying for a new one. Progress that stands still for 10 minutes is
+// reported once as stalled. No test waits for real: the clock is fake.
+func TestVideoTimeoutKeepsJob(t *testing.T) {
+	p, srv, clock := setup(t, gatetest.Options{VideoPolls: 1 << 30}, `
+		poll_interval = "1m"
+		video_timeout = "30m"`)
+	req := &providers.Request{Kind: providers.Video, Model: "sora-2", Prompt: "Slow clouds"}
+	var started string
+	var stalls []providers.Progress
+	_, err := p.Generate(context.Background(), req, &providers.Job{Dir: t.TempDir(),
+		Started: func(id string) error { started = id; return nil },
+		Progress: func(pr providers.Progress) {
+			if pr.Phase == providers.PhaseStalled {
+				stalls = append(stalls, pr)
+			}
+		}})
+	wantClass(t, err, providers.Permanent, "video job video_000001 has not finished after 30m0s (video_timeout")
+	wantClass(t, err, providers.Permanent, "its id is kept, so the next apply resumes it")
+	if started != "video_000001" {
+		t.Errorf("Started got %q", started)
+	}
+	// progress stays at 0% from the first poll: one warning, 10 minutes in
+	if len(stalls) != 1 || !strings.Contains(stalls[0].Message, "no progress for 10m0s at 0%") {
+		t.Errorf("stall reports %+v, want one after 10 minutes", stalls)
+	}
+	var waited time.Duration
+	for _, d := range clock.Sleeps() {
+		waited += d
+	}
+	if waited != 30*time.Minute || srv.Calls(gatetest.VideosGet) != 31 {
+		t.Errorf("waited %v over %d polls, want 30m0s over 31", waited, srv.Calls(gatetest.VideosGet))
+	}
+	// the next apply resumes the job, which has finished meanwhile
+	srv.Update(func(o *gatetest.Options) { o.VideoPolls = 1 })
+	dir := t.TempDir()
+	res, err := p.Generate(context.Background(), req, &providers.Job{Dir: dir, ResumeID: started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, res, dir)
+	if n := srv.Calls(gatetest.VideosCreate); n != 1 {
+		t.Errorf("creates = %d, want 1", n)
+	}
+}
+
+// Progress that moves at least once in 10 minutes is not a stall; slower progress is, and
+// each stall is reported once. The job renders 1% every 3 polls: at 3 minutes apart it moves
+// every 9 minutes; at 5, each of its 99 steps is seen standing still for 10 minutes.
+func TestVideoSlowProgress(t *testing.T) {
+	for _, tt := range []struct {
+		interval string
+		stalls   int
+	}{{"3m", 0}, {"5m", 99}} {
+		t.Run(tt.interval, func(t *testing.T) {
+			p, _, _ := setup(t, gatetest.Options{VideoPolls: 300}, `
+				poll_interval = "`+tt.interval+`"
+				video_timeout = "30h"`)
+			stalls := 0
+			_, err := p.Generate(context.Background(), &providers.Request{Kind: providers.Video, Model: "sora-2", Prompt: "Growing grass"},
+				&providers.Job{Dir: t.TempDir(), Progress: func(pr providers.Progress) {
+					if pr.Phase == providers.PhaseStalled {
+						stalls++
+					}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stalls != tt.stalls {
+				t.Errorf("%d stall reports, want %d", stalls, tt.stalls)
+			}
+		})
 	}
 }

@@ -18,10 +18,15 @@ import (
 type Request struct {
 	Endpoint    Endpoint
 	Method      string
+	Proto       string // "HTTP/1.1", "HTTP/2.0"
 	Path        string
 	Query       string
 	Header      http.Header
 	ContentType string // the media type, without parameters
+	// ContentLength is the declared length of the body, -1 when it was not declared;
+	// TransferEncoding holds "chunked" for a chunked body.
+	ContentLength    int64
+	TransferEncoding []string
 	// JSON is the decoded JSON body, with every base64 payload (base64 of image or video
 	// bytes, any base64 string of 256 characters or more, or a data: URI) replaced by its
 	// Summarize form. Nil for other bodies.
@@ -55,6 +60,7 @@ func capture(ep Endpoint, r *http.Request) (Request, error) {
 	req := Request{
 		Endpoint: ep,
 		Method:   r.Method,
+		Proto:    r.Proto,
 		Path:     r.URL.Path,
 		Query:    r.URL.RawQuery,
 		Header:   r.Header.Clone(),

@@ -208,17 +208,25 @@ func (s *Server) handleImages(w http.ResponseWriter, _ *http.Request, req *Reque
 }
 
 func (s *Server) handleEdits(w http.ResponseWriter, _ *http.Request, req *Request) {
-	if req.ContentType != "multipart/form-data" {
+	images := 0
+	field := func(k string) string { return first(req.Fields[k]) }
+	switch req.ContentType {
+	case "multipart/form-data":
+		for _, f := range req.Files {
+			if f.Field == "image" || f.Field == "image[]" {
+				images++
+			}
+		}
+	case "application/json": // EditImageBodyJsonParam: images as [{image_url} or {file_id}]
+		obj, _ := req.JSON.(map[string]any)
+		list, _ := obj["images"].([]any)
+		images = len(list)
+		field = func(k string) string { v, _ := obj[k].(string); return v }
+	default:
 		writeError(w, http.StatusBadRequest, "Invalid Content-Type header: use multipart/form-data", "invalid_request_error", nil)
 		return
 	}
-	images := 0
-	for _, f := range req.Files {
-		if f.Field == "image" || f.Field == "image[]" {
-			images++
-		}
-	}
-	model := first(req.Fields["model"])
+	model := field("model")
 	switch {
 	case images == 0:
 		writeError(w, http.StatusBadRequest, "Missing required parameter: 'image'.", "invalid_request_error", nil)
@@ -230,8 +238,8 @@ func (s *Server) handleEdits(w http.ResponseWriter, _ *http.Request, req *Reques
 		writeError(w, http.StatusBadRequest, "Too many images: at most 16.", "invalid_request_error", nil)
 		return
 	}
-	req.Prompt = first(req.Fields["prompt"])
-	s.answerImages(w, req, model, first(req.Fields["size"]), first(req.Fields["response_format"]), first(req.Fields["output_format"]))
+	req.Prompt = field("prompt")
+	s.answerImages(w, req, model, field("size"), field("response_format"), field("output_format"))
 }
 
 // answerImages writes an ImagesResponse for the images API.

@@ -8,9 +8,15 @@
 // shapes, queued/in_progress/processing, meta_data.url). Download links point at a second
 // server, the files host, which records any credentials it is sent.
 //
-// Knobs (latency, failure rate, scripted replies, a 429 token bucket with Retry-After, video
-// render time, size and shape) are set in Options or with the Set methods, which are safe for
-// concurrent use. Counters and captured requests let tests check what was sent.
+// The fake is strict by default, as strict as the strictest front end a gateway may sit
+// behind (see strict.go): chunked request bodies, a missing or wrong Content-Type, a body
+// that does not match its length, the key in the wrong header and fields the documents do not
+// define are refused. Options.Lenient accepts what Go's net/http accepts.
+//
+// Knobs (latency, failure rate, scripted replies (errors, hang-ups, replies cut off), a 429
+// token bucket with Retry-After, video render time, size and shape, TLS with HTTP/2) are set
+// in Options or with the Set methods, which are safe for concurrent use. Counters, captured
+// requests and the count of TCP connections let tests check what was sent.
 //
 // Two words in a prompt change what the fake does, so CLI scripts can reach the error paths:
 // "[fail]" makes a video job fail (and any other generation answer 400), and "[block]" makes a
@@ -18,15 +24,20 @@
 package gatetest
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -83,14 +94,12 @@ type Options struct {
 
 	ChatImageReply string // ReplyLink (default), ReplyData, ReplyJSON or ReplyImages
 	Seed           uint64 // seeds the failure-rate draws
-}
+	// TLS serves the gateway over HTTPS, offering HTTP/2; Certificate is what to trust.
+	TLS bool
 
-// Reply is a scripted answer (see Server.Script).
-type Reply struct {
-	Status     int
-	Message    string // the error.message; default the status text
-	Body       string // the whole body instead of an error object, when set
-	RetryAfter string // the Retry-After header, when set
+	// Lenient accepts what Go's net/http accepts: chunked bodies, any Content-Type, the key
+	// in either header, unknown fields. The default is strict (see strict.go).
+	Lenient bool
 }
 
 // Server is a running fake gateway and its files host.
@@ -99,6 +108,7 @@ type Server struct {
 	FilesURL string // the files host's base URL
 
 	gw, files *httptest.Server
+	conns     atomic.Int64 // new TCP connections to the gateway
 
 	mu        sync.Mutex
 	opts      Options
@@ -138,10 +148,27 @@ func New(opts Options) *Server {
 	s.setOptions(opts)
 	s.files = httptest.NewServer(http.HandlerFunc(s.serveFiles))
 	s.FilesURL = s.files.URL
-	s.gw = httptest.NewServer(http.HandlerFunc(s.serveGateway))
+	s.gw = httptest.NewUnstartedServer(http.HandlerFunc(s.serveGateway))
+	s.gw.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	if opts.TLS {
+		s.gw.EnableHTTP2 = true
+		s.gw.StartTLS()
+	} else {
+		s.gw.Start()
+	}
 	s.URL = s.gw.URL
 	return s
 }
+
+// Conns returns how many TCP connections clients have opened to the gateway so far.
+func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// Certificate returns the gateway's TLS certificate (Options.TLS), for a client to trust.
+func (s *Server) Certificate() *x509.Certificate { return s.gw.Certificate() }
 
 // Close shuts both servers down.
 func (s *Server) Close() {
@@ -216,14 +243,6 @@ func (s *Server) SetChatImageReply(variant string) {
 	s.Update(func(o *Options) { o.ChatImageReply = variant })
 }
 
-// Script queues replies for the next requests to an endpoint, in order, before anything else
-// (after the credentials check). A scripted request is counted and captured like any other.
-func (s *Server) Script(ep Endpoint, replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scripts[ep] = append(s.scripts[ep], replies...)
-}
-
 // Calls returns how many requests an endpoint has received, whatever their answer.
 func (s *Server) Calls(ep Endpoint) int {
 	s.mu.Lock()
@@ -276,7 +295,18 @@ func (s *Server) Reset() {
 // serveGateway checks, counts and captures a request, applies the knobs, then routes it.
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	ep, route := s.route(r)
-	req, err := capture(ep, r)
+	s.mu.Lock()
+	strict := !s.opts.Lenient
+	s.mu.Unlock()
+	framed := !strict || ep == Unknown || s.framing(w, r, ep)
+	var req Request
+	var err error
+	if framed {
+		req, err = capture(ep, r)
+	} else {
+		req = Request{Endpoint: ep, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone()}
+	}
+	req.ContentLength, req.TransferEncoding = r.ContentLength, r.TransferEncoding
 	s.mu.Lock()
 	s.calls[ep]++
 	if req.Prompt != "" {
@@ -284,15 +314,29 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	s.requests = append(s.requests, req)
 	s.mu.Unlock()
-	if err != nil {
+	switch {
+	case !framed:
+		return
+	case errors.Is(err, io.ErrUnexpectedEOF) && r.ContentLength > 0:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("The request body is shorter than its Content-Length of %d bytes.", r.ContentLength), "invalid_request_error", nil)
+		return
+	case err != nil:
 		writeError(w, http.StatusBadRequest, "could not read the request body: "+err.Error(), "invalid_request_error", nil)
 		return
-	}
-	if ep == Unknown {
+	case ep == Unknown:
 		writeError(w, http.StatusNotFound, "Invalid URL ("+r.Method+" "+r.URL.Path+")", "invalid_request_error", nil)
 		return
 	}
-	if !s.authorized(w, r, ep) {
+	if !s.authorized(w, r, ep, strict) {
+		return
+	}
+	if bad := unknownFields(&req); strict && len(bad) > 0 {
+		msg := fmt.Sprintf("Unrecognized request argument supplied: %s", strings.Join(bad, ", "))
+		if ep == Gemini {
+			writeGeminiError(w, http.StatusBadRequest, "Invalid JSON payload received. Unknown name "+strings.Join(bad, ", "), "INVALID_ARGUMENT")
+		} else {
+			writeError(w, http.StatusBadRequest, msg, "invalid_request_error", nil)
+		}
 		return
 	}
 	if !s.admit(w, ep) {
@@ -331,20 +375,21 @@ func (s *Server) Sent() []Sent {
 	return append([]Sent(nil), s.sent...)
 }
 
-// authorized checks the credentials: Bearer on OpenAI-style paths; x-goog-api-key (or Bearer)
-// on /v1beta.
-func (s *Server) authorized(w http.ResponseWriter, r *http.Request, ep Endpoint) bool {
+// authorized checks the credentials: Bearer on OpenAI-style paths, x-goog-api-key on /v1beta
+// (lenient mode also takes Bearer there).
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, ep Endpoint, strict bool) bool {
 	s.mu.Lock()
 	want := s.opts.Key
 	s.mu.Unlock()
-	key, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !bearer {
-		key = ""
-	}
-	if ep == Gemini && r.Header.Get("x-goog-api-key") != "" {
-		key = r.Header.Get("x-goog-api-key")
-	}
+	key, wrong := credentials(r, ep, strict)
 	switch {
+	case wrong != "":
+		if ep == Gemini {
+			writeGeminiError(w, http.StatusUnauthorized, "Wrong authentication header: "+wrong+".", "UNAUTHENTICATED")
+		} else {
+			writeError(w, http.StatusUnauthorized, "Wrong authentication header: "+wrong+".", "invalid_request_error", "invalid_api_key")
+		}
+		return false
 	case key == "":
 		if ep == Gemini {
 			writeGeminiError(w, http.StatusUnauthorized, "Method doesn't allow unregistered callers. Please use an API key.", "UNAUTHENTICATED")
@@ -370,20 +415,7 @@ func (s *Server) admit(w http.ResponseWriter, ep Endpoint) bool {
 		rep := q[0]
 		s.scripts[ep] = q[1:]
 		s.mu.Unlock()
-		if rep.RetryAfter != "" {
-			w.Header().Set("Retry-After", rep.RetryAfter)
-		}
-		if rep.Body != "" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(rep.Status)
-			fmt.Fprint(w, rep.Body)
-			return false
-		}
-		msg := rep.Message
-		if msg == "" {
-			msg = http.StatusText(rep.Status)
-		}
-		writeError(w, rep.Status, msg, errorType(rep.Status), nil)
+		rep.write(w)
 		return false
 	}
 	if s.limiter != nil {

@@ -1,0 +1,95 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/genform/genform/state"
+)
+
+// File is the state file with its journal, backup and file lock under the working folder: the
+// backend of a project without a backend block.
+type File struct {
+	StatePath string // the state file
+	WorkDir   string // .genform: lock, journal.jsonl, state.backup.json
+}
+
+func (f *File) journalPath() string { return filepath.Join(f.WorkDir, "journal.jsonl") }
+
+// Describe implements Backend.
+func (f *File) Describe() string { return f.StatePath }
+
+// Close implements Backend.
+func (f *File) Close() error { return nil }
+
+// Read reads the state file and folds in the journal an interrupted apply left. It writes
+// nothing.
+func (f *File) Read(context.Context) (*state.File, Status, error) {
+	var status Status
+	st, err := state.Read(f.StatePath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		st = state.New()
+	case err != nil:
+		return nil, status, err
+	default:
+		status.Exists = true
+	}
+	entries, err := state.ReadJournal(f.journalPath())
+	if err != nil {
+		return nil, status, fmt.Errorf("reading the journal of an interrupted apply: %w", err)
+	}
+	st.Apply(entries)
+	status.Pending = len(entries)
+	return st, status, nil
+}
+
+// Lock takes the file lock, polling while another process holds it.
+func (f *File) Lock(ctx context.Context, req LockRequest) (Lock, error) {
+	path := filepath.Join(f.WorkDir, "lock")
+	return Wait(ctx, req.Timeout, 100*time.Millisecond, func() (Lock, error) {
+		l, err := state.Lock(path, req.Command)
+		var le *state.LockedError
+		if errors.As(err, &le) {
+			return nil, &LockedError{Where: le.Path, Holder: Holder{Command: le.Command, PID: le.PID, Since: le.Since}}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &fileLock{f: f, l: l}, nil
+	})
+}
+
+// ForceUnlock implements Backend: a file lock is the OS's, released when its holder exits.
+func (f *File) ForceUnlock(context.Context, string) error {
+	return errors.New("this project's lock is a file lock, which the operating system releases when its holder exits; there is nothing to force")
+}
+
+type fileLock struct {
+	f *File
+	l *state.ProjectLock
+}
+
+func (l *fileLock) ID() string { return "" }
+
+func (l *fileLock) Recorder(context.Context, *state.File) (Recorder, error) {
+	return state.OpenJournal(l.f.journalPath())
+}
+
+// Write writes the state file and removes the journal it folded in.
+func (l *fileLock) Write(_ context.Context, st *state.File) error {
+	if _, err := state.Write(l.f.StatePath, st, filepath.Join(l.f.WorkDir, "state.backup.json")); err != nil {
+		return fmt.Errorf("writing the state: %w", err)
+	}
+	if err := os.Remove(l.f.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the journal: %w", err)
+	}
+	return nil
+}
+
+func (l *fileLock) Unlock() error { return l.l.Unlock() }
