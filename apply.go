@@ -21,6 +21,7 @@ import (
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/gallery"
 	"github.com/genform/genform/planfile"
+	"github.com/genform/genform/providers/wisdomgate"
 	"github.com/genform/genform/view"
 )
 
@@ -145,7 +146,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		c.ui().Error(err)
 		return 1
 	}
-	engine.RemoveLeftovers(plan) // temporary files beside outputs, left by a killed apply
+	engine.RemoveLeftovers(plan, p.cache) // temporary files beside outputs and in the cache, left by a killed apply
 	ledger := engine.NewLedger(receiptLog(c.stderr))
 	interrupt, stop := onInterrupt(c.stderr, ledger)
 	defer stop()
@@ -263,7 +264,7 @@ func stopNow(stderr io.Writer, s engine.Settlement) {
 // receiptLog logs, with GENFORM_LOG=debug, when each receipt is written (safe from a kill)
 // and synced (safe from a power cut): the crash harness measures the window with it.
 func receiptLog(stderr io.Writer) func(what, addr string) {
-	if os.Getenv("GENFORM_LOG") != "debug" {
+	if !wisdomgate.LogEnabled(os.Getenv("GENFORM_LOG")) {
 		return nil
 	}
 	var mu sync.Mutex

@@ -89,7 +89,7 @@ func crashMixedProject(t *testing.T, gw *gatetest.Server) (string, []crashAsset)
 // makes it paid twice counts as a failure rather than a hit of the window: the window is
 // measured in milliseconds (see the latencies the harness logs); a download link, a video
 // job id or bytes held longer were not recorded when they should have been.
-const crashHeldBound = 250 * time.Millisecond
+const crashHeldBound = 500 * time.Millisecond
 
 var receiptLine = regexp.MustCompile(`^genform: receipt (written|durable): (\S+) at (\d+)$`)
 
@@ -177,7 +177,7 @@ func crashCalibrate(t *testing.T) time.Duration {
 }
 
 func crashGateway() *gatetest.Server {
-	return gatetest.New(gatetest.Options{Key: "test-key", Latency: 150 * time.Millisecond, FilesLatency: 400 * time.Millisecond,
+	return gatetest.New(gatetest.Options{Key: "test-key", Latency: 150 * time.Millisecond, FilesLatency: 2 * time.Second,
 		VideoPolls: 2, VideoRenderTime: time.Second})
 }
 

@@ -19,38 +19,66 @@ import (
 // called as soon as the provider returns, and the bookkeeping goes on outside it. amb counts
 // the attempts that may have been charged without a result.
 func (e *executor) generate(ctx context.Context, in *instance, ch *Change, release func(), amb *ambiguity) (*Outcome, error) {
-	req := in.req.req
-	e.p.fillFiles(req)
+	e.p.fillFiles(in.req.req)
 	abs, err := e.outputPath(in.req.path)
 	if err != nil {
 		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
 	}
+	res, interrupted, fatal, err := e.call(ctx, in, ch, release, amb)
+	switch {
+	case fatal != nil:
+		return nil, fatal
+	case interrupted:
+		return &Outcome{Status: Interrupted, Action: ch.Action, Err: errInterrupted}, nil
+	case err != nil:
+		if providers.ClassOf(err) == providers.Expired {
+			err = fmt.Errorf("%w; run apply -replace '%s' to pay for a new one", err, ch.Addr)
+		}
+		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
+	}
+	rec := e.newRecord(in, ch, res)
+	if ch.alreadyPaid() {
+		e.opts.Ledger.replied(ch.Addr, true)
+	}
+	if err := e.receipt(in, ch, rec, res); err != nil {
+		return nil, err // fatal: the journal or the cache cannot be written
+	}
+	e.upload(ctx, rec)
+	cost := ch.Cost
+	if ch.alreadyPaid() {
+		cost = providers.Price{Known: true} // paid by the apply that started the job
+	}
+	if err := e.place(in, rec, res.Text, abs); err != nil {
+		// paid and recorded: the next plan restores the output from the cache for free
+		return &Outcome{Status: Failed, Action: ch.Action, Err: fmt.Errorf("%w (the result is kept: the next apply restores it without paying)", err), Cost: cost, Record: rec}, nil
+	}
+	e.placed(in, rec)
+	e.moveOldOutput(ch)
+	return &Outcome{Status: Done, Action: ch.Action, Record: rec, Cost: cost}, nil
+}
 
+// call sends an instance's request, or finishes the job or download an earlier apply paid
+// for, journaling a job id or a download link the moment the provider has one. interrupted:
+// Ctrl-C stopped a job whose id is recorded. fatal: a receipt could not be journaled.
+func (e *executor) call(ctx context.Context, in *instance, ch *Change, release func(), amb *ambiguity) (res *providers.Result, interrupted bool, fatal, err error) {
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		once     sync.Once
-		recorded = make(chan struct{}) // closed once a job id is durable
-		fatal    error
-	)
+	var once sync.Once
+	recorded := make(chan struct{}) // closed once a job id is durable
 	job := &providers.Job{
 		Dir:       e.opts.TempDir,
 		ResumeID:  ch.ResumeJob,
 		ResumeURL: ch.ResumeURL,
 		Started: func(id string) error {
-			if err := e.receiptJob(in, ch, id, ""); err != nil {
-				fatal = err
-				return err
+			if fatal = e.receiptJob(in, ch, id, ""); fatal != nil {
+				return fatal
 			}
 			once.Do(func() { close(recorded) })
 			return nil
 		},
 		Linked: func(url string) error {
-			if err := e.receiptJob(in, ch, "", url); err != nil {
-				fatal = err
-				return err
-			}
-			return nil
+			fatal = e.receiptJob(in, ch, "", url)
+			return fatal
 		},
 		Progress:        func(p providers.Progress) { e.opts.Hook.Progress(ch, p) },
 		PossiblyCharged: func() error { return e.possiblyCharged(ch, amb) },
@@ -61,17 +89,17 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 	if ch.adopted {
 		// recorded for another address (renamed): journaled under this one first, so the
 		// deletion of the old address, which forgets its jobs, cannot lose it
-		if err := e.receiptJob(in, ch, ch.ResumeJob, ch.ResumeURL); err != nil {
-			return nil, err
+		if fatal = e.receiptJob(in, ch, ch.ResumeJob, ch.ResumeURL); fatal != nil {
+			return nil, false, fatal, nil
 		}
 	}
-	interrupted := make(chan struct{})
+	stopped := make(chan struct{})
 	go func() {
 		select {
 		case <-recorded:
 			select {
 			case <-e.opts.Interrupt:
-				close(interrupted)
+				close(stopped)
 				cancel()
 			case <-gctx.Done():
 			}
@@ -79,35 +107,29 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 		}
 	}()
 
-	paid := ch.ResumeJob == "" && ch.ResumeURL == ""
+	paid := !ch.alreadyPaid()
 	if paid {
 		e.opts.Ledger.sent(ch.Addr)
 	}
-	res, err := in.provider.Generate(gctx, req, job)
+	res, err = in.provider.Generate(gctx, in.req.req, job)
 	if paid {
-		e.opts.Ledger.replied(ch.Addr, err == nil)
+		e.opts.Ledger.replied(ch.Addr, err == nil && fatal == nil)
 	}
 	release()
-	if fatal != nil {
-		if err == nil && paid {
-			e.opts.Ledger.unsaved()
-		}
-		return nil, fatal
-	}
 	if err != nil {
 		select {
-		case <-interrupted:
-			return &Outcome{Status: Interrupted, Action: ch.Action, Err: errInterrupted}, nil
+		case <-stopped:
+			interrupted = true
 		default:
 		}
-		if providers.ClassOf(err) == providers.Expired {
-			err = fmt.Errorf("%w; run apply -replace '%s' to pay for a new one", err, ch.Addr)
-		}
-		return &Outcome{Status: Failed, Action: ch.Action, Err: err}, nil
 	}
+	return res, interrupted, fatal, err
+}
 
+// newRecord is the record of a generation's result (its output is set by the receipt).
+func (e *executor) newRecord(in *instance, ch *Change, res *providers.Result) *state.Record {
 	rec := &state.Record{
-		Addr: ch.Addr, Kind: ch.Kind, Provider: in.provType, Model: req.Model,
+		Addr: ch.Addr, Kind: ch.Kind, Provider: in.provType, Model: in.req.req.Model,
 		InputHash: ch.InputHash, Request: ch.Request,
 		Text: res.Text, JobID: res.JobID, RevisedPrompt: res.RevisedPrompt,
 		GeneratedAt: e.opts.Now().UTC().Truncate(1e9),
@@ -119,27 +141,7 @@ func (e *executor) generate(ctx context.Context, in *instance, ch *Change, relea
 		usd := ch.Cost.USD
 		rec.Cost = &usd
 	}
-	if !paid {
-		e.opts.Ledger.replied(ch.Addr, true)
-	}
-	if err := e.receipt(in, ch, rec, res); err != nil {
-		if res.File != "" {
-			os.Remove(res.File)
-		}
-		return nil, err
-	}
-	e.upload(ctx, rec)
-	cost := ch.Cost
-	if ch.alreadyPaid() {
-		cost = providers.Price{Known: true} // paid by the apply that started the job
-	}
-	if err := e.place(in, rec, res.Text, abs); err != nil {
-		// paid and recorded: the next plan restores the output from the cache for free
-		return &Outcome{Status: Failed, Action: ch.Action, Err: fmt.Errorf("%w (the result is kept: the next apply restores it without paying)", err), Cost: cost}, nil
-	}
-	e.placed(in, rec)
-	e.moveOldOutput(ch)
-	return &Outcome{Status: Done, Action: ch.Action, Record: rec, Cost: cost}, nil
+	return rec
 }
 
 // alreadyPaid reports whether a change finishes a generation an earlier apply paid for.
@@ -171,7 +173,7 @@ func (e *executor) place(in *instance, rec *state.Record, text, abs string) erro
 		e.wrote(path, abs, rec.Output.SHA256)
 		return nil
 	}
-	if asset.IsText(rec.Kind) {
+	if !e.opts.Cache.Has(rec.Output.SHA256) && asset.IsText(rec.Kind) { // the receipt could not cache it
 		if _, err := e.opts.Cache.PutBytes([]byte(text)); err != nil {
 			return fmt.Errorf("caching the text of %s: %w", rec.Addr, err)
 		}
@@ -183,12 +185,8 @@ func (e *executor) place(in *instance, rec *state.Record, text, abs string) erro
 	return nil
 }
 
-// placed finishes an instance whose output is in place: the cache index learns it (a
-// shortcut; the journal has the record) and downstream instances see its value.
+// placed finishes an instance whose output is in place: downstream instances see its value.
 func (e *executor) placed(in *instance, rec *state.Record) {
-	if e.opts.Cache != nil && rec.InputHash != "" {
-		_ = e.opts.Cache.Index(rec.InputHash, rec)
-	}
 	e.p.known(in, rec)
 }
 

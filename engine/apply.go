@@ -63,6 +63,14 @@ type Summary struct {
 	UploadFailures []Failure
 }
 
+func (s *Summary) addCost(p providers.Price) {
+	if p.Known {
+		s.Cost += p.USD
+	} else {
+		s.CostUnknown++
+	}
+}
+
 // Failure is one instance that failed.
 type Failure struct {
 	Addr string
@@ -463,6 +471,9 @@ func (e *executor) count(o *Outcome) {
 	switch o.Status {
 	case Failed:
 		s.Failed++
+		if o.Record != nil { // paid and kept, only not placed: the money is spent
+			s.addCost(o.Cost)
+		}
 	case Skipped:
 		s.Skipped++
 	case Interrupted:
@@ -471,11 +482,7 @@ func (e *executor) count(o *Outcome) {
 		switch o.Action {
 		case Create, Regenerate:
 			s.Generated++
-			if o.Cost.Known {
-				s.Cost += o.Cost.USD
-			} else {
-				s.CostUnknown++
-			}
+			s.addCost(o.Cost)
 		case Restore:
 			s.Restored++
 		case Delete:

@@ -5,13 +5,16 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/genform/genform/state"
 )
 
 // RemoveLeftovers removes the temporary files a killed apply left beside the outputs of the
-// plan (".NAME.tmp-*" next to NAME, where an output is written before its rename). Call it
-// under the lock: nothing else writes them then. Only names that belong to an output the plan
-// knows are touched. It returns how many it removed.
-func RemoveLeftovers(plan *Plan) int {
+// plan (".NAME.tmp-*" next to NAME, where an output is written before its rename) and in the
+// cache, when there is one. Call it under the lock: nothing else writes them then. Only names
+// that belong to an output the plan knows are touched beside outputs. It returns how many it
+// removed.
+func RemoveLeftovers(plan *Plan, cache *state.Cache) int {
 	dir := plan.planner.cfg.Dir
 	byFolder := map[string]map[string]bool{} // folder -> output base names
 	add := func(p string) {
@@ -31,6 +34,9 @@ func RemoveLeftovers(plan *Plan) int {
 		}
 	}
 	removed := 0
+	if cache != nil {
+		removed += cache.RemoveTemp()
+	}
 	for folder, bases := range byFolder {
 		abs, err := InsideProject(dir, strings.TrimSuffix(folder, "/"))
 		if folder == "" {

@@ -33,7 +33,7 @@ const (
 type Outcome struct {
 	Status  Status
 	Action  Action        // what was done: it may differ from the plan once upstream values are known
-	Record  *state.Record // the new record (Done, not for Delete)
+	Record  *state.Record // the new record (Done, not for Delete; Failed when paid and kept but not placed)
 	Err     error         // Failed: the provider's or the file system's error
 	Reason  string        // Skipped: which upstream failed
 	Elapsed time.Duration

@@ -106,8 +106,7 @@ func (l *Ledger) recorded(addr string) {
 	delete(l.out, addr)
 	l.kept[addr] = true
 	l.mu.Unlock()
-	l.log("written", addr) // written and synced in one Append
-	l.log("durable", addr)
+	l.log("written", addr)
 }
 
 // Settlement is what a Settle found.
@@ -156,17 +155,22 @@ func (e *executor) receiptJob(in *instance, ch *Change, id, url string) error {
 		}
 	}
 	e.mu.Unlock()
-	if err := e.opts.Journal.Append(state.Entry{Job: j}); err != nil {
-		what := "the job id"
-		if id == "" {
-			what = "the download link"
-		}
+	what := "the job id"
+	if id == "" {
+		what = "the download link"
+	}
+	line, err := e.opts.Journal.Write(state.Entry{Job: j})
+	if err != nil {
 		return fmt.Errorf("recording %s of %s: %w", what, ch.Addr, err)
 	}
+	e.opts.Ledger.recorded(ch.Addr) // safe from a kill from here on
+	if err := e.opts.Journal.Sync(line); err != nil {
+		return fmt.Errorf("recording %s of %s: %w", what, ch.Addr, err)
+	}
+	e.opts.Ledger.durable(ch.Addr)
 	e.mu.Lock()
 	e.st.Jobs[ch.Addr] = j
 	e.mu.Unlock()
-	e.opts.Ledger.recorded(ch.Addr)
 	return nil
 }
 
@@ -196,7 +200,23 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 	e.st.Records[rec.Addr] = rec
 	delete(e.st.Jobs, rec.Addr) // the journal line forgot it too, if there was one
 	e.mu.Unlock()
+	e.index(rec, res.Text)
 	return nil
+}
+
+// index tells the cache which result this input hash has (a shortcut: the journal holds the
+// record), so a renamed block or a reverted change finds it even when its placing fails. A
+// chat's text enters the cache as a blob first (the record holds the text, so no sync).
+func (e *executor) index(rec *state.Record, text string) {
+	if e.opts.Cache == nil || rec.InputHash == "" {
+		return
+	}
+	if asset.IsText(rec.Kind) && rec.Output != nil {
+		if _, err := e.opts.Cache.PutBytes([]byte(text)); err != nil {
+			return // no index line that would fail verification
+		}
+	}
+	_ = e.opts.Cache.Index(rec.InputHash, rec)
 }
 
 // writeReceipt is the first, immediate half of receipt: the blob renamed into the cache, the

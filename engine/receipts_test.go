@@ -3,8 +3,11 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const oneImage = `
@@ -22,7 +25,7 @@ image "hero" {
 func TestPlaceFailureKeepsReceipt(t *testing.T) {
 	p := newProject(t, map[string]string{"main.gen.hcl": oneImage, "out": "a file where the folder should be"})
 	sum := p.apply(p.plan(Options{}), ApplyOptions{})
-	if sum.Failed != 1 || p.fake.callsFor("a hero") != 1 {
+	if sum.Failed != 1 || p.fake.callsFor("a hero") != 1 || sum.Cost != 0.10 {
 		t.Fatalf("summary %+v, calls %d: want one paid generation that failed to be placed", sum, p.fake.callsFor("a hero"))
 	}
 	rec := p.st.Records["image.hero"]
@@ -108,17 +111,103 @@ chat "tagline" {
 // Temporary files a killed apply left beside outputs are removed; other files are not.
 func TestRemoveLeftovers(t *testing.T) {
 	p := newProject(t, map[string]string{
-		"main.gen.hcl":           oneImage,
-		"out/.hero.png.tmp-1234": "half a file",
-		"out/.notes.txt.tmp-1":   "not an output of this project",
-		"out/hero.png.tmp-9":     "not hidden: the user's",
+		"main.gen.hcl":                oneImage,
+		"out/.hero.png.tmp-1234":      "half a file",
+		"out/.notes.txt.tmp-1":        "not an output of this project",
+		"out/hero.png.tmp-9":          "not hidden: the user's",
+		".genform/cache/blobs/tmp-77": "a blob cut short",
 	})
-	if n := RemoveLeftovers(p.plan(Options{})); n != 1 {
-		t.Errorf("removed %d files, want 1", n)
+	if n := RemoveLeftovers(p.plan(Options{}), p.cache); n != 2 {
+		t.Errorf("removed %d files, want 2", n)
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, ".genform", "cache", "blobs", "tmp-77")); err == nil {
+		t.Error("the cache's temporary blob is still there")
 	}
 	for name, want := range map[string]bool{".hero.png.tmp-1234": false, ".notes.txt.tmp-1": true, "hero.png.tmp-9": true} {
 		if _, err := os.Stat(filepath.Join(p.dir, "out", name)); (err == nil) != want {
 			t.Errorf("out/%s: exists %v, want %v", name, err == nil, want)
 		}
+	}
+}
+
+// Settle waits for the complete replies still being written, at most the time given, and
+// names the requests still out.
+func TestLedgerSettle(t *testing.T) {
+	var logged []string
+	var mu sync.Mutex
+	l := NewLedger(func(what, addr string) {
+		mu.Lock()
+		logged = append(logged, what+" "+addr)
+		mu.Unlock()
+	})
+	l.sent("chat.a")
+	l.sent("chat.b")
+	l.sent("video.v")
+	l.recorded("video.v") // its job id is journaled: kept, no longer at risk
+	l.replied("chat.a", true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(20 * time.Millisecond)
+		l.written("chat.a")
+		l.durable("chat.a")
+	}()
+	s := l.Settle(time.Minute)
+	if s.Unsaved != 0 || !slices.Equal(s.Kept, []string{"chat.a", "video.v"}) || !slices.Equal(s.InFlight, []string{"chat.b"}) {
+		t.Fatalf("settlement %+v", s)
+	}
+	l.replied("chat.b", true) // complete, but never written: Settle gives up in time
+	if s := l.Settle(10 * time.Millisecond); s.Unsaved != 1 || len(s.InFlight) != 0 {
+		t.Fatalf("settlement %+v", s)
+	}
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(logged, "written chat.a") || !slices.Contains(logged, "durable chat.a") || !slices.Contains(logged, "written video.v") {
+		t.Errorf("logged %v", logged)
+	}
+}
+
+// A slot bounds the work at the gateway, not the bookkeeping: with one slot, the second
+// instance's request starts while the first one's result is still being made durable (held
+// here in the receipt log), and the first is reported done only after that.
+func TestSlotFreedBeforeBookkeeping(t *testing.T) {
+	p := newProject(t, map[string]string{"main.gen.hcl": `
+provider "fake" {}
+
+image "a" {
+  model  = "m"
+  prompt = "first"
+  path   = "out/a.png"
+}
+
+image "b" {
+  model  = "m"
+  prompt = "second"
+  path   = "out/b.png"
+}
+`})
+	secondStarted := make(chan struct{})
+	p.fake.started["second"] = secondStarted
+	var once sync.Once
+	held := make(chan bool, 1)
+	ledger := NewLedger(func(what, addr string) {
+		if what == "written" && addr == "image.a" {
+			once.Do(func() {
+				select {
+				case <-secondStarted:
+					held <- true
+				case <-time.After(30 * time.Second): // a deadlock: the slot was not given back
+					held <- false
+				}
+			})
+		}
+	})
+	sum := p.apply(p.plan(Options{}), ApplyOptions{Parallelism: 1, Ledger: ledger})
+	if sum.Generated != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if !<-held {
+		t.Fatal("the second request waited for the first one's bookkeeping: the slot was held through it")
 	}
 }
