@@ -41,7 +41,7 @@ func cmdApply(c *cli, args []string) int {
 	var saved *planfile.File
 	if fs.NArg() == 1 {
 		var err error
-		if saved, err = planfile.Read(projectPath(c.dir, fs.Arg(0))); err != nil {
+		if saved, err = readSavedPlan(c.dir, fs.Arg(0)); err != nil {
 			c.ui().Error(err)
 			return 1
 		}

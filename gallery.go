@@ -32,7 +32,7 @@ func cmdGallery(c *cli, args []string) int {
 	var plan *planfile.File
 	if *planPath != "" {
 		var err error
-		if plan, err = planfile.Read(projectPath(p.dir, *planPath)); err != nil {
+		if plan, err = readSavedPlan(p.dir, *planPath); err != nil {
 			c.ui().Error(err)
 			return 1
 		}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/providers/offline"
 	"github.com/genform/genform/providers/wisdomgate"
@@ -179,6 +182,16 @@ func projectPath(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
+}
+
+// readSavedPlan reads the saved plan a command names (relative to the project folder dir),
+// saying in the user's words when there is none.
+func readSavedPlan(dir, name string) (*planfile.File, error) {
+	pl, err := planfile.Read(projectPath(dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("there is no saved plan %s in the project folder; save one with genform plan -out %s", name, name)
+	}
+	return pl, err
 }
 
 // displayPath shortens an absolute path to one relative to the working folder when it is

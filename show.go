@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/genform/genform/engine"
-	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/view"
 )
 
@@ -19,7 +18,7 @@ func cmdShow(c *cli, args []string) int {
 	switch fs.NArg() {
 	case 0:
 	case 1:
-		pl, err := planfile.Read(projectPath(c.dir, fs.Arg(0)))
+		pl, err := readSavedPlan(c.dir, fs.Arg(0))
 		if err != nil {
 			c.ui().Error(err)
 			return 1
