@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -314,5 +315,79 @@ image "b" {
 				}
 			}
 		})
+	}
+}
+
+// TestReadmeCommandTable: the Commands table's row of each command lists every flag of its
+// own (the flags every command takes are documented once, below the table), and a row exists
+// for each command, so a reader of the table alone learns each command's whole usage.
+func TestReadmeCommandTable(t *testing.T) {
+	parallelOffline(t)
+	text, _ := readme(t, "")
+	start := strings.Index(text, "\n## Commands\n")
+	if start < 0 {
+		t.Fatal("README.md has no ## Commands")
+	}
+	var rows []string
+	for _, line := range strings.Split(text[start:], "\n")[2:] {
+		if strings.HasPrefix(line, "| `genform ") {
+			rows = append(rows, line)
+		} else if len(rows) > 0 && !strings.HasPrefix(line, "|") {
+			break
+		}
+	}
+	common := map[string]bool{"compact-warnings": true, "no-color": true, "input": true}
+	cmds := [][]string{{"state", "list"}, {"state", "show"}, {"state", "rm"}, {"state", "mv"}, {"state", "pull"}, {"cache", "gc"}}
+	for _, c := range commands() {
+		if c.name != "state" && c.name != "cache" {
+			cmds = append(cmds, []string{c.name})
+		}
+	}
+	for _, c := range cmds {
+		name := "genform " + strings.Join(c, " ")
+		var row []string // the rows (and the parts of rows) that give this command's usage
+		for _, r := range rows {
+			for _, part := range strings.Split(r, "`") {
+				if part == name || strings.HasPrefix(part, name+" ") {
+					row = append(row, part)
+				}
+			}
+		}
+		if len(row) == 0 {
+			t.Errorf("README.md's Commands table has no row for %s", name)
+			continue
+		}
+		usage := strings.Join(row, " ") + " "
+		for flag := range flagsOf(t, c...) {
+			if common[flag] {
+				continue
+			}
+			if !strings.Contains(usage, "-"+flag+" ") && !strings.Contains(usage, "-"+flag+"]") && !strings.Contains(usage, "-"+flag+"=") {
+				t.Errorf("README.md's Commands table gives %s without its flag -%s", name, flag)
+			}
+		}
+	}
+}
+
+// TestReadmeGoVersion: every Go version README.md asks for is go.mod's go line, the one the
+// toolchain enforces (two sections written apart once asked for two).
+func TestReadmeGoVersion(t *testing.T) {
+	text, _ := readme(t, "")
+	mod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	if want == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	found := regexp.MustCompile(`Go\s+(\d+\.\d+(?:\.\d+)?)\**\s+or\s+newer`).FindAllStringSubmatch(text, -1)
+	if len(found) == 0 {
+		t.Fatal("README.md names no Go version to install")
+	}
+	for _, m := range found {
+		if m[1] != string(want[1]) {
+			t.Errorf("README.md asks for Go %s or newer; go.mod needs %s", m[1], want[1])
+		}
 	}
 }
