@@ -7,6 +7,7 @@ import (
 	"github.com/genform/genform/remote"
 	"github.com/genform/genform/remote/dir"
 	"github.com/genform/genform/remote/s3"
+	"github.com/hashicorp/hcl/v2"
 )
 
 // openShared opens the shared output cache the genform block declares (nil when none). It
@@ -27,7 +28,8 @@ func (c *cli) openShared(p *project) bool {
 		panic("openShared: cache type " + sc.Type + " passed schema")
 	}
 	if err != nil {
-		c.ui().Errorf("the shared cache: %v", err)
+		c.ui().Diagnostics(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unusable shared cache",
+			Detail: fmt.Sprintf("The cache %q block cannot be used: %v.", sc.Type, err), Subject: sc.DeclRange.Ptr()}}, p.cfg.Files)
 		return false
 	}
 	p.shared, p.upload = remote.New(store), sc.Upload

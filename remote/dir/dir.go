@@ -31,6 +31,9 @@ func Open(root string) (*Store, error) {
 	if !filepath.IsAbs(root) {
 		return nil, fmt.Errorf("the shared cache folder %s must be an absolute path", root)
 	}
+	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%s is a file, not a folder: give path a folder every clone reaches (it is made on the first upload if missing)", root)
+	}
 	return &Store{root: root}, nil
 }
 
