@@ -47,10 +47,10 @@ func cmdPull(c *cli, args []string) int {
 	}
 	local, inPlace := tally["local"], tally[""]
 	shared := len(recs) - len(failures) - local - inPlace
-	fmt.Fprintf(c.stdout, "Pulled %d outputs (%d from the local cache, %d from the shared cache); %d were in place already.\n",
-		local+shared, local, shared, inPlace)
+	fmt.Fprintf(c.stdout, "Pulled %s (%d from the local cache, %d from the shared cache); %s in place already.\n",
+		plural(local+shared, "output", "outputs"), local, shared, plural(inPlace, "was", "were"))
 	if len(failures) > 0 {
-		fmt.Fprintf(c.stdout, "%d outputs could not be pulled: genform plan shows what generating them again costs.\n", len(failures))
+		fmt.Fprintf(c.stdout, "%s not be pulled: genform plan shows what generating them again costs.\n", plural(len(failures), "output could", "outputs could"))
 		return 1
 	}
 	return 0

@@ -77,7 +77,8 @@ func cmdPush(c *cli, args []string) int {
 			return "", err
 		}
 	})
-	fmt.Fprintf(c.stdout, "Pushed %d results to %s; %d were there already", tally["sent"], p.shared, tally["present"])
+	fmt.Fprintf(c.stdout, "Pushed %s to %s; %s there already", plural(tally["sent"], "result", "results"), p.shared,
+		plural(tally["present"], "was", "were"))
 	if n := len(failures); n > 0 {
 		fmt.Fprintf(c.stdout, "; %d could not be pushed.\n", n)
 		return 1
