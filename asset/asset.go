@@ -9,6 +9,7 @@ package asset
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 )
@@ -82,3 +83,12 @@ func Known(s string) bool { _, ok := Lookup(s); return ok }
 
 // IsText reports whether the kind named s makes text (kept in the record, the file optional).
 func IsText(s string) bool { sp, _ := Lookup(s); return sp.Text }
+
+// WithArticle is the kind named s with its indefinite article, for messages: "an image",
+// "a chat", "a video".
+func WithArticle(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
+}

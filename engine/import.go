@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/state"
 	_ "golang.org/x/image/webp" // and WebP
 )
@@ -77,7 +78,7 @@ func mediaOutput(kind, file, path string) (*state.Output, error) {
 	// a video rendered as an animated GIF (the offline provider's) is one too
 	gifVideo := kind == "video" && mt == "image/gif" && strings.HasSuffix(strings.ToLower(path), ".gif")
 	if !strings.HasPrefix(mt, kind+"/") && !gifVideo {
-		return nil, fmt.Errorf("%s is %s, not %s %s file", file, mt, article(kind), kind)
+		return nil, fmt.Errorf("%s is %s, not %s file", file, mt, asset.WithArticle(kind))
 	}
 	sha, err := hashFile(file)
 	if err != nil {
@@ -110,11 +111,4 @@ func readCapped(file string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", file, max)
 	}
 	return os.ReadFile(file)
-}
-
-func article(kind string) string {
-	if kind == "image" {
-		return "an"
-	}
-	return "a"
 }

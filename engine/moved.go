@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
 	"github.com/hashicorp/hcl/v2"
@@ -70,7 +71,7 @@ func (m *mover) follow(addr string) (string, *schema.Moved) {
 // recorded address, or of nothing, is refused and st is left as it was.
 func MoveRecords(st *state.File, from, to schema.Ref) ([]Move, error) {
 	if from.Kind != to.Kind {
-		return nil, fmt.Errorf("%s is a %s and %s a %s: state mv renames within one kind", from.Addr(), from.Kind, to.Addr(), to.Kind)
+		return nil, fmt.Errorf("%s is %s and %s %s: state mv renames within one kind", from.Addr(), asset.WithArticle(from.Kind), to.Addr(), asset.WithArticle(to.Kind))
 	}
 	if from.Addr() == to.Addr() {
 		return nil, fmt.Errorf("%s and %s are the same address", from.Addr(), to.Addr())
@@ -81,6 +82,12 @@ func MoveRecords(st *state.File, from, to schema.Ref) ([]Move, error) {
 		return nil, fmt.Errorf("%s", strings.Replace(diags[0].Detail, "The plan deletes", "Nothing was moved; a plan would delete", 1))
 	}
 	if len(moves) == 0 {
+		if from.Key == cty.NilVal && to.Key != cty.NilVal {
+			if keyed := blockInstances(st.Records, from.Addr()); len(keyed) > 0 {
+				return nil, fmt.Errorf("%s is recorded as %d instances (%s), not as one: move one of them to %s, or the whole block to another block address; nothing was moved",
+					from.Addr(), len(keyed), strings.Join(keyed, ", "), to.Addr())
+			}
+		}
 		return nil, fmt.Errorf("%s is not in the state; nothing was moved. Run 'genform state list' to see the addresses", from.Addr())
 	}
 	st.Records, st.Jobs = records, jobs
@@ -188,4 +195,16 @@ func markMoved(plan *Plan) {
 	for _, ch := range plan.Changes {
 		ch.MovedFrom = from[ch.Addr]
 	}
+}
+
+// blockInstances lists the recorded instances of the block addressed block, sorted.
+func blockInstances(records map[string]*state.Record, block string) []string {
+	var out []string
+	for a := range records {
+		if asset.InBlock(a, block) && a != block {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, asset.CompareAddrs)
+	return out
 }

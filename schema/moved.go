@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 
+	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -51,8 +52,8 @@ func (d *decoder) decodeMoved(b *hcl.Block) hcl.Diagnostics {
 	}
 	if m.From.Kind != m.To.Kind {
 		return append(diags, errorAt(m.To.Range, "Cannot move between kinds",
-			fmt.Sprintf("%s is a %s and %s a %s: a moved block renames within one kind. To make a new %s, declare it; the old one is deleted (its file kept in the cache).",
-				m.From.Addr(), m.From.Kind, m.To.Addr(), m.To.Kind, m.To.Kind)))
+			fmt.Sprintf("%s is %s and %s %s: a moved block renames within one kind. To make a new %s, declare it; the old one is deleted (its file kept in the cache).",
+				m.From.Addr(), asset.WithArticle(m.From.Kind), m.To.Addr(), asset.WithArticle(m.To.Kind), m.To.Kind)))
 	}
 	if m.From.Addr() == m.To.Addr() {
 		return append(diags, errorAt(m.DeclRange, "Move to the same address",
