@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/schema"
 	"github.com/genform/genform/view"
 	"github.com/hashicorp/hcl/v2"
 )
@@ -52,6 +53,10 @@ func cmdConsole(c *cli, args []string) int {
 		if diags.HasErrors() {
 			c.ui().Diagnostics(diags, map[string]*hcl.File{name: {Bytes: []byte(line)}})
 			code = 1
+			continue
+		}
+		if schema.IsSensitive(v) {
+			fmt.Fprintln(c.stdout, "(sensitive value)")
 			continue
 		}
 		fmt.Fprintln(c.stdout, view.HCLValue(v))
