@@ -8,9 +8,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,6 +87,9 @@ func cmdApply(c *cli, args []string) int {
 		v.NoChanges()
 		return 0
 	}
+	if !c.checkCredentials(p, plan) {
+		return 1
+	}
 	v.Plan(plan.Changes)
 	if saved == nil && !*auto {
 		if code := c.approve(pf.json); code >= 0 {
@@ -92,6 +97,34 @@ func cmdApply(c *cli, args []string) int {
 		}
 	}
 	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery, json: pf.json})
+}
+
+// checkCredentials refuses, before anything starts, a plan whose generations need a
+// provider's credentials that are missing (no WISDOM_GATE_KEY), instead of failing each of
+// them. Restores and deletes need none.
+func (c *cli) checkCredentials(p *project, plan *engine.Plan) bool {
+	type credentialed interface{ MissingCredentials() string }
+	need := map[string][]string{} // provider address -> the changes that call it
+	for _, ch := range plan.Changes {
+		if ch.Action == engine.Create || ch.Action == engine.Regenerate {
+			need[ch.Provider] = append(need[ch.Provider], ch.Addr)
+		}
+	}
+	ok := true
+	for _, name := range slices.Sorted(maps.Keys(need)) {
+		cp, is := p.providers[name].(credentialed)
+		if !is || cp.MissingCredentials() == "" {
+			continue
+		}
+		addrs := need[name]
+		if len(addrs) > 3 {
+			addrs = append(addrs[:3:3], fmt.Sprintf("and %d more", len(need[name])-3))
+		}
+		c.ui().Errorf("%s.\n%s to generate with provider %s: %s. Nothing was generated.",
+			cp.MissingCredentials(), plural(len(need[name]), "change needs it", "changes need it"), name, strings.Join(addrs, ", "))
+		ok = false
+	}
+	return ok
 }
 
 type applyOptions struct {

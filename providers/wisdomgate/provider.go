@@ -122,6 +122,14 @@ func (p *Provider) SetLog(w io.Writer) { p.log = w }
 // Limiter returns the provider's request limiter, to observe its adaptive window.
 func (p *Provider) Limiter() *providers.Limiter { return p.limiter }
 
+// MissingCredentials says what apply lacks to call this provider: "" when it has a key.
+func (p *Provider) MissingCredentials() string {
+	if p.key == "" {
+		return "no API key for the wisdomgate provider: set " + KeyEnv + " (or api_key in the provider block)"
+	}
+	return ""
+}
+
 // Generate implements providers.Provider.
 func (p *Provider) Generate(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {
 	if p.key == "" {
