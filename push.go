@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
+	"github.com/genform/genform/asset"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
 	"github.com/genform/genform/view"
@@ -24,6 +26,7 @@ func (c *cli) transfer(verb string, recs []*state.Record, one func(*state.Record
 	var mu sync.Mutex
 	tally := map[string]int{}
 	var failures []error
+	byCause := map[string][]string{} // the failures' causes, each with the addresses it stopped
 	counter := view.NewCounter(c.stderr, view.IsTerminal(c.stderr), verb, len(recs))
 	g := new(errgroup.Group)
 	g.SetLimit(transfers)
@@ -35,6 +38,7 @@ func (c *cli) transfer(verb string, recs []*state.Record, one func(*state.Record
 			defer mu.Unlock()
 			if err != nil {
 				failures = append(failures, fmt.Errorf("%s: %w", rec.Addr, err))
+				byCause[err.Error()] = append(byCause[err.Error()], rec.Addr)
 			} else {
 				tally[outcome]++
 			}
@@ -43,8 +47,19 @@ func (c *cli) transfer(verb string, recs []*state.Record, one func(*state.Record
 	}
 	g.Wait()
 	counter.Close()
-	for _, err := range failures {
-		c.ui().Error(err)
+	// one cause (the shared cache unreachable) is said once, not once per address
+	for _, cause := range slices.Sorted(maps.Keys(byCause)) {
+		addrs := byCause[cause]
+		if len(addrs) == 1 {
+			c.ui().Errorf("%s: %s", addrs[0], cause)
+			continue
+		}
+		slices.SortFunc(addrs, asset.CompareAddrs)
+		list := strings.Join(addrs[:min(3, len(addrs))], ", ")
+		if len(addrs) > 3 {
+			list += fmt.Sprintf(" and %d more", len(addrs)-3)
+		}
+		c.ui().Errorf("%s\n(%d outputs: %s)", cause, len(addrs), list)
 	}
 	return tally, failures
 }
