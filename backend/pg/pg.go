@@ -64,7 +64,13 @@ func Open(ctx context.Context, c Config) (*Backend, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(c.ConnStr)
 	if err != nil {
-		return nil, b.redact(fmt.Errorf("reading the connection string: %w", err))
+		// pgx quotes the string with what it takes for the password masked, which misses
+		// part of a password holding an unescaped @: the string is never shown
+		msg := err.Error()
+		if i, j := strings.Index(msg, "`"), strings.LastIndex(msg, "`"); i >= 0 && j > i {
+			msg = msg[:i] + "it" + msg[j+1:]
+		}
+		return nil, b.redact(fmt.Errorf("reading the connection string: %s; percent-encode special characters of the password, such as %%40 for @", msg))
 	}
 	if pw := cfg.ConnConfig.Password; pw != "" {
 		b.secrets = append(b.secrets, pw)

@@ -288,6 +288,8 @@ func TestRedact(t *testing.T) {
 		"postgres://alice:s3cret-pw@" + addr + "/db?sslmode=disable&connect_timeout=2",
 		"host=127.0.0.1 port=notaport password=s3cret-pw",
 		"postgres://alice:s3cret-pw@[::1/db",
+		// an unescaped @ in the password: pgx masks only up to the first @
+		"postgres://alice:s3 cret@s3cret-pw@[::1/db",
 	} {
 		_, err := Open(context.Background(), Config{ConnStr: conn})
 		if err == nil {
