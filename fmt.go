@@ -5,7 +5,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -87,6 +89,9 @@ func (c *cli) fmtTargets(args []string) ([]fmtTarget, error) {
 			p = filepath.Join(c.dir, arg)
 		}
 		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot format %s: there is no such file or folder (names are relative to the project folder)", arg)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("cannot format %s: %w", arg, err)
 		}

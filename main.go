@@ -93,6 +93,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		case arg == "-v" || arg == "-version" || arg == "--version":
 			return cmdVersion(c, nil)
+		case arg == "-chdir" || arg == "--chdir":
+			c.ui().Errorf("-chdir takes its folder after an =: genform -chdir=DIR %s", strings.Join(args[1:], " "))
+			return 1
 		default:
 			c.ui().Errorf("unknown global flag %s\n", arg)
 			usage(stderr)
