@@ -14,13 +14,16 @@ import (
 func cmdCache(c *cli, args []string) int {
 	if len(args) == 0 || args[0] != "gc" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fmt.Fprintln(c.stdout, "Usage: genform cache gc [-dry-run] [-remote] [-keep DURATION]")
+			fmt.Fprintln(c.stdout, "Usage: genform cache gc [-dry-run] [-remote] [-keep DURATION] [-lock-timeout=DURATION]")
 			return 0
 		}
-		fmt.Fprintln(c.stderr, "Usage: genform cache gc [-dry-run] [-remote] [-keep DURATION]")
+		if len(args) > 0 {
+			c.ui().Errorf("unknown cache command %q\n", args[0])
+		}
+		fmt.Fprintln(c.stderr, "Usage: genform cache gc [-dry-run] [-remote] [-keep DURATION] [-lock-timeout=DURATION]")
 		return 1
 	}
-	fs := newFlags(c, "cache gc", "[-dry-run] [-remote] [-keep DURATION]")
+	fs := newFlags(c, "cache gc", "[-dry-run] [-remote] [-keep DURATION] [-lock-timeout=DURATION]")
 	dry := fs.Bool("dry-run", false, "say what would be removed, remove nothing")
 	shared := fs.Bool("remote", false, "collect the shared cache instead of the local .genform/cache")
 	keep := fs.Duration("keep", 30*24*time.Hour, "keep entries and blobs written within this `DURATION` even when the state no longer references them")

@@ -23,7 +23,7 @@ func newFlags(c *cli, name, args string) *flag.FlagSet {
 	fs.BoolVar(&c.compactWarnings, "compact-warnings", false, "show warnings as one line each, errors in full")
 	fs.BoolVar(&c.input, "input", true, "ask for input on a terminal; -input=false never asks (apply then needs -auto-approve or a saved plan)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: genform %s %s\n", name, args)
+		fmt.Fprintln(fs.Output(), strings.TrimSpace("Usage: genform "+name+" "+args))
 		var hasFlags bool
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 		if hasFlags {

@@ -9,10 +9,13 @@ import (
 )
 
 func cmdGraph(c *cli, args []string) int {
-	fs := newFlags(c, "graph", "")
+	fs := newFlags(c, "graph", "[-var NAME=VALUE]... [-var-file FILE]...")
 	vars := addVarFlags(fs)
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
+	}
+	if fs.NArg() > 0 {
+		return c.usageError(fs, "graph takes no arguments")
 	}
 	p, ok := c.loadConfig(vars.values())
 	if !ok {

@@ -14,7 +14,7 @@ import (
 )
 
 func cmdPlan(c *cli, args []string) int {
-	fs := newFlags(c, "plan", "[-out FILE] [-json] [-detailed-exitcode] [-target ADDR]... [-replace ADDR]... [-var k=v]... [-var-file F]")
+	fs := newFlags(c, "plan", "[-out FILE] [-json] [-detailed-exitcode] [-target ADDR]... [-replace ADDR]... [-var NAME=VALUE]... [-var-file FILE]...")
 	pf := addPlanFlags(fs)
 	out := fs.String("out", "", "save the plan to `FILE` for apply")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 with no changes, 1 on error, 2 with changes")

@@ -19,6 +19,9 @@ func cmdVersion(c *cli, args []string) int {
 	if code := parseFlags(c, fs, args); code >= 0 {
 		return code
 	}
+	if fs.NArg() > 0 {
+		return c.usageError(fs, "version takes no arguments")
+	}
 	info, _ := debug.ReadBuildInfo()
 	fmt.Fprint(c.stdout, versionText(info, version))
 	return 0
