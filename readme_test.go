@@ -391,3 +391,39 @@ func TestReadmeGoVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeContents: the Contents line lists every section (## heading), in order, and every
+// link to a heading (#anchor) in README.md leads to one, as GitHub makes anchors.
+func TestReadmeContents(t *testing.T) {
+	text, _ := readme(t, "")
+	prose := regexp.MustCompile("(?s)```.*?```").ReplaceAllString(text, "")
+	anchor := func(h string) string {
+		h = regexp.MustCompile(`[^\p{L}\p{N}_\- ]`).ReplaceAllString(strings.ToLower(h), "")
+		return strings.ReplaceAll(h, " ", "-")
+	}
+	anchors := map[string]bool{}
+	var sections []string
+	for _, m := range regexp.MustCompile(`(?m)^(#+) (.+)$`).FindAllStringSubmatch(prose, -1) {
+		anchors[anchor(m[2])] = true
+		if m[1] == "##" {
+			sections = append(sections, anchor(m[2]))
+		}
+	}
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(text, -1) {
+		if !anchors[m[1]] {
+			t.Errorf("README.md links to #%s, which no heading makes", m[1])
+		}
+	}
+	i := strings.Index(text, "\nContents: ")
+	if i < 0 {
+		t.Fatal("README.md has no Contents line")
+	}
+	contents := text[i : i+strings.Index(text[i+1:], "\n\n")+1]
+	var listed []string
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(contents, -1) {
+		listed = append(listed, m[1])
+	}
+	if strings.Join(listed, " ") != strings.Join(sections, " ") {
+		t.Errorf("README.md's Contents lists\n  %s\nbut its sections are\n  %s", strings.Join(listed, " "), strings.Join(sections, " "))
+	}
+}
