@@ -42,24 +42,34 @@ func cleanRel(p string) string { return path.Clean(filepath.ToSlash(p)) }
 // absolute, leaves the project folder, or goes through a symlink that leads outside it. A
 // path that does not exist is not an error here.
 func (c *Config) resolve(p string) (abs, rel string, err error) {
+	abs, rel, _, err = c.resolveStat(p)
+	return abs, rel, err
+}
+
+// resolveStat is resolve, with what is at the path now (nil when nothing is).
+func (c *Config) resolveStat(p string) (abs, rel string, fi fs.FileInfo, err error) {
 	if err := checkRelPath(p); err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	rel = cleanRel(p)
 	abs = filepath.Join(c.realDir, filepath.FromSlash(rel))
 	if rel == "." {
-		return abs, rel, nil
+		return abs, rel, nil, nil
 	}
 	if !c.dirInside(filepath.Dir(abs)) {
-		return "", "", fmt.Errorf("path %q goes through a symlink that leaves the project folder", p)
+		return "", "", nil, fmt.Errorf("path %q goes through a symlink that leaves the project folder", p)
 	}
-	if fi, err := os.Lstat(abs); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+	fi, err = os.Lstat(abs)
+	if err != nil {
+		return abs, rel, nil, nil
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
 		real, err := filepath.EvalSymlinks(abs)
 		if err == nil && !c.within(real) {
-			return "", "", fmt.Errorf("path %q is a symlink that leaves the project folder", p)
+			return "", "", nil, fmt.Errorf("path %q is a symlink that leaves the project folder", p)
 		}
 	}
-	return abs, rel, nil
+	return abs, rel, fi, nil
 }
 
 // within tells whether an absolute, symlink-free path is the project folder or inside it.
@@ -101,8 +111,12 @@ func (c *Config) checkOutputPath(p string) error {
 	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, `\`) || strings.HasSuffix(p, "/."):
 		return fmt.Errorf("path %q names a folder; give a file name", p)
 	}
-	if _, _, err := c.resolve(p); err != nil {
+	_, _, fi, err := c.resolveStat(p)
+	if err != nil {
 		return err
+	}
+	if fi != nil && fi.IsDir() {
+		return fmt.Errorf("path %q is a folder that exists; move the folder away, or give another file name", p)
 	}
 	rel := cleanRel(p)
 	switch {
