@@ -44,7 +44,7 @@ func (c *cli) gc(fs *flag.FlagSet, dry, shared bool, keep, lockTimeout time.Dura
 		p, ok = c.sharedProject()
 	} else {
 		p, ok = c.stateOnly()
-		ok = ok && c.openCaches(p)
+		ok = ok && !c.noProject(p, "to collect") && c.openCaches(p)
 	}
 	if !ok {
 		return 1

@@ -26,7 +26,7 @@ func cmdGallery(c *cli, args []string) int {
 		return c.usageError(fs, "-changed needs -plan PLANFILE: without a plan nothing is changed")
 	}
 	p, ok := c.stateOnly()
-	if !ok {
+	if !ok || c.noProject(p, "to show") {
 		return 1
 	}
 	var plan *planfile.File

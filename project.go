@@ -184,6 +184,16 @@ func projectPath(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
+// noProject says, and reports, that the folder is no project (no configuration, no state):
+// a command run in the wrong folder writes nothing there (no .genform/).
+func (c *cli) noProject(p *project, what string) bool {
+	if !p.noConfig || p.stExists || len(p.st.Records) > 0 {
+		return false
+	}
+	c.ui().Errorf("this folder has no configuration and no state, so there is nothing %s. Run genform in a project folder (or use -chdir=DIR); genform init starts a project.", what)
+	return true
+}
+
 // readSavedPlan reads the saved plan a command names (relative to the project folder dir),
 // saying in the user's words when there is none.
 func readSavedPlan(dir, name string) (*planfile.File, error) {
