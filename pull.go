@@ -20,7 +20,7 @@ func cmdPull(c *cli, args []string) int {
 		return code
 	}
 	p, ok := c.stateOnly()
-	if !ok || !c.openCaches(p) {
+	if !ok || c.noProject(p, "to pull") || !c.openCaches(p) {
 		return 1
 	}
 	if !checkAddrs(c, p.st, fs.Args()) {
