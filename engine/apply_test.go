@@ -312,11 +312,17 @@ video "v" {
 }
 
 func testKeepsPaidResult(t *testing.T, cfg string, async bool) {
-	p := newProject(t, map[string]string{
-		"main.gen.hcl": cfg, "out/c.txt/in-the-way": "", "out/i.png/in-the-way": "", "out/v.gif/in-the-way": "",
-	})
+	p := newProject(t, map[string]string{"main.gen.hcl": cfg})
 	p.fake.async = async // with a job id recorded as the generation starts, as a video has
-	sum := p.apply(p.plan(Options{}), ApplyOptions{})
+	first := p.plan(Options{})
+	// a folder put where each output goes after the plan (plan refuses one that is there
+	// already), so placing the paid result fails
+	for _, name := range []string{"c.txt", "i.png", "v.gif"} {
+		if err := os.MkdirAll(p.dir+"/out/"+name+"/in-the-way", 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := p.apply(first, ApplyOptions{})
 	if sum.Failed != 3 || p.fake.totalCalls() != 3 {
 		t.Fatalf("summary %+v, calls %d: want 3 failed after 3 calls", sum, p.fake.totalCalls())
 	}
