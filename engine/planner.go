@@ -111,16 +111,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	}
 	moves, mdiags := resolveMoves(cfg.Moved, p.records, p.jobs)
 	diags = append(diags, mdiags...)
-	byAsset := map[*schema.Asset][]*instance{}
-	for _, si := range cfg.Instances {
-		in := &instance{si: si}
-		p.insts[si.Addr] = in
-		byAsset[si.Asset] = append(byAsset[si.Asset], in)
-		p.blocks.add(in)
-	}
-	for _, a := range cfg.Assets {
-		p.blocks.declare(a)
-	}
+	byAsset := p.index()
 	targets, tdiags := p.targetSet(opts.Targets)
 	diags = append(diags, tdiags...)
 	replace, rdiags := p.matcher(opts.Replace, "-replace")
@@ -139,6 +130,36 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		Moves:      moves,
 		planner:    p,
 	}
+	plan.Changes = p.planLevels(order, byAsset, targets)
+	p.checkOutputRefs()
+	p.diags = append(p.diags, p.duplicatePaths()...)
+	plan.Changes = append(plan.Changes, p.deletes(targets)...)
+	markMoved(plan)
+	diags = append(diags, p.diags...)
+	diags = append(diags, p.budget(plan)...)
+	return plan, diags
+}
+
+// index makes an instance of every instance of the configuration and declares every block,
+// and returns the instances by block.
+func (p *planner) index() map[*schema.Asset][]*instance {
+	byAsset := map[*schema.Asset][]*instance{}
+	for _, si := range p.cfg.Instances {
+		in := &instance{si: si}
+		p.insts[si.Addr] = in
+		byAsset[si.Asset] = append(byAsset[si.Asset], in)
+		p.blocks.add(in)
+	}
+	for _, a := range p.cfg.Assets {
+		p.blocks.declare(a)
+	}
+	return byAsset
+}
+
+// planLevels plans the instances -target keeps, one level of blocks at a time (a level's
+// blocks read only the levels before it), and returns their changes in dependency order. An
+// instance -target leaves out keeps its recorded value for the blocks that read it.
+func (p *planner) planLevels(order []*schema.Asset, byAsset map[*schema.Asset][]*instance, targets map[string]bool) []*Change {
 	planned := make(map[*schema.Asset][]*instance, len(order))
 	for _, level := range blockLevels(order) {
 		var work []planItem
@@ -164,15 +185,21 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		p.planAll(work)
 		p.shareBlock(levelInsts) // one lookup for the level, before the blocks that read it
 	}
+	var changes []*Change
 	for _, a := range order {
 		for _, in := range planned[a] {
 			p.diags = append(p.diags, in.diags...)
 			p.order = append(p.order, in)
-			plan.Changes = append(plan.Changes, in.change)
+			changes = append(changes, in.change)
 		}
 	}
-	p.checkOutputRefs()
-	p.diags = append(p.diags, p.duplicatePaths()...)
+	return changes
+}
+
+// deletes are the changes of the recorded addresses no longer declared (those -target names,
+// when it is given), in address order.
+func (p *planner) deletes(targets map[string]bool) []*Change {
+	var changes []*Change
 	for _, addr := range slices.Sorted(maps.Keys(p.records)) {
 		if p.insts[addr] != nil {
 			continue
@@ -187,12 +214,9 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 			InputHash: rec.InputHash, Request: rec.Request, Path: recordPath(rec),
 			Before: rec, Cost: providers.Price{Known: true},
 		}
-		plan.Changes = append(plan.Changes, ch)
+		changes = append(changes, ch)
 	}
-	markMoved(plan)
-	diags = append(diags, p.diags...)
-	diags = append(diags, p.budget(plan)...)
-	return plan, diags
+	return changes
 }
 
 // planItem is one instance to plan and the values of the blocks it references.
