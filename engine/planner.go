@@ -260,6 +260,45 @@ func (p *planner) planAll(work []planItem) {
 // planInstance evaluates one instance and decides its action. Apply calls it again for an
 // instance whose input was not known at plan time, once its upstreams are done.
 func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Value) *Change {
+	ch, req := p.evaluate(in, scope)
+	if req == nil {
+		return ch
+	}
+	files, upstream := p.hashFiles(in, req)
+	rec := p.records[in.si.Addr]
+	if len(upstream) > 0 || !req.known() {
+		p.check(in, req)
+		p.planUnknown(in, rec, upstream)
+		return ch
+	}
+	p.check(in, req)
+	hash := inputHash(p.hashInput(in, req.req.Model, req.fields, files))
+	ch.InputHash = hash
+	ch.Before = rec
+
+	switch {
+	case p.replace != nil && p.replace(in.si):
+		ch.Action = Regenerate
+		if rec == nil {
+			ch.Action = Create
+		}
+		ch.Reasons = append(ch.Reasons, "-replace")
+		p.generate(in)
+	case rec != nil && p.unchanged(in, rec, hash, files):
+		ch.InputHash = rec.InputHash
+		p.checkOutput(in, rec)
+		// the same input under other names (an input file that moved, same content): apply
+		// records the request as it reads now, so a later diff does not show the old path
+		ch.refresh = ch.Action == NoOp && rec.InputHash == hash && !sameJSON(rec.Request, req.fields)
+	default:
+		p.planChanged(in, rec, hash)
+	}
+	return ch
+}
+
+// evaluate starts the instance's change: its provider and its request, evaluated in scope.
+// The request is nil when the instance cannot be planned (its change then says so).
+func (p *planner) evaluate(in *instance, scope map[string]map[string]cty.Value) (*Change, *request) {
 	a := in.si.Asset
 	ch := &Change{Addr: in.si.Addr, Kind: a.Kind, Cost: providers.Price{Known: true}}
 	in.change = ch
@@ -283,80 +322,69 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 		ch.Action = NoOp
 		ch.Reasons = []string{"not planned: see the errors"}
 		in.invalid = true
-		return ch
+		return ch, nil
 	}
 	in.req = req
 	ch.Model, ch.Path, ch.Request = req.req.Model, req.path, req.fields
 	ch.Unknown = append(ch.Unknown, req.unknown...)
+	return ch, req
+}
 
-	files, upstream := p.hashFiles(in, req)
-	rec := p.records[in.si.Addr]
-	if len(upstream) > 0 || !req.known() {
-		p.check(in, req)
+// planUnknown decides for an instance whose input is known only after apply (an upstream
+// changes, or a file it reads will be generated): it is generated.
+func (p *planner) planUnknown(in *instance, rec *state.Record, upstream []string) {
+	ch, req := in.change, in.req
+	ch.Action = Create
+	ch.Diff = diffRequest(rec, req, in.provType)
+	if rec != nil {
+		ch.Action = Regenerate
+		ch.Before = rec
+		// its own changes first (a new provider, model or prompt), then the upstreams
+		if own := knownDiffNames(ch.Diff); own != "" {
+			ch.Reasons = append(ch.Reasons, "input changed: "+own)
+		}
+		ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
+	}
+	ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
+	p.generate(in)
+}
+
+// planChanged decides for an instance whose input hash is new: a restore when the cache holds
+// the output for it, a resume when a receipt says it was paid for, otherwise a generation.
+func (p *planner) planChanged(in *instance, rec *state.Record, hash string) {
+	ch, req := in.change, in.req
+	ch.Diff = diffRequest(rec, req, in.provType)
+	if rec == nil {
 		ch.Action = Create
-		ch.Diff = diffRequest(rec, req, in.provType)
-		if rec != nil {
-			ch.Action = Regenerate
-			ch.Before = rec
-			// its own changes first (a new provider, model or prompt), then the upstreams
-			if own := knownDiffNames(ch.Diff); own != "" {
-				ch.Reasons = append(ch.Reasons, "input changed: "+own)
-			}
-			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
+	} else {
+		ch.Action = Regenerate
+		if len(ch.Diff) > 0 {
+			ch.Reasons = append(ch.Reasons, "input changed: "+diffNames(ch.Diff))
+		} else {
+			ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
 		}
 		ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
-		ch.Cost = prov.Price(req.req)
+	}
+	if cached, ok := p.lookup(hash); ok {
+		ch.Action = Restore
+		ch.From = cached
+		ch.Reasons = append(ch.Reasons, "the output for this input is in the cache")
+		p.known(in, cached)
+		return
+	}
+	if job := p.receipt(in.si.Addr, hash); job != nil {
+		p.adopt(ch, job)
 		p.pending(in)
-		return ch
+		return
 	}
-	p.check(in, req)
-	hash := inputHash(p.hashInput(in, req.req.Model, req.fields, files))
-	ch.InputHash = hash
-	ch.Before = rec
+	p.generate(in)
+}
 
-	switch {
-	case p.replace != nil && p.replace(in.si):
-		ch.Action = Regenerate
-		if rec == nil {
-			ch.Action = Create
-		}
-		ch.Reasons = append(ch.Reasons, "-replace")
-	case rec != nil && p.unchanged(in, rec, hash, files):
-		ch.InputHash = rec.InputHash
-		p.checkOutput(in, rec)
-		// the same input under other names (an input file that moved, same content): apply
-		// records the request as it reads now, so a later diff does not show the old path
-		ch.refresh = ch.Action == NoOp && rec.InputHash == hash && !sameJSON(rec.Request, req.fields)
-		return ch
-	default:
-		ch.Diff = diffRequest(rec, req, in.provType)
-		if rec == nil {
-			ch.Action = Create
-		} else {
-			ch.Action = Regenerate
-			if len(ch.Diff) > 0 {
-				ch.Reasons = append(ch.Reasons, "input changed: "+diffNames(ch.Diff))
-			} else {
-				ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
-			}
-			ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
-		}
-		if cached, ok := p.lookup(hash); ok {
-			ch.Action = Restore
-			ch.From = cached
-			ch.Reasons = append(ch.Reasons, "the output for this input is in the cache")
-			p.known(in, cached)
-			return ch
-		}
-		if job := p.receipt(in.si.Addr, hash); job != nil {
-			p.adopt(ch, job)
-			p.pending(in)
-			return ch
-		}
-	}
-	ch.Cost = prov.Price(req.req)
+// generate prices an instance that apply will generate and records that its output is known
+// only after apply.
+func (p *planner) generate(in *instance) {
+	in.change.Cost = in.provider.Price(in.req.req)
 	p.pending(in)
-	return ch
 }
 
 func (p *planner) lookup(hash string) (*state.Record, bool) {

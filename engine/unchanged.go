@@ -83,8 +83,7 @@ func (p *planner) checkOutput(in *instance, rec *state.Record) {
 	}
 	ch.Action = Regenerate
 	ch.Reasons = append(ch.Reasons, noCopyReason)
-	ch.Cost = in.provider.Price(in.req.req)
-	p.pending(in)
+	p.generate(in)
 }
 
 type outputStatus int
