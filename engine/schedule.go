@@ -7,85 +7,46 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// run walks the apply graph: ready nodes start tallest first while a slot is free, each
+// finished node releases the nodes that waited for it, and an interrupt starts nothing more.
 func (e *executor) run(ctx context.Context) (*Summary, error) {
 	nodes := e.graph()
 	// No limit on the group: a slot bounds the work at the gateway (running, below), and an
 	// instance whose reply is in goes on making it durable after giving its slot back.
 	g, gctx := errgroup.WithContext(ctx)
-	finished := make(chan *node, len(nodes))
-	freed := make(chan struct{}, len(nodes))
+	w := &walk{
+		e: e, g: g, ctx: gctx,
+		finished:  make(chan *node, len(nodes)),
+		freed:     make(chan struct{}, len(nodes)),
+		ready:     &readyQueue{},
+		interrupt: e.opts.Interrupt,
+		remaining: len(nodes),
+	}
 	heights(nodes)
-	ready := &readyQueue{}
 	for _, n := range nodes {
 		if n.waiting == 0 {
-			ready.push(n)
+			w.ready.push(n)
 		}
 	}
-	interrupt := e.opts.Interrupt
-	stopped := false
-	// running: nodes holding a slot; busy: nodes started and not finished (a node gives its
-	// slot back before it finishes when its bookkeeping is all that is left)
-	running, busy, remaining := 0, 0, len(nodes)
-
-	// complete settles a finished node and releases what waited for it.
-	complete := func(n *node) {
-		remaining--
-		for _, d := range n.downs {
-			if n.status != Done && d.failed == "" {
-				d.failed = n.failed
-				if n.ch != nil {
-					d.failed = n.ch.Addr
-				}
-			}
-			d.waiting--
-			if d.waiting == 0 {
-				ready.push(d)
-			}
-		}
-	}
-	for remaining > 0 {
+	for w.remaining > 0 {
 		// An interrupt wins over a finished node that arrived with it: nothing starts after it.
 		select {
-		case <-interrupt:
-			stopped, interrupt = true, nil
+		case <-w.interrupt:
+			w.stop()
 		default:
 		}
-		// Settle or start ready nodes while a slot is free. Checking the slot count here, not
-		// blocking in g.Go, keeps the loop free to hear an interrupt.
-		for ready.Len() > 0 && !stopped && gctx.Err() == nil {
-			n := ready.peek()
-			work := e.needsSlot(n)
-			if work && running >= e.opts.Parallelism {
-				break
-			}
-			ready.pop()
-			if !work {
-				e.settle(n)
-				complete(n)
-				continue
-			}
-			running++
-			busy++
-			g.Go(func() error {
-				var once sync.Once
-				release := func() { once.Do(func() { freed <- struct{}{} }) }
-				err := e.apply(gctx, n, release)
-				release()
-				finished <- n
-				return err
-			})
-		}
-		if busy == 0 && (stopped || gctx.Err() != nil || ready.Len() == 0) {
+		w.startReady()
+		if w.busy == 0 && (w.stopped || gctx.Err() != nil || w.ready.Len() == 0) {
 			break
 		}
 		select {
-		case <-freed:
-			running--
-		case n := <-finished:
-			busy--
-			complete(n)
-		case <-interrupt:
-			stopped, interrupt = true, nil
+		case <-w.freed:
+			w.running--
+		case n := <-w.finished:
+			w.busy--
+			w.complete(n)
+		case <-w.interrupt:
+			w.stop()
 		}
 	}
 	err := g.Wait()
@@ -95,6 +56,73 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	return &e.sum, err
+}
+
+// walk is one run of the executor loop over the apply graph.
+type walk struct {
+	e        *executor
+	g        *errgroup.Group
+	ctx      context.Context // the group's: done once a node's error is fatal
+	finished chan *node
+	freed    chan struct{} // a node gave its slot back
+	ready    *readyQueue
+	// interrupt is nil once heard; stopped says it was
+	interrupt <-chan struct{}
+	stopped   bool
+	// running: nodes holding a slot; busy: nodes started and not finished (a node gives its
+	// slot back before it finishes when its bookkeeping is all that is left)
+	running, busy, remaining int
+}
+
+// stop records an interrupt: nothing new starts.
+func (w *walk) stop() {
+	w.stopped, w.interrupt = true, nil
+}
+
+// startReady settles or starts ready nodes while a slot is free. Checking the slot count
+// here, not blocking in g.Go, keeps the loop free to hear an interrupt.
+func (w *walk) startReady() {
+	e := w.e
+	for w.ready.Len() > 0 && !w.stopped && w.ctx.Err() == nil {
+		n := w.ready.peek()
+		work := e.needsSlot(n)
+		if work && w.running >= e.opts.Parallelism {
+			break
+		}
+		w.ready.pop()
+		if !work {
+			e.settle(n)
+			w.complete(n)
+			continue
+		}
+		w.running++
+		w.busy++
+		w.g.Go(func() error {
+			var once sync.Once
+			release := func() { once.Do(func() { w.freed <- struct{}{} }) }
+			err := e.apply(w.ctx, n, release)
+			release()
+			w.finished <- n
+			return err
+		})
+	}
+}
+
+// complete settles a finished node and releases what waited for it.
+func (w *walk) complete(n *node) {
+	w.remaining--
+	for _, d := range n.downs {
+		if n.status != Done && d.failed == "" {
+			d.failed = n.failed
+			if n.ch != nil {
+				d.failed = n.ch.Addr
+			}
+		}
+		d.waiting--
+		if d.waiting == 0 {
+			w.ready.push(d)
+		}
+	}
 }
 
 // settle finishes a ready node that needs no slot: a barrier, an instance whose upstream
