@@ -283,7 +283,7 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 			ch.Action = Create
 		}
 		ch.Reasons = append(ch.Reasons, "-replace")
-		p.generate(in)
+		p.willGenerate(in)
 	case rec != nil && p.unchanged(in, rec, hash, files):
 		ch.InputHash = rec.InputHash
 		p.checkOutput(in, rec)
@@ -346,7 +346,7 @@ func (p *planner) planUnknown(in *instance, rec *state.Record, upstream []string
 		ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
 	}
 	ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
-	p.generate(in)
+	p.willGenerate(in)
 }
 
 // planChanged decides for an instance whose input hash is new: a restore when the cache holds
@@ -377,12 +377,12 @@ func (p *planner) planChanged(in *instance, rec *state.Record, hash string) {
 		p.pending(in)
 		return
 	}
-	p.generate(in)
+	p.willGenerate(in)
 }
 
-// generate prices an instance that apply will generate and records that its output is known
+// willGenerate prices an instance that apply will generate and records that its output is known
 // only after apply.
-func (p *planner) generate(in *instance) {
+func (p *planner) willGenerate(in *instance) {
 	in.change.Cost = in.provider.Price(in.req.req)
 	p.pending(in)
 }

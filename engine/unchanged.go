@@ -83,7 +83,7 @@ func (p *planner) checkOutput(in *instance, rec *state.Record) {
 	}
 	ch.Action = Regenerate
 	ch.Reasons = append(ch.Reasons, noCopyReason)
-	p.generate(in)
+	p.willGenerate(in)
 }
 
 type outputStatus int
