@@ -380,8 +380,8 @@ func (p *planner) planChanged(in *instance, rec *state.Record, hash string) {
 	p.willGenerate(in)
 }
 
-// willGenerate prices an instance that apply will generate and records that its output is known
-// only after apply.
+// willGenerate prices an instance that apply will generate and records that its output is
+// known only after apply.
 func (p *planner) willGenerate(in *instance) {
 	in.change.Cost = in.provider.Price(in.req.req)
 	p.pending(in)
