@@ -28,6 +28,12 @@ func (c *Config) EvalString(src, filename string, assets map[string]map[string]c
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
+	// the references are checked as the configuration's are: an undeclared asset, variable or
+	// local is named, with a suggestion, instead of HCL's "This object does not have an
+	// attribute"
+	if _, ds := c.walkExpr(expr, scope{what: "the console", assets: true, locals: true}); ds.HasErrors() {
+		return cty.NilVal, append(diags, ds...)
+	}
 	ctx := c.base.NewChild()
 	ctx.Variables = make(map[string]cty.Value, len(assets)+1)
 	addAssets(ctx.Variables, assets)
