@@ -15,6 +15,7 @@ import (
 
 	"github.com/genform/genform/backend/pg"
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
 
@@ -32,6 +33,10 @@ type runWorker struct {
 	interrupt   <-chan struct{}
 
 	sum engine.Summary // what this runner did, over all batches
+
+	provs map[string]providers.Provider // the project's, wrapped (runner_provider.go)
+	mu    sync.Mutex
+	held  map[string]pg.Claim // the current batch's claims by address
 }
 
 // runnerID names this process among a run's runners.
@@ -43,6 +48,8 @@ func runnerID() string {
 // loop claims and works on batches until the run has nothing left to hand out, it is
 // stopped, or an interrupt. The error is fatal (the backend cannot be reached or written).
 func (w *runWorker) loop(ctx context.Context) error {
+	w.lease = runLease(w.lease, w.p.providers)
+	w.provs = w.runProviders()
 	for {
 		select {
 		case <-w.interrupt:
@@ -89,12 +96,15 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 		byAddr[cl.Addr] = cl
 		targets = append(targets, cl.Addr)
 	}
+	w.mu.Lock()
+	w.held = byAddr
+	w.mu.Unlock()
 	st, _, err := w.be.Read(ctx)
 	if err != nil {
 		return err
 	}
 	w.p.refreshShared()
-	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.p.providers, Stat: w.p.stat, Targets: targets,
+	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.provs, Stat: w.p.stat, Targets: targets,
 		Shared: w.p.sharedCache()})
 	if diags.HasErrors() || plan == nil {
 		w.c.ui().Diagnostics(diags, w.p.cfg.Files)

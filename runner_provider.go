@@ -1,0 +1,74 @@
+package main
+
+// This file holds what a runner puts around each provider: before a request is sent, the
+// instance's claim is renewed for a lease that outlasts the request's timeout (or the request
+// is not sent: another runner may hold the instance).
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/genform/genform/backend/pg"
+	"github.com/genform/genform/providers"
+)
+
+// runLease is the lease a run's claims are taken and renewed for: the backend's, raised so
+// that between two heartbeats (every third of the lease) what is left of it still covers the
+// longest request timeout of the providers, with a second to spare for the renewal itself.
+func runLease(base time.Duration, provs map[string]providers.Provider) time.Duration {
+	lease := base
+	for _, p := range provs {
+		if t, ok := p.(providers.Timed); ok {
+			lease = max(lease, t.RequestTimeout()*3/2+time.Second)
+		}
+	}
+	return lease
+}
+
+// runProviders wraps each of the project's providers for w.
+func (w *runWorker) runProviders() map[string]providers.Provider {
+	out := make(map[string]providers.Provider, len(w.p.providers))
+	for name, p := range w.p.providers {
+		out[name] = &runProvider{Provider: p, w: w}
+	}
+	return out
+}
+
+// runProvider is a provider as a runner uses it: a request starts only under a claim renewed
+// for the run's lease.
+type runProvider struct {
+	providers.Provider
+	w *runWorker
+}
+
+// SetParallelism passes the engine's parallelism on to a pooled provider.
+func (rp *runProvider) SetParallelism(n int) {
+	if p, ok := rp.Provider.(providers.Pooled); ok {
+		p.SetParallelism(n)
+	}
+}
+
+// Generate implements providers.Provider.
+func (rp *runProvider) Generate(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {
+	cl, ok := rp.w.claimOf(job.Addr)
+	if !ok { // never: the engine sends requests only for the batch's claimed instances
+		return nil, &providers.Error{Class: providers.Permanent, Message: fmt.Sprintf("%s is not claimed by runner %s: nothing was sent", job.Addr, rp.w.runner)}
+	}
+	lost, err := rp.w.be.Renew(ctx, []pg.Claim{cl}, rp.w.lease)
+	if err != nil {
+		return nil, &providers.Error{Class: providers.Permanent, Message: "renewing the claim before the request: nothing was sent", Err: err}
+	}
+	if len(lost) > 0 {
+		return nil, &providers.Error{Class: providers.Permanent, Message: fmt.Sprintf("%v: %s (run %d) is no longer held by runner %s; nothing was sent", pg.ErrLeaseLost, cl.Addr, cl.Run, rp.w.runner)}
+	}
+	return rp.Provider.Generate(ctx, req, job)
+}
+
+// claimOf returns the claim this runner holds on addr in its current batch.
+func (w *runWorker) claimOf(addr string) (pg.Claim, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cl, ok := w.held[addr]
+	return cl, ok
+}
