@@ -58,3 +58,50 @@ chat "slow" {
 		t.Errorf("apply:\n%s", out)
 	}
 }
+
+// A provider's concurrency holds for the run as a whole: with concurrency = 1, an apply and two
+// runners never have two requests at the gateway at once.
+func TestPGRunnersShareConcurrency(t *testing.T) {
+	t.Setenv("GENFORM_PG", pgtest.DB(t))
+	gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: 60 * time.Millisecond})
+	defer gw.Close()
+	const n = 12
+	head := strings.Replace(fmt.Sprintf(pgRunnerHead, 2, gw.URL), "  poll_interval", "  concurrency   = 1\n  poll_interval", 1)
+	dir := crashProject(t, head+fmt.Sprintf(`
+image "tile" {
+  count  = %d
+  model  = "gpt-image-1"
+  prompt = "tile ${count.index}"
+  size   = "1024x1024"
+  path   = "out/tile-${count.index}.png"
+}
+`, n))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, run := startRun(ctx, t, dir)
+	r1 := startGenform(ctx, t, dir, "runner", "-run", run)
+	r2 := startGenform(ctx, t, dir, "runner", "-run", run)
+	r1.wait(t, 0)
+	r2.wait(t, 0)
+	apply.wait(t, 0)
+	if out := strings.Join(apply.out, "\n"); !strings.Contains(out, fmt.Sprintf("Apply complete! %d generated", n)) {
+		t.Fatalf("apply:\n%s\n%s", out, apply.stderr.String())
+	}
+	workers := 0
+	for _, out := range [][]string{apply.out, r1.out, r2.out} {
+		if len(crashGenerated(out)) > 0 {
+			workers++
+		}
+	}
+	if workers < 2 {
+		t.Fatalf("only %d process(es) generated anything: the test shows nothing", workers)
+	}
+	if m := gw.MaxInFlight(); m != 1 {
+		t.Errorf("the gateway saw %d requests at once; the provider's concurrency is 1 for the run", m)
+	}
+	for i := range n {
+		if p := gw.Paid(fmt.Sprintf("tile %d", i)); p != 1 {
+			t.Errorf("tile %d paid %d times", i, p)
+		}
+	}
+}

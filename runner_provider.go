@@ -2,10 +2,12 @@ package main
 
 // This file holds what a runner puts around each provider: before a request is sent, the
 // instance's claim is renewed for a lease that outlasts the request's timeout (or the request
-// is not sent: another runner may hold the instance).
+// is not sent: another runner may hold the instance), and the provider's limits are taken
+// from the run's rows, shared by all its runners.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,16 +32,23 @@ func runLease(base time.Duration, provs map[string]providers.Provider) time.Dura
 func (w *runWorker) runProviders() map[string]providers.Provider {
 	out := make(map[string]providers.Provider, len(w.p.providers))
 	for name, p := range w.p.providers {
-		out[name] = &runProvider{Provider: p, w: w}
+		rp := &runProvider{Provider: p, w: w, name: name}
+		if l, ok := p.(providers.Limited); ok {
+			rp.limits.Concurrency, rp.limits.RequestsPerMinute = l.Limits()
+		}
+		out[name] = rp
 	}
 	return out
 }
 
 // runProvider is a provider as a runner uses it: a request starts only under a claim renewed
-// for the run's lease.
+// for the run's lease, and within the provider's limits counted over the whole run (each
+// process keeps its own limiter too, which the run's limits never loosen).
 type runProvider struct {
 	providers.Provider
-	w *runWorker
+	w      *runWorker
+	name   string // the provider's address, which names its limits in the run
+	limits pg.Limits
 }
 
 // SetParallelism passes the engine's parallelism on to a pooled provider.
@@ -49,20 +58,41 @@ func (rp *runProvider) SetParallelism(n int) {
 	}
 }
 
-// Generate implements providers.Provider.
+// Generate implements providers.Provider. A concurrency slot is held for the whole
+// generation (a video's polling included) and given back when it ends.
 func (rp *runProvider) Generate(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {
 	cl, ok := rp.w.claimOf(job.Addr)
 	if !ok { // never: the engine sends requests only for the batch's claimed instances
 		return nil, &providers.Error{Class: providers.Permanent, Message: fmt.Sprintf("%s is not claimed by runner %s: nothing was sent", job.Addr, rp.w.runner)}
 	}
-	lost, err := rp.w.be.Renew(ctx, []pg.Claim{cl}, rp.w.lease)
-	if err != nil {
-		return nil, &providers.Error{Class: providers.Permanent, Message: "renewing the claim before the request: nothing was sent", Err: err}
-	}
-	if len(lost) > 0 {
-		return nil, &providers.Error{Class: providers.Permanent, Message: fmt.Sprintf("%v: %s (run %d) is no longer held by runner %s; nothing was sent", pg.ErrLeaseLost, cl.Addr, cl.Run, rp.w.runner)}
+	for {
+		slot, wait, err := rp.w.be.Admit(ctx, cl, rp.name, rp.limits, rp.w.lease)
+		if errors.Is(err, pg.ErrLeaseLost) {
+			return nil, &providers.Error{Class: providers.Permanent, Message: fmt.Sprintf("%s (run %d) is no longer held by runner %s; nothing was sent", cl.Addr, cl.Run, rp.w.runner), Err: err}
+		}
+		if err != nil {
+			return nil, &providers.Error{Class: providers.Permanent, Message: "renewing the claim before the request: nothing was sent", Err: err}
+		}
+		if wait == 0 {
+			defer rp.free(slot)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 	return rp.Provider.Generate(ctx, req, job)
+}
+
+// free gives a slot back; one that cannot be lapses with its claim.
+func (rp *runProvider) free(s pg.Slot) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rp.w.be.Free(ctx, s); err != nil {
+		rp.w.c.ui().Warnf("giving back a slot of %s: %v (it lapses with its claim)", rp.name, err)
+	}
 }
 
 // claimOf returns the claim this runner holds on addr in its current batch.
