@@ -305,3 +305,35 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Open from PG* variables: %v", err)
 	}
 }
+
+// ReadAddrs reads the records named and no other, every job, and the lineage and serial as
+// Read does; a workspace never written reads as state.New().
+func TestReadAddrs(t *testing.T) {
+	b := open(t, pgtest.DB(t), Config{})
+	ctx := context.Background()
+	if st, err := b.ReadAddrs(ctx, []string{"image.a"}); err != nil || st.Serial != 0 || len(st.Records)+len(st.Jobs) != 0 {
+		t.Fatalf("fresh workspace: %#v, %v", st, err)
+	}
+	st := state.New()
+	for _, c := range []byte("abc") {
+		r := record("image."+string(c), c)
+		st.Records[r.Addr] = r
+	}
+	st.Jobs["video.v"] = &state.Job{Addr: "video.v", InputHash: hash('d'), Provider: "wisdomgate", JobID: "task_9",
+		StartedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := lock(t, b, "apply")
+	defer l.Unlock()
+	if err := l.Write(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ReadAddrs(ctx, []string{"image.a", "image.c", "image.nothing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := state.New()
+	want.Lineage, want.Serial, want.Jobs = st.Lineage, st.Serial, st.Jobs
+	want.Records["image.a"], want.Records["image.c"] = st.Records["image.a"], st.Records["image.c"]
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ReadAddrs:\n%#v\nwant\n%#v", got, want)
+	}
+}
