@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/genform/genform/backend/pg"
@@ -49,11 +50,13 @@ type runProvider struct {
 	w      *runWorker
 	name   string // the provider's address, which names its limits in the run
 	limits pg.Limits
+	pooled atomic.Int64 // the parallelism last passed on
 }
 
-// SetParallelism passes the engine's parallelism on to a pooled provider.
+// SetParallelism passes the engine's parallelism on to a pooled provider when it changes: the
+// engine sets it for every batch, and a pooled provider opens new connections each time.
 func (rp *runProvider) SetParallelism(n int) {
-	if p, ok := rp.Provider.(providers.Pooled); ok {
+	if p, ok := rp.Provider.(providers.Pooled); ok && rp.pooled.Swap(int64(n)) != int64(n) {
 		p.SetParallelism(n)
 	}
 }
