@@ -77,6 +77,15 @@ func (c *Cache) GC(ctx context.Context, plan GCPlan) (*GCResult, error) {
 	if plan.DryRun {
 		return res, nil
 	}
+	if err := c.drop(ctx, plan.Progress, dropEntries, dropBlobs); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// drop deletes the entries, then the blobs, from the store and from what the cache knows,
+// telling progress as it goes (progress may be nil).
+func (c *Cache) drop(ctx context.Context, progress func(done, total int), dropEntries, dropBlobs []string) error {
 	total := len(dropEntries) + len(dropBlobs)
 	var done atomic.Int64
 	del := func(keys []string) error {
@@ -87,8 +96,8 @@ func (c *Cache) GC(ctx context.Context, plan GCPlan) (*GCResult, error) {
 				if err := c.store.Delete(gctx, k); err != nil {
 					return err
 				}
-				if plan.Progress != nil {
-					plan.Progress(int(done.Add(1)), total)
+				if progress != nil {
+					progress(int(done.Add(1)), total)
 				}
 				return nil
 			})
@@ -100,14 +109,14 @@ func (c *Cache) GC(ctx context.Context, plan GCPlan) (*GCResult, error) {
 		keys[i] = entryKey(h)
 	}
 	if err := del(keys); err != nil {
-		return nil, wrap("removing entries from the shared cache "+c.store.String(), err)
+		return wrap("removing entries from the shared cache "+c.store.String(), err)
 	}
 	keys = make([]string, len(dropBlobs))
 	for i, sha := range dropBlobs {
 		keys[i] = blobKey(sha)
 	}
 	if err := del(keys); err != nil {
-		return nil, wrap("removing blobs from the shared cache "+c.store.String(), err)
+		return wrap("removing blobs from the shared cache "+c.store.String(), err)
 	}
 	c.mu.Lock()
 	for _, h := range dropEntries {
@@ -117,5 +126,5 @@ func (c *Cache) GC(ctx context.Context, plan GCPlan) (*GCResult, error) {
 		delete(c.blobs, sha)
 	}
 	c.mu.Unlock()
-	return res, nil
+	return nil
 }

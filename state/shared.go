@@ -143,6 +143,49 @@ func (c *Cache) Collect(keepHashes, keepBlobs map[string]bool, since time.Time, 
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("reading the cache index: %w", err)
 	}
+	kept, dropped := keptIndex(data, keepHashes, keepBlobs, since)
+	res.Entries = dropped
+	if !dryRun && res.Entries > 0 {
+		if c.log != nil {
+			c.log.Close()
+			c.log = nil
+		}
+		if err := writeAtomic(c.indexPath(), kept, 0o644, true); err != nil {
+			return nil, fmt.Errorf("rewriting the cache index: %w", err)
+		}
+		c.index, c.size = nil, 0
+	}
+	var drop []string
+	err = c.Blobs(func(sha string, size int64) error {
+		if keepBlobs[sha] {
+			return nil
+		}
+		if fi, err := os.Stat(c.blobPath(sha)); err == nil && fi.ModTime().After(since) {
+			return nil
+		}
+		drop = append(drop, sha)
+		res.Blobs++
+		res.Bytes += size
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the cache: %w", err)
+	}
+	if dryRun {
+		return res, nil
+	}
+	for _, sha := range drop {
+		if err := c.RemoveBlob(sha); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// keptIndex is the cache index data keeps: the last line of each input hash whose record is
+// in keepHashes or was generated after since (adding the blob it names to keepBlobs), and how
+// many input hashes it drops. A torn or unreadable line is dropped.
+func keptIndex(data []byte, keepHashes, keepBlobs map[string]bool, since time.Time) (index []byte, dropped int) {
 	type line struct {
 		raw  []byte
 		keep bool
@@ -176,42 +219,8 @@ func (c *Cache) Collect(keepHashes, keepBlobs map[string]bool, since time.Time, 
 		if l := latest[h]; l.keep {
 			kept.Write(l.raw)
 		} else {
-			res.Entries++
+			dropped++
 		}
 	}
-	if !dryRun && res.Entries > 0 {
-		if c.log != nil {
-			c.log.Close()
-			c.log = nil
-		}
-		if err := writeAtomic(c.indexPath(), kept.Bytes(), 0o644, true); err != nil {
-			return nil, fmt.Errorf("rewriting the cache index: %w", err)
-		}
-		c.index, c.size = nil, 0
-	}
-	var drop []string
-	err = c.Blobs(func(sha string, size int64) error {
-		if keepBlobs[sha] {
-			return nil
-		}
-		if fi, err := os.Stat(c.blobPath(sha)); err == nil && fi.ModTime().After(since) {
-			return nil
-		}
-		drop = append(drop, sha)
-		res.Blobs++
-		res.Bytes += size
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing the cache: %w", err)
-	}
-	if dryRun {
-		return res, nil
-	}
-	for _, sha := range drop {
-		if err := c.RemoveBlob(sha); err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
+	return kept.Bytes(), dropped
 }

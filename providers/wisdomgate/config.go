@@ -129,18 +129,6 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 		}
 		return v.AsString(), true
 	}
-	num := func(min float64) (float64, hcl.Diagnostics) {
-		v, err := convert.Convert(val, cty.Number)
-		if err != nil {
-			return 0, bad("Incorrect "+attr.Name, fmt.Sprintf("%s must be a number.", attr.Name))
-		}
-		f, _ := v.AsBigFloat().Float64()
-		if f < min || math.IsInf(f, 0) {
-			return 0, bad("Incorrect "+attr.Name, fmt.Sprintf("%s must be at least %g.", attr.Name, min))
-		}
-		return f, nil
-	}
-	whole := func(f float64) bool { return f == math.Trunc(f) }
 	switch attr.Name {
 	case "api_key":
 		v, ok := str()
@@ -158,12 +146,39 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			return bad("Incorrect base_url", err.Error()+` Write it as "`+DefaultBaseURL+`" (with or without /v1).`)
 		}
 		s.base = u
+	case "model_endpoints", "extra_models", "prices":
+		if summary, detail := decodeModelAttr(s, attr.Name, val); summary != "" {
+			return bad(summary, detail)
+		}
+	default:
+		if detail := decodeLimit(s, attr.Name, val); detail != "" {
+			return bad("Incorrect "+attr.Name, detail)
+		}
+	}
+	return diags
+}
+
+// decodeLimit sets a duration, a count or a size limit. It returns what is wrong, or "".
+func decodeLimit(s *settings, name string, val cty.Value) string {
+	num := func(min float64) (float64, string) {
+		v, err := convert.Convert(val, cty.Number)
+		if err != nil {
+			return 0, fmt.Sprintf("%s must be a number.", name)
+		}
+		f, _ := v.AsBigFloat().Float64()
+		if f < min || math.IsInf(f, 0) {
+			return 0, fmt.Sprintf("%s must be at least %g.", name, min)
+		}
+		return f, ""
+	}
+	whole := func(f float64) bool { return f == math.Trunc(f) }
+	switch name {
 	case "timeout", "poll_interval", "video_timeout":
 		d, err := durationOf(val)
 		if err != nil || d <= 0 {
-			return bad("Incorrect "+attr.Name, fmt.Sprintf(`%s must be a positive duration such as "120s" or "2m".`, attr.Name))
+			return fmt.Sprintf(`%s must be a positive duration such as "120s" or "2m".`, name)
 		}
-		switch attr.Name {
+		switch name {
 		case "timeout":
 			s.timeout = d
 		case "poll_interval":
@@ -172,14 +187,14 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			s.videoTimeout = d
 		}
 	case "max_retries", "max_ambiguous_retries", "concurrency":
-		f, d := num(0)
-		if d != nil {
-			return d
+		f, bad := num(0)
+		if bad != "" {
+			return bad
 		}
 		if !whole(f) || f > 1000 {
-			return bad("Incorrect "+attr.Name, fmt.Sprintf("%s must be a whole number from 0 to 1000.", attr.Name))
+			return fmt.Sprintf("%s must be a whole number from 0 to 1000.", name)
 		}
-		switch attr.Name {
+		switch name {
 		case "max_retries":
 			s.maxRetries = int(f)
 		case "max_ambiguous_retries":
@@ -188,28 +203,37 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 			s.concurrency = int(f)
 		}
 	case "requests_per_minute":
-		f, d := num(0)
-		if d != nil {
-			return d
+		f, bad := num(0)
+		if bad != "" {
+			return bad
 		}
 		s.rpm = f
 	case "max_image_bytes", "max_video_bytes":
-		f, d := num(1)
-		if d != nil {
-			return d
+		f, bad := num(1)
+		if bad != "" {
+			return bad
 		}
 		if !whole(f) || f > math.MaxInt64/2 {
-			return bad("Incorrect "+attr.Name, attr.Name+" must be a whole number of bytes.")
+			return name + " must be a whole number of bytes."
 		}
-		if attr.Name == "max_image_bytes" {
+		if name == "max_image_bytes" {
 			s.maxImage = int64(f)
 		} else {
 			s.maxVideo = int64(f)
 		}
+	}
+	return ""
+}
+
+// decodeModelAttr sets model_endpoints, extra_models or prices: what the provider block
+// declares of models the table does not know. It returns the summary and detail of what is
+// wrong, or "" and "".
+func decodeModelAttr(s *settings, name string, val cty.Value) (summary, detail string) {
+	switch name {
 	case "model_endpoints":
 		v, err := convert.Convert(val, cty.Map(cty.String))
 		if err != nil {
-			return bad("Incorrect model_endpoints", `model_endpoints must be a map from model name to endpoint, e.g. { "my-image-model" = "chat" }.`)
+			return "Incorrect model_endpoints", `model_endpoints must be a map from model name to endpoint, e.g. { "my-image-model" = "chat" }.`
 		}
 		s.endpoints = map[string]endpoint{}
 		for k, e := range v.AsValueMap() {
@@ -219,14 +243,14 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 				if sug := providers.Suggest(e.AsString(), []string{"chat", "gemini", "images", "videos"}); sug != "" {
 					detail = fmt.Sprintf("Did you mean %q? ", sug) + detail
 				}
-				return bad("Unknown endpoint "+strconv.Quote(e.AsString()), detail)
+				return "Unknown endpoint " + strconv.Quote(e.AsString()), detail
 			}
 			s.endpoints[k] = ep
 		}
 	case "extra_models":
 		v, err := convert.Convert(val, cty.Set(cty.String))
 		if err != nil {
-			return bad("Incorrect extra_models", `extra_models must be a list of model names the gateway serves, e.g. ["my-image-model"].`)
+			return "Incorrect extra_models", `extra_models must be a list of model names the gateway serves, e.g. ["my-image-model"].`
 		}
 		s.extra = map[string]bool{}
 		for _, m := range v.AsValueSlice() {
@@ -235,18 +259,18 @@ func decodeAttr(s *settings, attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diag
 	case "prices":
 		v, err := convert.Convert(val, cty.Map(cty.Number))
 		if err != nil {
-			return bad("Incorrect prices", `prices must be a map from model name to USD per request, e.g. { "my-image-model" = 0.12 }.`)
+			return "Incorrect prices", `prices must be a map from model name to USD per request, e.g. { "my-image-model" = 0.12 }.`
 		}
 		s.prices = map[string]float64{}
 		for k, n := range v.AsValueMap() {
 			f, _ := n.AsBigFloat().Float64()
 			if f < 0 || math.IsInf(f, 0) {
-				return bad("Incorrect prices", fmt.Sprintf("The price of %q must be a number of USD, at least 0.", k))
+				return "Incorrect prices", fmt.Sprintf("The price of %q must be a number of USD, at least 0.", k)
 			}
 			s.prices[k] = f
 		}
 	}
-	return diags
+	return "", ""
 }
 
 // declared reports whether the provider block declares a model the table does not know:

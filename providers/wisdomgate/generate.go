@@ -202,9 +202,9 @@ func (p *Provider) gemini(ctx context.Context, req *providers.Request, job *prov
 	return res, nil
 }
 
-// images: POST /v1/images/generations, or /v1/images/edits (multipart) with references or a
-// mask.
-func (p *Provider) images(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {
+// imagesCall is the request images sends: a JSON generation, or a multipart edit when there
+// are references or a mask.
+func (p *Provider) imagesCall(req *providers.Request) (*call, error) {
 	m := models[req.Model]
 	respFormat := strings.HasPrefix(req.Model, "dall-e")
 	takesFormat := !respFormat
@@ -220,7 +220,6 @@ func (p *Provider) images(ctx context.Context, req *providers.Request, job *prov
 			outFormat = "webp"
 		}
 	}
-	var c *call
 	if len(req.References) == 0 && req.Mask == nil {
 		body := map[string]any{"model": req.Model, "prompt": req.Prompt}
 		for k, v := range map[string]string{"size": req.Size, "quality": req.Quality, "style": req.Style,
@@ -233,41 +232,43 @@ func (p *Provider) images(ctx context.Context, req *providers.Request, job *prov
 			body["response_format"] = "b64_json"
 		}
 		mergeOptions(body, req.Options)
-		var err error
-		if c, err = p.jsonCall(p.api("/v1/images/generations"), body, true); err != nil {
+		return p.jsonCall(p.api("/v1/images/generations"), body, true)
+	}
+	fields := []field{{name: "model", value: req.Model}, {name: "prompt", value: req.Prompt}}
+	for _, kv := range [][2]string{{"size", req.Size}, {"quality", req.Quality}, {"background", req.Background}, {"output_format", outFormat}} {
+		if kv[1] != "" {
+			fields = append(fields, field{name: kv[0], value: kv[1]})
+		}
+	}
+	if respFormat {
+		fields = append(fields, field{name: "response_format", value: "b64_json"})
+	}
+	fields = append(fields, optionFields(req.Options)...)
+	name := "image"
+	if len(req.References) > 1 {
+		name = "image[]"
+	}
+	for i := range req.References {
+		if err := checkFile(req.References[i], refLimit(req.Model)); err != nil {
 			return nil, err
 		}
-	} else {
-		fields := []field{{name: "model", value: req.Model}, {name: "prompt", value: req.Prompt}}
-		for _, kv := range [][2]string{{"size", req.Size}, {"quality", req.Quality}, {"background", req.Background}, {"output_format", outFormat}} {
-			if kv[1] != "" {
-				fields = append(fields, field{name: kv[0], value: kv[1]})
-			}
-		}
-		if respFormat {
-			fields = append(fields, field{name: "response_format", value: "b64_json"})
-		}
-		fields = append(fields, optionFields(req.Options)...)
-		name := "image"
-		if len(req.References) > 1 {
-			name = "image[]"
-		}
-		for i := range req.References {
-			if err := checkFile(req.References[i], refLimit(req.Model)); err != nil {
-				return nil, err
-			}
-			fields = append(fields, field{name: name, file: &req.References[i]})
-		}
-		if req.Mask != nil {
-			if err := checkFile(*req.Mask, refLimit(req.Model)); err != nil {
-				return nil, err
-			}
-			fields = append(fields, field{name: "mask", file: req.Mask})
-		}
-		var err error
-		if c, err = p.multipartCall(p.api("/v1/images/edits"), fields, true); err != nil {
+		fields = append(fields, field{name: name, file: &req.References[i]})
+	}
+	if req.Mask != nil {
+		if err := checkFile(*req.Mask, refLimit(req.Model)); err != nil {
 			return nil, err
 		}
+		fields = append(fields, field{name: "mask", file: req.Mask})
+	}
+	return p.multipartCall(p.api("/v1/images/edits"), fields, true)
+}
+
+// images: POST /v1/images/generations, or /v1/images/edits (multipart) with references or a
+// mask.
+func (p *Provider) images(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {
+	c, err := p.imagesCall(req)
+	if err != nil {
+		return nil, err
 	}
 	var reply struct {
 		Data []struct {
@@ -281,7 +282,7 @@ func (p *Provider) images(ctx context.Context, req *providers.Request, job *prov
 			Total  int64 `json:"total_tokens"`
 		} `json:"usage"`
 	}
-	err := p.do(ctx, c, job, func(resp *http.Response) error {
+	err = p.do(ctx, c, job, func(resp *http.Response) error {
 		b, err := readReply(resp.Body, p.replyLimit())
 		if err != nil {
 			return err

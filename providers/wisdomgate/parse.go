@@ -321,36 +321,41 @@ type geminiReply struct {
 	Usage providers.Usage
 }
 
+// geminiBlob is an inline image part of a generateContent reply, in either spelling.
+type geminiBlob struct {
+	MimeType  string `json:"mimeType"`
+	MimeType2 string `json:"mime_type"`
+	Data      string `json:"data"`
+}
+
+// geminiRaw is what parseGemini reads of a generateContent reply.
+type geminiRaw struct {
+	Candidates []struct {
+		Content struct {
+			Parts []struct {
+				Text        string      `json:"text"`
+				Thought     bool        `json:"thought"`
+				InlineData  *geminiBlob `json:"inlineData"`
+				InlineData2 *geminiBlob `json:"inline_data"`
+			} `json:"parts"`
+		} `json:"content"`
+		FinishReason  string `json:"finishReason"`
+		FinishMessage string `json:"finishMessage"`
+	} `json:"candidates"`
+	PromptFeedback *struct {
+		BlockReason string `json:"blockReason"`
+	} `json:"promptFeedback"`
+	Usage *struct {
+		Prompt     int64 `json:"promptTokenCount"`
+		Candidates int64 `json:"candidatesTokenCount"`
+		Total      int64 `json:"totalTokenCount"`
+	} `json:"usageMetadata"`
+}
+
 // parseGemini finds the first image part (inlineData or inline_data, not a thought) of a
 // generateContent reply, and says clearly why when there is none.
 func parseGemini(body []byte) (*geminiReply, error) {
-	type blob struct {
-		MimeType  string `json:"mimeType"`
-		MimeType2 string `json:"mime_type"`
-		Data      string `json:"data"`
-	}
-	var raw struct {
-		Candidates []struct {
-			Content struct {
-				Parts []struct {
-					Text        string `json:"text"`
-					Thought     bool   `json:"thought"`
-					InlineData  *blob  `json:"inlineData"`
-					InlineData2 *blob  `json:"inline_data"`
-				} `json:"parts"`
-			} `json:"content"`
-			FinishReason  string `json:"finishReason"`
-			FinishMessage string `json:"finishMessage"`
-		} `json:"candidates"`
-		PromptFeedback *struct {
-			BlockReason string `json:"blockReason"`
-		} `json:"promptFeedback"`
-		Usage *struct {
-			Prompt     int64 `json:"promptTokenCount"`
-			Candidates int64 `json:"candidatesTokenCount"`
-			Total      int64 `json:"totalTokenCount"`
-		} `json:"usageMetadata"`
-	}
+	var raw geminiRaw
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, fmt.Errorf("the Gemini reply is not the JSON expected: %w", err)
 	}
