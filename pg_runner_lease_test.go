@@ -96,6 +96,10 @@ image "tile" {
 	if workers < 2 {
 		t.Fatalf("only %d process(es) generated anything: the test shows nothing", workers)
 	}
+	all := strings.Join(append(append(append([]string{}, apply.out...), r1.out...), r2.out...), "\n")
+	if !strings.Contains(all, ": queued (waiting for provider wisdomgate's concurrency or requests_per_minute, shared by the run's runners)") {
+		t.Errorf("no instance said it waited for the run's concurrency:\n%s", all)
+	}
 	if m := gw.MaxInFlight(); m != 1 {
 		t.Errorf("the gateway saw %d requests at once; the provider's concurrency is 1 for the run", m)
 	}

@@ -68,6 +68,7 @@ func (rp *runProvider) Generate(ctx context.Context, req *providers.Request, job
 	if !ok { // never: the engine sends requests only for the batch's claimed instances
 		return nil, &providers.Error{Class: providers.Permanent, Message: fmt.Sprintf("%s is not claimed by runner %s: nothing was sent", job.Addr, rp.w.runner)}
 	}
+	told := false
 	for {
 		slot, wait, err := rp.w.be.Admit(ctx, cl, rp.name, rp.limits, rp.w.lease)
 		if errors.Is(err, pg.ErrLeaseLost) {
@@ -79,6 +80,11 @@ func (rp *runProvider) Generate(ctx context.Context, req *providers.Request, job
 		if wait == 0 {
 			defer rp.free(slot)
 			break
+		}
+		if !told && job.Progress != nil {
+			told = true
+			job.Progress(providers.Progress{Phase: providers.PhaseQueued, Percent: -1,
+				Message: fmt.Sprintf("waiting for provider %s's concurrency or requests_per_minute, shared by the run's runners", rp.name)})
 		}
 		select {
 		case <-ctx.Done():
