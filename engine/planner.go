@@ -1,17 +1,13 @@
 package engine
 
 import (
-	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -115,16 +111,7 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 	}
 	moves, mdiags := resolveMoves(cfg.Moved, p.records, p.jobs)
 	diags = append(diags, mdiags...)
-	byAsset := map[*schema.Asset][]*instance{}
-	for _, si := range cfg.Instances {
-		in := &instance{si: si}
-		p.insts[si.Addr] = in
-		byAsset[si.Asset] = append(byAsset[si.Asset], in)
-		p.blocks.add(in)
-	}
-	for _, a := range cfg.Assets {
-		p.blocks.declare(a)
-	}
+	byAsset := p.index()
 	targets, tdiags := p.targetSet(opts.Targets)
 	diags = append(diags, tdiags...)
 	replace, rdiags := p.matcher(opts.Replace, "-replace")
@@ -143,6 +130,36 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		Moves:      moves,
 		planner:    p,
 	}
+	plan.Changes = p.planLevels(order, byAsset, targets)
+	p.checkOutputRefs()
+	p.diags = append(p.diags, p.duplicatePaths()...)
+	plan.Changes = append(plan.Changes, p.deletes(targets)...)
+	markMoved(plan)
+	diags = append(diags, p.diags...)
+	diags = append(diags, p.budget(plan)...)
+	return plan, diags
+}
+
+// index makes an instance of every instance of the configuration and declares every block,
+// and returns the instances by block.
+func (p *planner) index() map[*schema.Asset][]*instance {
+	byAsset := map[*schema.Asset][]*instance{}
+	for _, si := range p.cfg.Instances {
+		in := &instance{si: si}
+		p.insts[si.Addr] = in
+		byAsset[si.Asset] = append(byAsset[si.Asset], in)
+		p.blocks.add(in)
+	}
+	for _, a := range p.cfg.Assets {
+		p.blocks.declare(a)
+	}
+	return byAsset
+}
+
+// planLevels plans the instances -target keeps, one level of blocks at a time (a level's
+// blocks read only the levels before it), and returns their changes in dependency order. An
+// instance -target leaves out keeps its recorded value for the blocks that read it.
+func (p *planner) planLevels(order []*schema.Asset, byAsset map[*schema.Asset][]*instance, targets map[string]bool) []*Change {
 	planned := make(map[*schema.Asset][]*instance, len(order))
 	for _, level := range blockLevels(order) {
 		var work []planItem
@@ -168,15 +185,21 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 		p.planAll(work)
 		p.shareBlock(levelInsts) // one lookup for the level, before the blocks that read it
 	}
+	var changes []*Change
 	for _, a := range order {
 		for _, in := range planned[a] {
 			p.diags = append(p.diags, in.diags...)
 			p.order = append(p.order, in)
-			plan.Changes = append(plan.Changes, in.change)
+			changes = append(changes, in.change)
 		}
 	}
-	p.checkOutputRefs()
-	p.diags = append(p.diags, p.duplicatePaths()...)
+	return changes
+}
+
+// deletes are the changes of the recorded addresses no longer declared (those -target names,
+// when it is given), in address order.
+func (p *planner) deletes(targets map[string]bool) []*Change {
+	var changes []*Change
 	for _, addr := range slices.Sorted(maps.Keys(p.records)) {
 		if p.insts[addr] != nil {
 			continue
@@ -191,12 +214,9 @@ func NewPlan(cfg *schema.Config, st *state.File, cache *state.Cache, opts Option
 			InputHash: rec.InputHash, Request: rec.Request, Path: recordPath(rec),
 			Before: rec, Cost: providers.Price{Known: true},
 		}
-		plan.Changes = append(plan.Changes, ch)
+		changes = append(changes, ch)
 	}
-	markMoved(plan)
-	diags = append(diags, p.diags...)
-	diags = append(diags, p.budget(plan)...)
-	return plan, diags
+	return changes
 }
 
 // planItem is one instance to plan and the values of the blocks it references.
@@ -240,6 +260,45 @@ func (p *planner) planAll(work []planItem) {
 // planInstance evaluates one instance and decides its action. Apply calls it again for an
 // instance whose input was not known at plan time, once its upstreams are done.
 func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Value) *Change {
+	ch, req := p.evaluate(in, scope)
+	if req == nil {
+		return ch
+	}
+	files, upstream := p.hashFiles(in, req)
+	rec := p.records[in.si.Addr]
+	if len(upstream) > 0 || !req.known() {
+		p.check(in, req)
+		p.planUnknown(in, rec, upstream)
+		return ch
+	}
+	p.check(in, req)
+	hash := inputHash(p.hashInput(in, req.req.Model, req.fields, files))
+	ch.InputHash = hash
+	ch.Before = rec
+
+	switch {
+	case p.replace != nil && p.replace(in.si):
+		ch.Action = Regenerate
+		if rec == nil {
+			ch.Action = Create
+		}
+		ch.Reasons = append(ch.Reasons, "-replace")
+		p.willGenerate(in)
+	case rec != nil && p.unchanged(in, rec, hash, files):
+		ch.InputHash = rec.InputHash
+		p.checkOutput(in, rec)
+		// the same input under other names (an input file that moved, same content): apply
+		// records the request as it reads now, so a later diff does not show the old path
+		ch.refresh = ch.Action == NoOp && rec.InputHash == hash && !sameJSON(rec.Request, req.fields)
+	default:
+		p.planChanged(in, rec, hash)
+	}
+	return ch
+}
+
+// evaluate starts the instance's change: its provider and its request, evaluated in scope.
+// The request is nil when the instance cannot be planned (its change then says so).
+func (p *planner) evaluate(in *instance, scope map[string]map[string]cty.Value) (*Change, *request) {
 	a := in.si.Asset
 	ch := &Change{Addr: in.si.Addr, Kind: a.Kind, Cost: providers.Price{Known: true}}
 	in.change = ch
@@ -263,209 +322,69 @@ func (p *planner) planInstance(in *instance, scope map[string]map[string]cty.Val
 		ch.Action = NoOp
 		ch.Reasons = []string{"not planned: see the errors"}
 		in.invalid = true
-		return ch
+		return ch, nil
 	}
 	in.req = req
 	ch.Model, ch.Path, ch.Request = req.req.Model, req.path, req.fields
 	ch.Unknown = append(ch.Unknown, req.unknown...)
+	return ch, req
+}
 
-	files, upstream := p.hashFiles(in, req)
-	rec := p.records[in.si.Addr]
-	if len(upstream) > 0 || !req.known() {
-		p.check(in, req)
+// planUnknown decides for an instance whose input is known only after apply (an upstream
+// changes, or a file it reads will be generated): it is generated.
+func (p *planner) planUnknown(in *instance, rec *state.Record, upstream []string) {
+	ch, req := in.change, in.req
+	ch.Action = Create
+	ch.Diff = diffRequest(rec, req, in.provType)
+	if rec != nil {
+		ch.Action = Regenerate
+		ch.Before = rec
+		// its own changes first (a new provider, model or prompt), then the upstreams
+		if own := knownDiffNames(ch.Diff); own != "" {
+			ch.Reasons = append(ch.Reasons, "input changed: "+own)
+		}
+		ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
+	}
+	ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
+	p.willGenerate(in)
+}
+
+// planChanged decides for an instance whose input hash is new: a restore when the cache holds
+// the output for it, a resume when a receipt says it was paid for, otherwise a generation.
+func (p *planner) planChanged(in *instance, rec *state.Record, hash string) {
+	ch, req := in.change, in.req
+	ch.Diff = diffRequest(rec, req, in.provType)
+	if rec == nil {
 		ch.Action = Create
-		ch.Diff = diffRequest(rec, req, in.provType)
-		if rec != nil {
-			ch.Action = Regenerate
-			ch.Before = rec
-			// its own changes first (a new provider, model or prompt), then the upstreams
-			if own := knownDiffNames(ch.Diff); own != "" {
-				ch.Reasons = append(ch.Reasons, "input changed: "+own)
-			}
-			ch.Reasons = append(ch.Reasons, p.upstreamReasons(in, upstream)...)
+	} else {
+		ch.Action = Regenerate
+		if len(ch.Diff) > 0 {
+			ch.Reasons = append(ch.Reasons, "input changed: "+diffNames(ch.Diff))
+		} else {
+			ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
 		}
 		ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
-		ch.Cost = prov.Price(req.req)
-		p.pending(in)
-		return ch
 	}
-	p.check(in, req)
-	hash := inputHash(p.hashInput(in, req.req.Model, req.fields, files))
-	ch.InputHash = hash
-	ch.Before = rec
-
-	switch {
-	case p.replace != nil && p.replace(in.si):
-		ch.Action = Regenerate
-		if rec == nil {
-			ch.Action = Create
-		}
-		ch.Reasons = append(ch.Reasons, "-replace")
-	case rec != nil && p.unchanged(in, rec, hash, files):
-		ch.InputHash = rec.InputHash
-		p.checkOutput(in, rec)
-		// the same input under other names (an input file that moved, same content): apply
-		// records the request as it reads now, so a later diff does not show the old path
-		ch.refresh = ch.Action == NoOp && rec.InputHash == hash && !sameJSON(rec.Request, req.fields)
-		return ch
-	default:
-		ch.Diff = diffRequest(rec, req, in.provType)
-		if rec == nil {
-			ch.Action = Create
-		} else {
-			ch.Action = Regenerate
-			if len(ch.Diff) > 0 {
-				ch.Reasons = append(ch.Reasons, "input changed: "+diffNames(ch.Diff))
-			} else {
-				ch.Reasons = append(ch.Reasons, "input changed: a file it reads")
-			}
-			ch.Diff = append(ch.Diff, pathDiff(rec, req)...)
-		}
-		if cached, ok := p.lookup(hash); ok {
-			ch.Action = Restore
-			ch.From = cached
-			ch.Reasons = append(ch.Reasons, "the output for this input is in the cache")
-			p.known(in, cached)
-			return ch
-		}
-		if job := p.receipt(in.si.Addr, hash); job != nil {
-			p.adopt(ch, job)
-			p.pending(in)
-			return ch
-		}
-	}
-	ch.Cost = prov.Price(req.req)
-	p.pending(in)
-	return ch
-}
-
-// unchanged reports whether rec still answers the request: the same input hash, or a hash
-// that differs only in attributes lifecycle.ignore_changes names.
-func (p *planner) unchanged(in *instance, rec *state.Record, hash string, files map[string]string) bool {
-	a := in.si.Asset
-	if rec.InputHash == hash || a.IgnoreAll {
-		return true
-	}
-	if len(a.IgnoreChanges) == 0 {
-		return false
-	}
-	fields := make(map[string]any, len(in.req.fields))
-	for k, v := range in.req.fields {
-		fields[k] = v
-	}
-	model := in.req.req.Model
-	for _, name := range a.IgnoreChanges {
-		switch name {
-		case "model":
-			model = rec.Model
-			continue
-		case "shot":
-			name = "shots" // the blocks are written shot, recorded as the list shots
-		}
-		if old, ok := rec.Request[name]; ok {
-			fields[name] = old
-		} else {
-			delete(fields, name)
-		}
-	}
-	return inputHash(p.hashInput(in, model, fields, files)) == rec.InputHash
-}
-
-// checkOutput decides between no-op and restore or regenerate for an instance whose input
-// is unchanged, by looking at its output file (stat first, content only when stat differs).
-func (p *planner) checkOutput(in *instance, rec *state.Record) {
-	ch := in.change
-	ch.Action = NoOp
-	want := in.req.path
-	if want == "" && rec.Output == nil {
-		p.known(in, rec)
-		return
-	}
-	reason := ""
-	switch {
-	case rec.Output == nil || rec.Output.Path != want:
-		reason = "output path changed"
-		if rec.Output != nil && want != "" {
-			reason = fmt.Sprintf("output path changed from %s", rec.Output.Path)
-		}
-		if want == "" {
-			p.known(in, rec) // chat whose path was removed: the text stays in state
-			return
-		}
-	default:
-		switch p.outputStatus(rec.Output) {
-		case outputMissing:
-			reason = "output file missing"
-		case outputModified:
-			reason = "output file changed on disk"
-		}
-	}
-	if reason == "" {
-		p.known(in, rec)
-		return
-	}
-	ch.Reasons = append(ch.Reasons, reason)
-	if p.restorable(rec) {
+	if cached, ok := p.lookup(hash); ok {
 		ch.Action = Restore
-		ch.From = rec
-		p.known(in, rec)
+		ch.From = cached
+		ch.Reasons = append(ch.Reasons, "the output for this input is in the cache")
+		p.known(in, cached)
 		return
 	}
-	ch.Action = Regenerate
-	ch.Reasons = append(ch.Reasons, noCopyReason)
-	ch.Cost = in.provider.Price(in.req.req)
+	if job := p.receipt(in.si.Addr, hash); job != nil {
+		p.adopt(ch, job)
+		p.pending(in)
+		return
+	}
+	p.willGenerate(in)
+}
+
+// willGenerate prices an instance that apply will generate and records that its output is
+// known only after apply.
+func (p *planner) willGenerate(in *instance) {
+	in.change.Cost = in.provider.Price(in.req.req)
 	p.pending(in)
-}
-
-type outputStatus int
-
-const (
-	outputOK outputStatus = iota
-	outputMissing
-	outputModified
-)
-
-func (p *planner) outputStatus(o *state.Output) outputStatus {
-	abs := filepath.Join(p.cfg.Dir, filepath.FromSlash(o.Path))
-	if p.opts.Stat != nil {
-		// one stat: the stat cache knows the hash of a file that did not change since
-		size, unchanged, sha, err := p.opts.Stat.Stat(abs)
-		switch {
-		case err != nil:
-			return outputMissing
-		case size != o.Size:
-			return outputModified
-		case unchanged && sha == o.SHA256:
-			return outputOK
-		case unchanged:
-			return outputModified
-		}
-	} else if fi, err := os.Stat(abs); err != nil || !fi.Mode().IsRegular() {
-		return outputMissing
-	} else if fi.Size() != o.Size {
-		return outputModified
-	}
-	sha, err := p.files.hash(o.Path)
-	if err != nil {
-		return outputMissing
-	}
-	if sha != o.SHA256 {
-		return outputModified
-	}
-	return outputOK
-}
-
-// restorable reports whether rec's output can be brought back without generating.
-func (p *planner) restorable(rec *state.Record) bool {
-	if asset.IsText(rec.Kind) {
-		return true // the text is in the record
-	}
-	if rec.Output == nil {
-		return false
-	}
-	// the recorded file still in place (a moved block that also changed the path) is copied
-	// into the cache by the restore
-	return p.cache != nil && (p.cache.Has(rec.Output.SHA256) || p.outputStatus(rec.Output) == outputOK)
 }
 
 func (p *planner) lookup(hash string) (*state.Record, bool) {
@@ -511,68 +430,6 @@ func (p *planner) output(path string) (sha string, ok bool) {
 // report collects the diagnostics of the instance's latest planning.
 func (in *instance) report(d hcl.Diagnostics) {
 	in.diags = append(in.diags, d...)
-}
-
-// upstreamReasons names what makes an instance's input unknown until apply: the changing
-// instance a reference names, or its block when several of the instances it may mean change
-// (image.hero[each.key] cannot say which one it reads, and listing them all would make
-// every downstream instance's reasons as long as the upstream block).
-func (p *planner) upstreamReasons(in *instance, files []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range in.si.Asset.Refs {
-		what := ""
-		for _, up := range p.refInstances(r) {
-			if up.change == nil || p.blocks.known(up) {
-				continue
-			}
-			if what != "" {
-				what = r.Kind + "." + r.Name
-				break
-			}
-			what = up.si.Addr
-		}
-		if what != "" && !seen[what] {
-			seen[what] = true
-			out = append(out, what+" changes")
-		}
-	}
-	for _, f := range files {
-		if !p.writtenBy(in, f, seen) {
-			out = append(out, f+" will be generated")
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, "an upstream value is known only after apply")
-	}
-	return out
-}
-
-// writtenBy reports whether f is the output of an upstream of in already named in seen.
-func (p *planner) writtenBy(in *instance, f string, seen map[string]bool) bool {
-	for _, r := range in.si.Asset.Refs {
-		for _, up := range p.refInstances(r) {
-			if up.req != nil && up.req.path == f && (seen[up.si.Addr] || seen[r.Kind+"."+r.Name]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// refInstances lists the instances a reference names.
-func (p *planner) refInstances(r schema.Ref) []*instance {
-	bv := p.blocks.byAddr[r.Kind+"."+r.Name]
-	if bv == nil {
-		return nil
-	}
-	if r.Key == cty.NilVal {
-		return bv.insts
-	}
-	if in := p.insts[r.Addr()]; in != nil {
-		return []*instance{in}
-	}
-	return nil
 }
 
 // deleteTargeted reports whether a recorded address that is no longer declared is named by

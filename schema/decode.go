@@ -131,16 +131,7 @@ func (d *decoder) decodeVariable(b *hcl.Block) hcl.Diagnostics {
 			v.Type, v.defaults = ty, defaults
 		}
 	}
-	if a, ok := content.Attributes["description"]; ok {
-		s, ds := literalString(a)
-		v.Description = s
-		diags = append(diags, ds...)
-	}
-	if a, ok := content.Attributes["sensitive"]; ok {
-		s, ds := literalBool(a)
-		v.Sensitive = s
-		diags = append(diags, ds...)
-	}
+	diags = append(diags, describe(content, &v.Description, &v.Sensitive)...)
 	if a, ok := content.Attributes["default"]; ok {
 		val, ds := a.Expr.Value(nil)
 		diags = append(diags, ds...)
@@ -219,19 +210,27 @@ func (d *decoder) decodeOutput(b *hcl.Block) hcl.Diagnostics {
 	if a, ok := content.Attributes["value"]; ok {
 		o.Value = a.Expr
 	}
-	if a, ok := content.Attributes["description"]; ok {
-		s, ds := literalString(a)
-		o.Description = s
-		diags = append(diags, ds...)
-	}
-	if a, ok := content.Attributes["sensitive"]; ok {
-		s, ds := literalBool(a)
-		o.Sensitive = s
-		diags = append(diags, ds...)
-	}
+	diags = append(diags, describe(content, &o.Description, &o.Sensitive)...)
 	diags = append(diags, d.unique("output."+o.Name, "output", b.DefRange, "Output names must be unique.")...)
 	if o.Value != nil {
 		d.c.Outputs = append(d.c.Outputs, o)
+	}
+	return diags
+}
+
+// describe decodes the description and sensitive arguments variables and outputs share; an
+// argument not written leaves its field as it is.
+func describe(content *hcl.BodyContent, description *string, sensitive *bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if a, ok := content.Attributes["description"]; ok {
+		s, ds := literalString(a)
+		*description = s
+		diags = append(diags, ds...)
+	}
+	if a, ok := content.Attributes["sensitive"]; ok {
+		b, ds := literalBool(a)
+		*sensitive = b
+		diags = append(diags, ds...)
 	}
 	return diags
 }

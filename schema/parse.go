@@ -233,16 +233,7 @@ func (s *cutScanner) stepString() bool {
 		s.i++
 		s.stack = s.stack[:len(s.stack)-1]
 	default:
-		open, skip := s.interp()
-		switch {
-		case open:
-			s.i += skip
-			s.stack = append(s.stack, frame{kind: 'e'})
-		case skip > 0:
-			s.i += skip
-		default:
-			s.i++
-		}
+		s.stepInterp()
 	}
 	return true
 }
@@ -290,6 +281,13 @@ func (s *cutScanner) stepHeredoc(h *frame) bool {
 		s.i++
 		return true
 	}
+	s.stepInterp()
+	return true
+}
+
+// stepInterp steps over one byte of a string or heredoc, or the start of an interpolation
+// or directive (then scanning its expression) or an escaped one.
+func (s *cutScanner) stepInterp() {
 	open, skip := s.interp()
 	switch {
 	case open:
@@ -300,5 +298,4 @@ func (s *cutScanner) stepHeredoc(h *frame) bool {
 	default:
 		s.i++
 	}
-	return true
 }

@@ -121,45 +121,37 @@ func (d *decoder) string(field string) string {
 }
 
 func (d *decoder) int(field string) int64 {
-	if d.null() {
-		return 0
-	}
-	start := d.pos
-	text := d.number(field, "a whole number")
-	n, err := strconv.ParseInt(string(text), 10, 64)
-	if err != nil && d.err == nil {
-		d.pos = start
-		d.typeError(field, "a whole number")
-	}
-	return n
+	return parseNumber(d, field, "a whole number", func(b []byte) (int64, error) {
+		return strconv.ParseInt(string(b), 10, 64)
+	})
 }
 
 func (d *decoder) uint(field string) uint64 {
-	if d.null() {
-		return 0
-	}
-	start := d.pos
-	text := d.number(field, "a whole number, 0 or more")
-	n, err := strconv.ParseUint(string(text), 10, 64)
-	if err != nil && d.err == nil {
-		d.pos = start
-		d.typeError(field, "a whole number, 0 or more")
-	}
-	return n
+	return parseNumber(d, field, "a whole number, 0 or more", func(b []byte) (uint64, error) {
+		return strconv.ParseUint(string(b), 10, 64)
+	})
 }
 
 func (d *decoder) float(field string) float64 {
+	return parseNumber(d, field, "a number", func(b []byte) (float64, error) {
+		return strconv.ParseFloat(string(b), 64)
+	})
+}
+
+// parseNumber reads a number field (null is 0) with parse; a number parse refuses (out of
+// range, a fraction where a whole number goes) is a type error naming what the field takes.
+func parseNumber[T int64 | uint64 | float64](d *decoder, field, what string, parse func([]byte) (T, error)) T {
 	if d.null() {
 		return 0
 	}
 	start := d.pos
-	text := d.number(field, "a number")
-	f, err := strconv.ParseFloat(string(text), 64)
+	text := d.number(field, what)
+	n, err := parse(text)
 	if err != nil && d.err == nil {
 		d.pos = start
-		d.typeError(field, "a number")
+		d.typeError(field, what)
 	}
-	return f
+	return n
 }
 
 // numberText is the number literal at d.pos, without consuming it (for messages).
