@@ -14,7 +14,8 @@ import (
 
 // TestPGRunnerMeasure measures the figure: one plan of 1,000 independent images at
 // 100 ms of gateway latency, worked on by 1, 2 and 4 processes (the apply and 0, 1 or 3
-// runners, 8 slots each), against the ideal makespan (instances x latency / slots). It only
+// runners, 8 slots each), against the ideal makespan (instances x latency / slots), and again
+// with runners reading the whole state for every batch as they did before (-read-all). It only
 // runs with GENFORM_MEASURE_RUNNERS=1 and asserts what must hold on any machine: every
 // instance generated exactly once.
 //
@@ -50,8 +51,16 @@ image "tile" {
 		ideal := time.Duration(n) * latency / time.Duration(slots)
 		t.Logf("file backend, 1 process x %d slots: makespan %.1fs, ideal %.1fs (%.2fx ideal)", slots, time.Since(start).Seconds(), ideal.Seconds(), time.Since(start).Seconds()/ideal.Seconds())
 	})
-	for _, procs := range []int{1, 2, 4} {
-		t.Run(fmt.Sprint(procs), func(t *testing.T) {
+	for _, m := range []struct {
+		name    string
+		readAll bool
+	}{{"1", false}, {"2", false}, {"4", false}, {"1-read-all", true}, {"4-read-all", true}} {
+		var procs int
+		fmt.Sscan(m.name, &procs)
+		t.Run(m.name, func(t *testing.T) {
+			if m.readAll { // how runners read before readState: the whole state per batch
+				t.Setenv(readAllEnv, "1")
+			}
 			t.Setenv("GENFORM_PG", pgtest.DB(t))
 			gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: latency})
 			defer gw.Close()
@@ -84,8 +93,8 @@ image "tile" {
 				}
 			}
 			ideal := time.Duration(n) * latency / time.Duration(slots*procs)
-			t.Logf("%d process(es) x %d slots: makespan %.1fs, ideal %.1fs (%.2fx ideal); gateway requests %d; generated twice %d",
-				procs, slots, makespan.Seconds(), ideal.Seconds(), makespan.Seconds()/ideal.Seconds(), len(gw.Requests()), twice)
+			t.Logf("%s: %d process(es) x %d slots: makespan %.1fs, ideal %.1fs (%.2fx ideal); gateway requests %d; generated twice %d",
+				m.name, procs, slots, makespan.Seconds(), ideal.Seconds(), makespan.Seconds()/ideal.Seconds(), len(gw.Requests()), twice)
 			if twice > 0 || len(gw.Requests()) != n {
 				t.Errorf("%d requests for %d instances, %d generated twice", len(gw.Requests()), n, twice)
 			}

@@ -135,7 +135,8 @@ func TestPGRunnerLosesVideo(t *testing.T) {
 			t.Setenv("GENFORM_PG_LEASE", "2s")
 			gw := gatetest.New(gatetest.Options{Key: "test-key", VideoPolls: 2, VideoRenderTime: time.Hour})
 			defer gw.Close()
-			dir := crashProject(t, fmt.Sprintf(pgRunnerHead, 1, gw.URL)+`
+			// a 1s timeout keeps the claims' lease short (runLease): the lost video passes on soon
+			dir := crashProject(t, withTimeout(fmt.Sprintf(pgRunnerHead, 1, gw.URL), "1s")+`
 video "a" {
   model   = "sora-2"
   prompt  = "video a"

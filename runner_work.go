@@ -15,6 +15,7 @@ import (
 
 	"github.com/genform/genform/backend/pg"
 	"github.com/genform/genform/engine"
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
 
@@ -32,6 +33,11 @@ type runWorker struct {
 	interrupt   <-chan struct{}
 
 	sum engine.Summary // what this runner did, over all batches
+
+	provs   map[string]providers.Provider // the project's, wrapped (runner_provider.go)
+	closure *engine.Closure               // what a batch's plan covers, for readState
+	mu      sync.Mutex
+	held    map[string]pg.Claim // the current batch's claims by address
 }
 
 // runnerID names this process among a run's runners.
@@ -43,6 +49,9 @@ func runnerID() string {
 // loop claims and works on batches until the run has nothing left to hand out, it is
 // stopped, or an interrupt. The error is fatal (the backend cannot be reached or written).
 func (w *runWorker) loop(ctx context.Context) error {
+	w.lease = runLease(w.lease, w.p.providers)
+	w.provs = w.runProviders()
+	w.closure = engine.NewClosure(w.p.cfg)
 	for {
 		select {
 		case <-w.interrupt:
@@ -89,12 +98,15 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 		byAddr[cl.Addr] = cl
 		targets = append(targets, cl.Addr)
 	}
-	st, _, err := w.be.Read(ctx)
+	w.mu.Lock()
+	w.held = byAddr
+	w.mu.Unlock()
+	st, err := w.readState(ctx, targets)
 	if err != nil {
 		return err
 	}
 	w.p.refreshShared()
-	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.p.providers, Stat: w.p.stat, Targets: targets,
+	plan, diags := engine.NewPlan(w.p.cfg, st, w.p.cache, engine.Options{Providers: w.provs, Stat: w.p.stat, Targets: targets,
 		Shared: w.p.sharedCache()})
 	if diags.HasErrors() || plan == nil {
 		w.c.ui().Diagnostics(diags, w.p.cfg.Files)
@@ -146,6 +158,24 @@ func (w *runWorker) batch(ctx context.Context, claims []pg.Claim) error {
 		}
 	}
 	return w.be.Release(ctx, unstarted)
+}
+
+// readAllEnv, set to 1, makes runners read the whole state for each batch, as they did
+// before readState: kept to measure against (pg_runner_measure_test.go).
+const readAllEnv = "GENFORM_RUNNER_READ_ALL"
+
+// readState reads the state a batch plans against: the records of the claimed instances and
+// of everything they depend on, not the whole state (which would make each batch cost as
+// much as the run). A configuration with moved blocks is read whole: a move's source may be
+// any record.
+func (w *runWorker) readState(ctx context.Context, targets []string) (*state.File, error) {
+	if len(w.p.cfg.Moved) == 0 && os.Getenv(readAllEnv) != "1" {
+		if addrs, diags := w.closure.Covered(targets); !diags.HasErrors() {
+			return w.be.ReadAddrs(ctx, addrs)
+		}
+	}
+	st, _, err := w.be.Read(ctx)
+	return st, err
 }
 
 // outcomeHook passes events on and keeps each instance's outcome.

@@ -66,6 +66,7 @@ func (e *executor) call(ctx context.Context, in *instance, ch *Change, release f
 	var once sync.Once
 	recorded := make(chan struct{}) // closed once a job id is durable
 	job := &providers.Job{
+		Addr:      ch.Addr,
 		Dir:       e.opts.TempDir,
 		ResumeID:  ch.ResumeJob,
 		ResumeURL: ch.ResumeURL,

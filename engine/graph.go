@@ -243,3 +243,28 @@ func Graph(cfg *schema.Config) string {
 func dotID(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
+
+// Closure answers which instances a targeted plan covers, from the configuration alone (no
+// state, no files read): a runner reads from the backend only the records of those.
+type Closure struct{ p *planner }
+
+// NewClosure indexes cfg's instances and their references.
+func NewClosure(cfg *schema.Config) *Closure {
+	p := &planner{cfg: cfg, blocks: newBlocks(), insts: make(map[string]*instance, len(cfg.Instances))}
+	for _, si := range cfg.Instances {
+		in := &instance{si: si}
+		p.insts[si.Addr] = in
+		p.blocks.add(in)
+	}
+	for _, a := range cfg.Assets {
+		p.blocks.declare(a)
+	}
+	return &Closure{p: p}
+}
+
+// Covered returns, sorted, the addresses a plan with these targets covers: the targets and
+// everything they depend on, transitively (what NewPlan's Options.Targets plans).
+func (g *Closure) Covered(targets []string) ([]string, hcl.Diagnostics) {
+	set, diags := g.p.targetSet(targets)
+	return slices.Sorted(maps.Keys(set)), diags
+}

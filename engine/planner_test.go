@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -248,6 +250,24 @@ func TestPlanTarget(t *testing.T) {
 	assertActions(t, plan, want)
 
 	if _, diags := p.tryPlan(Options{Targets: []string{"image.nope"}}); !diags.HasErrors() {
+		t.Error("a target that matches nothing must be an error")
+	}
+}
+
+// Closure covers exactly what a targeted plan plans, from the configuration alone.
+func TestClosureCoversTargetPlan(t *testing.T) {
+	p := newProject(t, map[string]string{"main.gen.hcl": chain})
+	for _, targets := range [][]string{{"video.teaser"}, {"chat.tagline"}, {`image.hero["dawn"]`, "chat.tagline"}} {
+		got, diags := NewClosure(p.load()).Covered(targets)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		want := slices.Sorted(maps.Keys(actions(p.plan(Options{Targets: targets}))))
+		if !slices.Equal(got, want) {
+			t.Errorf("%v covers %v; the targeted plan plans %v", targets, got, want)
+		}
+	}
+	if _, diags := NewClosure(p.load()).Covered([]string{"image.nope"}); !diags.HasErrors() {
 		t.Error("a target that matches nothing must be an error")
 	}
 }

@@ -7,6 +7,7 @@ package providers
 
 import (
 	"context"
+	"time"
 
 	"github.com/genform/genform/asset"
 	"github.com/hashicorp/hcl/v2"
@@ -49,6 +50,20 @@ type Provider interface {
 // of opening new ones (providers/wisdomgate). Requests already in flight finish as they began.
 type Pooled interface {
 	SetParallelism(n int)
+}
+
+// Timed is a provider whose requests each have a time limit (its `timeout`): whoever must
+// hold something for as long as a request may last (a runner's claim lease) sizes it from
+// this. An asynchronous job's polling is not one request: each poll is.
+type Timed interface {
+	RequestTimeout() time.Duration
+}
+
+// Limited is a provider with client-side limits from its block: at most concurrency requests
+// at once and requestsPerMinute (0: no limit). Runners of one run share them through the
+// backend, so that they hold for the run as a whole.
+type Limited interface {
+	Limits() (concurrency int, requestsPerMinute float64)
 }
 
 // Request is one fully resolved generation. Every file it reads is listed with its hash.
@@ -107,6 +122,9 @@ type File struct {
 
 // Job carries what one Generate call needs beyond the request itself.
 type Job struct {
+	// Addr is the address of the instance the request is for ("image.hero[0]"), for wrappers
+	// that hold something per instance (a runner's claim); providers need not read it.
+	Addr string
 	// Dir is the folder for output files: the caller renames them into place from there.
 	Dir string
 	// ResumeID, when set, names an asynchronous job started earlier for this same request:

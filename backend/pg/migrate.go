@@ -86,6 +86,25 @@ var migrations = []string{
 		downstream text NOT NULL,
 		PRIMARY KEY (run_id, upstream, downstream)
 	);`,
+	// 3: provider limits shared by a run's runners: a token bucket per provider for
+	// requests_per_minute, and the slots held for concurrency, each alive while its claim is
+	`CREATE TABLE %s.limits (
+		run_id   bigint NOT NULL REFERENCES %s.runs (id) ON DELETE CASCADE,
+		provider text NOT NULL,
+		tokens   float8 NOT NULL,
+		refilled timestamptz NOT NULL DEFAULT clock_timestamp(),
+		PRIMARY KEY (run_id, provider)
+	);
+	CREATE TABLE %s.slots (
+		id        bigserial PRIMARY KEY,
+		run_id    bigint NOT NULL,
+		provider  text NOT NULL,
+		addr      text NOT NULL,
+		runner    text NOT NULL,
+		lease_gen bigint NOT NULL,
+		FOREIGN KEY (run_id, provider) REFERENCES %s.limits (run_id, provider) ON DELETE CASCADE
+	);
+	CREATE INDEX slots_provider ON %s.slots (run_id, provider);`,
 }
 
 // migrate creates the schema and its migrations table when missing and runs the migrations

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func open(t *testing.T, conn string, c Config) *Backend {
+func open(t testing.TB, conn string, c Config) *Backend {
 	t.Helper()
 	c.ConnStr = conn
 	b, err := Open(context.Background(), c)
@@ -306,4 +306,76 @@ func TestRedact(t *testing.T) {
 	if _, err := Open(context.Background(), Config{}); err == nil || strings.Contains(err.Error(), "env-s3cret") {
 		t.Errorf("Open from PG* variables: %v", err)
 	}
+}
+
+// ReadAddrs reads the records named and no other, every job, and the lineage and serial as
+// Read does; a workspace never written reads as state.New().
+func TestReadAddrs(t *testing.T) {
+	b := open(t, pgtest.DB(t), Config{})
+	ctx := context.Background()
+	if st, err := b.ReadAddrs(ctx, []string{"image.a"}); err != nil || st.Serial != 0 || len(st.Records)+len(st.Jobs) != 0 {
+		t.Fatalf("fresh workspace: %#v, %v", st, err)
+	}
+	st := state.New()
+	for _, c := range []byte("abc") {
+		r := record("image."+string(c), c)
+		st.Records[r.Addr] = r
+	}
+	st.Jobs["video.v"] = &state.Job{Addr: "video.v", InputHash: hash('d'), Provider: "wisdomgate", JobID: "task_9",
+		StartedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := lock(t, b, "apply")
+	defer l.Unlock()
+	if err := l.Write(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ReadAddrs(ctx, []string{"image.a", "image.c", "image.nothing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := state.New()
+	want.Lineage, want.Serial, want.Jobs = st.Lineage, st.Serial, st.Jobs
+	want.Records["image.a"], want.Records["image.c"] = st.Records["image.a"], st.Records["image.c"]
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ReadAddrs:\n%#v\nwant\n%#v", got, want)
+	}
+}
+
+// BenchmarkReadBatch compares what a runner's batch of 8 reads in a state of 1,000 records:
+// the whole state (Read) or the batch's records (ReadAddrs).
+//
+//	go test -run '^$' -bench ReadBatch ./backend/pg/
+func BenchmarkReadBatch(b *testing.B) {
+	be := open(b, pgtest.DB(b), Config{})
+	ctx := context.Background()
+	st := state.New()
+	for i := range 1000 {
+		r := record(fmt.Sprintf("image.tile[%d]", i), 'a')
+		st.Records[r.Addr] = r
+	}
+	l, err := be.Lock(ctx, backend.LockRequest{Command: "apply"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Unlock()
+	if err := l.Write(ctx, st); err != nil {
+		b.Fatal(err)
+	}
+	addrs := make([]string, 8)
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("image.tile[%d]", i*100)
+	}
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := be.Read(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("batch", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := be.ReadAddrs(ctx, addrs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -280,3 +280,54 @@ func (r *recorder) Sync(uint64) error { return nil }
 
 // SyncsFileSystem implements backend.Recorder: a committed row makes no local file durable.
 func (r *recorder) SyncsFileSystem(...string) bool { return false }
+
+// ReadAddrs is Read limited to the records of addrs (and every video job and link: a job
+// recorded under another address may be adopted by a renamed block), for a runner that plans
+// only those: it reads what its batch needs, not the whole state, in one snapshot.
+func (b *Backend) ReadAddrs(ctx context.Context, addrs []string) (*state.File, error) {
+	st := state.New()
+	err := pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var serial int64
+		err := tx.QueryRow(ctx, "SELECT lineage, serial FROM "+b.table("workspaces")+" WHERE name = $1", b.workspace).Scan(&st.Lineage, &serial)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		st.Serial = uint64(serial)
+		rows, err := tx.Query(ctx, "SELECT addr, body FROM "+b.table("records")+" WHERE workspace = $1 AND addr = ANY($2)", b.workspace, addrs)
+		if err != nil {
+			return err
+		}
+		var addr string
+		var body []byte
+		if _, err := pgx.ForEachRow(rows, []any{&addr, &body}, func() error {
+			r, err := state.UnmarshalRecord(body)
+			if err != nil {
+				return err
+			}
+			if r.Addr != addr {
+				return fmt.Errorf("the row of %s holds the record of %s", addr, r.Addr)
+			}
+			st.Records[addr] = r
+			return nil
+		}); err != nil {
+			return err
+		}
+		jobs, err := b.rows(ctx, tx, "jobs")
+		if err != nil {
+			return err
+		}
+		for addr, body := range jobs {
+			if st.Jobs[addr], err = state.UnmarshalJob(addr, body); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, b.redact(fmt.Errorf("reading the state from %s: %w", b.where, err))
+	}
+	return st, nil
+}

@@ -98,6 +98,10 @@ func (p *Provider) Price(req *providers.Request) providers.Price {
 	return providers.Price{USD: 0, Known: true, Free: true}
 }
 
+// RequestTimeout implements providers.Timed: a generation takes the block's latency and the
+// time to draw its output on this machine, which is small.
+func (p *Provider) RequestTimeout() time.Duration { return p.latency + time.Second }
+
 // Generate renders req. It waits the configured latency first (returning early with the
 // context's error if ctx ends), then paints and writes the output into job.Dir.
 func (p *Provider) Generate(ctx context.Context, req *providers.Request, job *providers.Job) (*providers.Result, error) {

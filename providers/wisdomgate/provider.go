@@ -119,6 +119,12 @@ func (p *Provider) client() *http.Client { return p.clients.Load() }
 // SetLog sends the debug request log to w (nil turns it off). Call it before use.
 func (p *Provider) SetLog(w io.Writer) { p.log = w }
 
+// RequestTimeout implements providers.Timed: the block's timeout for one request.
+func (p *Provider) RequestTimeout() time.Duration { return p.timeout }
+
+// Limits implements providers.Limited: the block's concurrency and requests_per_minute.
+func (p *Provider) Limits() (int, float64) { return p.concurrency, p.rpm }
+
 // Limiter returns the provider's request limiter, to observe its adaptive window.
 func (p *Provider) Limiter() *providers.Limiter { return p.limiter }
 

@@ -109,6 +109,8 @@ type Server struct {
 
 	gw, files *httptest.Server
 	conns     atomic.Int64 // new TCP connections to the gateway
+	inflight  atomic.Int64 // gateway requests being answered
+	maxFlight atomic.Int64 // the most gateway requests answered at once
 
 	mu        sync.Mutex
 	opts      Options
@@ -166,6 +168,12 @@ func New(opts Options) *Server {
 
 // Conns returns how many TCP connections clients have opened to the gateway so far.
 func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// InFlight returns how many gateway requests are being answered now.
+func (s *Server) InFlight() int64 { return s.inflight.Load() }
+
+// MaxInFlight returns the most gateway requests answered at once since the server started.
+func (s *Server) MaxInFlight() int64 { return s.maxFlight.Load() }
 
 // Certificate returns the gateway's TLS certificate (Options.TLS), for a client to trust.
 func (s *Server) Certificate() *x509.Certificate { return s.gw.Certificate() }
@@ -294,6 +302,10 @@ func (s *Server) Reset() {
 
 // serveGateway checks, counts and captures a request, applies the knobs, then routes it.
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	n := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	for m := s.maxFlight.Load(); n > m && !s.maxFlight.CompareAndSwap(m, n); m = s.maxFlight.Load() {
+	}
 	ep, route := s.route(r)
 	s.mu.Lock()
 	strict := !s.opts.Lenient
