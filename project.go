@@ -98,6 +98,9 @@ func (c *cli) readState(p *project) bool {
 		c.ui().Error(err)
 		return false
 	}
+	for _, w := range status.Warnings {
+		c.ui().Warnf("%s", w)
+	}
 	p.st, p.stExists, p.journal = st, status.Exists, status.Pending
 	return true
 }

@@ -33,6 +33,9 @@ type Backend interface {
 type Status struct {
 	Exists  bool // a state was written before (a fresh project has none)
 	Pending int  // instances a killed apply recorded that no state write has folded in yet
+	// Warnings says what the reader skipped (lines of the journal that are no entry), each a
+	// sentence for the user.
+	Warnings []string
 }
 
 // LockRequest says who asks for the lock.

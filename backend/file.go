@@ -40,9 +40,13 @@ func (f *File) Read(context.Context) (*state.File, Status, error) {
 	default:
 		status.Exists = true
 	}
-	entries, err := state.ReadJournal(f.journalPath())
+	entries, bad, err := state.ReadJournalLenient(f.journalPath())
 	if err != nil {
 		return nil, status, fmt.Errorf("reading the journal of an interrupted apply: %w", err)
+	}
+	for _, b := range bad {
+		status.Warnings = append(status.Warnings, fmt.Sprintf("%v: skipped, as it is no journal entry. "+
+			"The journal is kept (renamed to %s.corrupt-<time> when the state is next written) so nothing in it is lost.", b, f.journalPath()))
 	}
 	st.Apply(entries)
 	status.Pending = len(entries)
@@ -90,6 +94,14 @@ func (l *fileLock) Write(_ context.Context, st *state.File) error { return l.f.F
 func (f *File) Fold(st *state.File) error {
 	if _, err := state.Write(f.StatePath, st, filepath.Join(f.WorkDir, "state.backup.json")); err != nil {
 		return fmt.Errorf("writing the state: %w", err)
+	}
+	_, bad, err := state.ReadJournalLenient(f.journalPath())
+	if err == nil && len(bad) > 0 { // lines no one could read: keep them aside, never delete them
+		aside := fmt.Sprintf("%s.corrupt-%s", f.journalPath(), time.Now().UTC().Format("20060102T150405.000000000Z"))
+		if err := os.Rename(f.journalPath(), aside); err != nil {
+			return fmt.Errorf("setting aside the journal with unreadable lines: %w", err)
+		}
+		return nil
 	}
 	if err := os.Remove(f.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing the journal: %w", err)

@@ -104,17 +104,17 @@ func repairTail(f *os.File) error {
 		return err
 	}
 	text := bytes.TrimSpace(last)
+	whole := len(last) > 0 && last[len(last)-1] == '\n'
 	switch {
 	case fi.Size() == 0:
 		return nil
+	case len(text) > 0 && whole:
+		return nil // a whole line, readable or not: never cut away (ReadJournalLenient reports it)
 	case len(text) > 0 && json.Valid(text):
-		if last[len(last)-1] == '\n' {
-			return nil
-		}
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			return err
 		}
-	default: // torn, or nothing but blanks
+	default: // torn (no newline), or nothing but blanks
 		if err := f.Truncate(start); err != nil {
 			return err
 		}
@@ -289,49 +289,17 @@ func decodeEntry(line []byte) (Entry, error) {
 }
 
 // ReadJournal reads every entry of the journal at path, in order. A missing journal is
-// nil, nil. A last line that is not whole JSON (a crash mid-write) is ignored; any other bad
-// line is an *Error naming its line.
+// nil, nil. A last line cut short by a crash (no newline, not whole JSON) is ignored; any
+// other bad line is an *Error naming its line (ReadJournalLenient skips them instead).
 func ReadJournal(path string) ([]Entry, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, bad, err := ReadJournalLenient(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading journal: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 256<<10)
-	var entries []Entry
-	var bad *Error
-	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("reading journal: %w", err)
-		}
-		last := errors.Is(err, io.EOF)
-		if !last {
-			if _, perr := r.Peek(1); errors.Is(perr, io.EOF) {
-				last = true
-			}
-		}
-		if text := bytes.TrimSpace(line); len(text) > 0 {
-			if bad != nil {
-				return nil, bad // a bad line with more after it
-			}
-			e, derr := decodeEntry(text)
-			switch {
-			case derr == nil:
-				entries = append(entries, e)
-			case !json.Valid(text):
-				bad = journalError(path, n, derr) // torn if nothing follows
-			default:
-				return nil, journalError(path, n, derr)
-			}
-		}
-		if last {
-			return entries, nil
-		}
+	if len(bad) > 0 {
+		return nil, bad[0]
 	}
+	return entries, nil
 }
 
 func journalError(path string, line int, err error) *Error {
@@ -345,4 +313,40 @@ func journalError(path string, line int, err error) *Error {
 		out.Reason = "the line is cut short, yet more lines follow it; the journal is damaged"
 	}
 	return &out
+}
+
+// ReadJournalLenient reads every readable entry of the journal at path, in order, and names
+// each line that is not one in bad. A last line cut short by a crash (no newline, not whole
+// JSON) is ignored silently, as it is torn, not damaged. A missing journal is nil, nil, nil.
+func ReadJournalLenient(path string) (entries []Entry, bad []*Error, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading journal: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 256<<10)
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, nil, fmt.Errorf("reading journal: %w", err)
+		}
+		torn := errors.Is(err, io.EOF) // no newline: the last line
+		if text := bytes.TrimSpace(line); len(text) > 0 {
+			e, derr := decodeEntry(text)
+			switch {
+			case derr == nil:
+				entries = append(entries, e)
+			case torn && !json.Valid(text):
+				// an interrupted write: repaired silently by OpenJournal
+			default:
+				bad = append(bad, journalError(path, n, derr))
+			}
+		}
+		if torn {
+			return entries, bad, nil
+		}
+	}
 }

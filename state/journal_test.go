@@ -140,7 +140,8 @@ func TestJournalTornLastLine(t *testing.T) {
 		{"whole", whole, 2, "", 3},
 		{"torn mid-line", whole + third[:40], 2, "", 3},
 		{"torn before the newline", whole + strings.TrimSuffix(third, "\n"), 3, "", 4},
-		{"torn with trailing blank", whole + third[:40] + "\n", 2, "", 3},
+		{"torn with trailing blank", whole + third[:40] + " \t", 2, "", 3},
+		{"whole last line that is no entry", whole + "garbage\n", 0, "journal.jsonl:3:1: not valid JSON", 0},
 		{"bad line in the middle", line(1) + third[:40] + "\n" + line(2), 0, "journal.jsonl:2:", 0},
 		{"whole line that breaks an invariant", whole + strings.Replace(third, `"kind":"chat"`, `"kind":"image"`, 1), 0, "journal.jsonl:3: record chat.c3 kind", 0},
 	} {
@@ -220,5 +221,32 @@ func TestJournalFold(t *testing.T) {
 	st.Apply(entries)
 	if changed, err := Write(statePath, st, ""); err != nil || changed {
 		t.Errorf("folding twice: Write = %v, %v; want false", changed, err)
+	}
+}
+
+// A line that is no entry is skipped and named, wherever it is, except a torn last line (no
+// newline); OpenJournal never cuts a whole line away, so the damage stays for the user to see.
+func TestJournalLenientKeepsBadLines(t *testing.T) {
+	b, err := encodeEntry(Entry{Record: chatRecord("chat.c1", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	data := "garbage\n" + string(b) + "{}\n"
+	os.WriteFile(path, []byte(data), 0o644)
+	entries, bad, err := ReadJournalLenient(path)
+	if err != nil || len(entries) != 1 || len(bad) != 2 {
+		t.Fatalf("%d entries, %d bad, %v; want 1, 2", len(entries), len(bad), err)
+	}
+	if bad[0].Line != 1 || bad[1].Line != 3 || bad[0].Path != path {
+		t.Errorf("bad lines %v, %v; want %s lines 1 and 3", bad[0], bad[1], path)
+	}
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if got, _ := os.ReadFile(path); string(got) != data {
+		t.Errorf("OpenJournal changed the journal:\n%s\nwant\n%s", got, data)
 	}
 }
