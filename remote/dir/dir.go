@@ -25,16 +25,31 @@ type Store struct {
 	root string
 }
 
-// Open opens the shared cache folder root. Nothing is written until the first Put, which
-// makes the folder: a plan never writes to it.
+// Open opens the shared cache folder root, which must exist: genform never makes it, so
+// with a network share not mounted uploads fail instead of going to a local folder unseen.
+// Nothing is written until the first Put: a plan never writes to it.
 func Open(root string) (*Store, error) {
 	if !filepath.IsAbs(root) {
 		return nil, fmt.Errorf("the shared cache folder %s must be an absolute path", root)
 	}
-	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("%s is a file, not a folder: give path a folder every clone reaches (it is made on the first upload if missing)", root)
+	if err := checkRoot(root); err != nil {
+		return nil, err
 	}
 	return &Store{root: root}, nil
+}
+
+// checkRoot says why root is no usable shared cache folder, or nil.
+func checkRoot(root string) error {
+	fi, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the folder %s does not exist: create it, or mount the share it is on (genform never makes it, so that results cannot land in a local folder by mistake)", root)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is a file, not a folder: give path a folder every clone reaches", root)
+	}
+	return nil
 }
 
 func (s *Store) String() string { return s.root }
@@ -90,6 +105,9 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 func (s *Store) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, sum string) error {
 	p, err := s.path(key)
 	if err != nil {
+		return err
+	}
+	if err := checkRoot(s.root); err != nil { // unmounted since Open: never remake it
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(s.root, "tmp"), 0o755); err != nil {
