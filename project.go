@@ -141,6 +141,11 @@ func (c *cli) lockedState(who string, timeout time.Duration) (p *project, unlock
 	if p, ok = c.stateProject(); !ok {
 		return nil, nil, false
 	}
+	if p.noConfig && !exists(p.statePath) && !exists(p.work("journal.jsonl")) {
+		// no project: say so before the lock makes .genform/ in a folder that is none
+		c.sayNoProject("to change")
+		return nil, nil, false
+	}
 	if !c.lockProject(p, who, timeout) {
 		p.closeBackend()
 		return nil, nil, false
@@ -193,8 +198,12 @@ func (c *cli) noProject(p *project, what string) bool {
 	if !p.noConfig || p.stExists || len(p.st.Records) > 0 {
 		return false
 	}
-	c.ui().Errorf("this folder has no configuration and no state, so there is nothing %s. Run genform in a project folder (or use -chdir=DIR); genform init starts a project.", what)
+	c.sayNoProject(what)
 	return true
+}
+
+func (c *cli) sayNoProject(what string) {
+	c.ui().Errorf("this folder has no configuration and no state, so there is nothing %s. Run genform in a project folder (or use -chdir=DIR); genform init starts a project.", what)
 }
 
 // readSavedPlan reads the saved plan a command names (relative to the project folder dir),
@@ -229,4 +238,11 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// exists says whether something is at path (an error other than "not there" counts as there,
+// so the command goes on and reports it).
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return !errors.Is(err, fs.ErrNotExist)
 }
