@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -37,9 +38,11 @@ func (c *Config) Eval(inst *Instance, assets map[string]map[string]cty.Value) (*
 		if name == "path" && v.IsKnown() {
 			p := v.AsString()
 			if err := c.checkOutputPath(p); err != nil {
-				diags = append(diags, exprError(attr.Expr, ctx, "Invalid output path",
-					fmt.Sprintf("The %s %s. An asset's output is written inside the project folder: give a relative path such as \"out/hero.png\".",
-						inst.Addr, err)))
+				detail := fmt.Sprintf("The %s %s.", inst.Addr, err)
+				if fe := (*fixedError)(nil); !errors.As(err, &fe) {
+					detail += " An asset's output is written inside the project folder: give a relative path such as \"out/hero.png\"."
+				}
+				diags = append(diags, exprError(attr.Expr, ctx, "Invalid output path", detail))
 				continue
 			}
 			v = cty.StringVal(cleanRel(p))

@@ -102,6 +102,15 @@ func (c *Config) dirInside(dir string) bool {
 	return true
 }
 
+// fixedError is an output path error whose message says how to fix it already.
+type fixedError struct{ msg string }
+
+func (e *fixedError) Error() string { return e.msg }
+
+func withFix(format string, args ...any) error {
+	return &fixedError{msg: fmt.Sprintf(format, args...)}
+}
+
 // checkOutputPath checks an asset's path: relative, inside the project folder (symlinks
 // included), and not one of genform's own files.
 func (c *Config) checkOutputPath(p string) error {
@@ -109,19 +118,19 @@ func (c *Config) checkOutputPath(p string) error {
 	case strings.ContainsRune(p, 0):
 		return fmt.Errorf("path %q holds a NUL byte, which no file name can", p)
 	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, `\`) || strings.HasSuffix(p, "/."):
-		return fmt.Errorf("path %q names a folder; give a file name", p)
+		return withFix("path %q names a folder; give a file name", p)
 	}
 	_, _, fi, err := c.resolveStat(p)
 	if err != nil {
 		return err
 	}
 	if fi != nil && fi.IsDir() {
-		return fmt.Errorf("path %q is a folder that exists; move the folder away, or give another file name", p)
+		return withFix("path %q is a folder that exists; move the folder away, or give another file name", p)
 	}
 	rel := cleanRel(p)
 	switch {
 	case rel == ".":
-		return fmt.Errorf("path %q is the project folder itself; give a file name", p)
+		return withFix("path %q is the project folder itself; give a file name", p)
 	case rel == ".genform" || strings.HasPrefix(rel, ".genform/"):
 		return fmt.Errorf("path %q is inside .genform/, genform's working folder", p)
 	case rel == c.Settings.StatePath:
