@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/genform/genform/state"
@@ -44,9 +45,8 @@ func (f *File) Read(context.Context) (*state.File, Status, error) {
 	if err != nil {
 		return nil, status, fmt.Errorf("reading the journal of an interrupted apply: %w", err)
 	}
-	for _, b := range bad {
-		status.Warnings = append(status.Warnings, fmt.Sprintf("%v: skipped, as it is no journal entry. "+
-			"The journal is kept (renamed to %s.corrupt-<time> when the state is next written) so nothing in it is lost.", b, f.journalPath()))
+	if len(bad) > 0 {
+		status.Warnings = append(status.Warnings, journalWarning(f.journalPath(), bad))
 	}
 	st.Apply(entries)
 	status.Pending = len(entries)
@@ -110,3 +110,19 @@ func (f *File) Fold(st *state.File) error {
 }
 
 func (l *fileLock) Unlock() error { return l.l.Unlock() }
+
+// journalWarning names the journal's lines that are no entry (the first few) and says the
+// journal is kept.
+func journalWarning(path string, bad []*state.Error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d line(s) of the journal are no journal entry and were skipped:", len(bad))
+	const most = 5
+	for _, e := range bad[:min(len(bad), most)] {
+		fmt.Fprintf(&b, "\n  %v", e)
+	}
+	if len(bad) > most {
+		fmt.Fprintf(&b, "\n  and %d more", len(bad)-most)
+	}
+	fmt.Fprintf(&b, "\nThe journal is kept, never cut or deleted: the next state write renames it to %s.corrupt-<time> so nothing in it is lost.", path)
+	return b.String()
+}
