@@ -58,7 +58,7 @@ func (c *Config) EvalString(src, filename string, assets map[string]map[string]c
 		},
 	})}
 	v, d := expr.Value(ctx)
-	return v, append(diags, d...)
+	return v, c.Redact(append(diags, d...))
 }
 
 // IsSensitive reports whether v, from EvalString, holds anything sensitive.
