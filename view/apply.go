@@ -61,7 +61,7 @@ func (a *applyText) Summary(s *engine.Summary) {
 	fmt.Fprintln(w)
 	if s.Failed == 0 && s.Interrupted == 0 && s.NotStarted == 0 && s.Skipped == 0 {
 		fmt.Fprintf(w, "Apply complete! %d generated, %d restored, %s%d deleted, 0 failed. Cost: %s.\n",
-			s.Generated, s.Restored, movedText(s.Moved, "moved"), s.Deleted, CostText(s.Cost, s.CostUnknown))
+			s.Generated, s.Restored, MovesText(s.Moved, "moved"), s.Deleted, CostText(s.Cost, s.CostUnknown))
 		a.ambiguous(s)
 		return
 	}
@@ -70,7 +70,7 @@ func (a *applyText) Summary(s *engine.Summary) {
 		word = "stopped"
 	}
 	fmt.Fprintf(w, "Apply %s: %d generated, %d restored, %s%d deleted, %d failed, %d skipped", word,
-		s.Generated, s.Restored, movedText(s.Moved, "moved"), s.Deleted, s.Failed, s.Skipped)
+		s.Generated, s.Restored, MovesText(s.Moved, "moved"), s.Deleted, s.Failed, s.Skipped)
 	if s.Interrupted+s.NotStarted > 0 {
 		fmt.Fprintf(w, ", %d interrupted, %d not started", s.Interrupted, s.NotStarted)
 	}

@@ -79,12 +79,12 @@ func renderPlan(w io.Writer, plan engine.Changes, color bool) {
 func summaryLine(plan engine.Changes) string {
 	n := plan.Counts()
 	return fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %s%d to delete. Estimated cost: %s.",
-		n.Create, n.Regenerate, n.Restore, movedText(n.Move, "to move"), n.Delete, CostText(plan.Cost()))
+		n.Create, n.Regenerate, n.Restore, MovesText(n.Move, "to move"), n.Delete, CostText(plan.Cost()))
 }
 
-// movedText is "N what, " when there are moves, and nothing otherwise: the summaries of runs
+// MovesText is "N what, " when there are moves, and nothing otherwise: the summaries of runs
 // without moved blocks read as they always did.
-func movedText(n int, what string) string {
+func MovesText(n int, what string) string {
 	if n == 0 {
 		return ""
 	}
