@@ -237,6 +237,7 @@ func (w *runWorker) heartbeat(claims []pg.Claim) (stop func()) {
 func (w *runWorker) add(s *engine.Summary) {
 	w.sum.Generated += s.Generated
 	w.sum.Restored += s.Restored
+	w.sum.Moved += s.Moved
 	w.sum.Deleted += s.Deleted
 	w.sum.Failed += s.Failed
 	w.sum.Skipped += s.Skipped

@@ -47,6 +47,7 @@ type Journal interface {
 // Summary is what an apply did.
 type Summary struct {
 	Generated, Restored, Deleted, Unchanged  int
+	Moved                                    int // records renamed by moved blocks
 	Failed, Skipped, Interrupted, NotStarted int
 	Cost                                     float64 // of the generations whose price is known
 	CostUnknown                              int     // generations whose price is not known

@@ -179,6 +179,9 @@ func (e *executor) applyMoves() error {
 			return fmt.Errorf("recording the move of %s to %s: %w", mv.From, mv.To, err)
 		}
 		e.st.Apply([]state.Entry{entry})
+		if entry.Record != nil {
+			e.sum.Moved++
+		}
 	}
 	return nil
 }

@@ -104,6 +104,7 @@ var ErrNotPlanned = errors.New("engine.Apply: the plan was not made by engine.Ne
 // Counts is how many changes a plan has of each action.
 type Counts struct {
 	Create, Regenerate, Restore, Delete, NoOp int
+	Move                                      int // renamed by a moved block, whatever else they do
 }
 
 // Changes are a plan's changes, in dependency order: plain data, which a view shows and a
@@ -124,6 +125,9 @@ func (p *Plan) Cost() (usd float64, unknown int) { return p.Changes.Cost() }
 func (cs Changes) Counts() Counts {
 	var c Counts
 	for _, ch := range cs {
+		if ch.MovedFrom != "" {
+			c.Move++
+		}
 		switch ch.Action {
 		case Create:
 			c.Create++

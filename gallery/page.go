@@ -163,9 +163,12 @@ func (b *galleryBuilder) page() (*galleryPage, error) {
 func planSummary(pl *planfile.File, moved bool) *planView {
 	n := map[engine.Action]int{}
 	var usd float64
-	var unknown int
+	var unknown, moves int
 	for _, ch := range pl.Changes {
 		n[ch.Action]++
+		if ch.Moved != "" {
+			moves++
+		}
 		if ch.Paid && ch.Cost == nil {
 			unknown++
 		} else if ch.Paid {
@@ -173,8 +176,9 @@ func planSummary(pl *planfile.File, moved bool) *planView {
 		}
 	}
 	v := &planView{
-		Summary: fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-			n[engine.Create], n[engine.Regenerate], n[engine.Restore], n[engine.Delete], view.CostText(usd, unknown)),
+		Summary: fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %s%d to delete. Estimated cost: %s.",
+			n[engine.Create], n[engine.Regenerate], n[engine.Restore], view.MovesText(moves, "to move"), n[engine.Delete],
+			view.CostText(usd, unknown)),
 		Status: "not applied yet",
 	}
 	if moved {

@@ -259,3 +259,12 @@ func TestGalleryNoOpWithoutRecord(t *testing.T) {
 		t.Errorf("cards %d, want the 4 changed ones and none for the forgotten %s", len(cards), f.dusk.Addr)
 	}
 }
+
+func TestGalleryPlanCountsMoves(t *testing.T) {
+	f := newPlanFixture(t)
+	f.plan.Changes[0].Moved = "image.old"
+	page, _ := f.render(f.plan, false, Options{})
+	if !strings.Contains(html.UnescapeString(page), "Plan: 1 to create, 1 to regenerate, 1 to restore, 1 to move, 1 to delete.") {
+		t.Errorf("the plan summary does not count the move")
+	}
+}

@@ -52,6 +52,7 @@ type Config struct {
 	providerTypes []string
 	unsetUnknown  bool // LoadOptions.UnsetUnknown
 	localNames    map[string]bool
+	secretLocals  map[string]bool   // locals computed from a sensitive variable or credential
 	assets        map[string]*Asset // by address
 	env           map[string]string
 	realDir       string           // Dir with symlinks resolved

@@ -45,6 +45,14 @@ func (c *Config) EvalString(src, filename string, assets map[string]map[string]c
 		vars[name] = v
 	}
 	ctx.Variables["var"] = cty.ObjectVal(vars)
+	locals := make(map[string]cty.Value, len(c.Locals))
+	for name, v := range c.Locals {
+		if c.secretLocals[name] {
+			v = v.Mark(sensitiveMark{})
+		}
+		locals[name] = v
+	}
+	ctx.Variables["local"] = cty.ObjectVal(locals)
 	env := c.envFunc()
 	ctx.Functions = map[string]function.Function{"env": function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "name", Type: cty.String}},
@@ -58,7 +66,40 @@ func (c *Config) EvalString(src, filename string, assets map[string]map[string]c
 		},
 	})}
 	v, d := expr.Value(ctx)
-	return v, append(diags, d...)
+	return v, c.Redact(append(diags, d...))
+}
+
+// isSecret tells whether a local's expression, whose references are w, reads a sensitive
+// variable, a local read from one, or env() of a credential named by a literal.
+func (c *Config) isSecret(expr hcl.Expression, w walked) bool {
+	for _, name := range w.vars {
+		if d := c.Variables[name]; d != nil && d.Sensitive {
+			return true
+		}
+	}
+	for _, name := range w.locals {
+		if c.secretLocals[name] {
+			return true
+		}
+	}
+	syn, ok := expr.(hclsyntax.Node)
+	if !ok {
+		return false
+	}
+	found := false
+	_ = hclsyntax.VisitAll(syn, func(n hclsyntax.Node) hcl.Diagnostics {
+		call, ok := n.(*hclsyntax.FunctionCallExpr)
+		if !ok || call.Name != "env" || len(call.Args) != 1 {
+			return nil
+		}
+		name, ds := call.Args[0].Value(nil)
+		if ds.HasErrors() || !name.IsKnown() || name.IsNull() || name.Type() != cty.String ||
+			credentialEnv.MatchString(name.AsString()) {
+			found = true // a credential, or a name only known at run time: kept secret
+		}
+		return nil
+	})
+	return found
 }
 
 // IsSensitive reports whether v, from EvalString, holds anything sensitive.

@@ -61,7 +61,7 @@ func (c *Config) Eval(inst *Instance, assets map[string]map[string]cty.Value) (*
 		res.Shots = append(res.Shots, ResolvedShot{Duration: d, Scene: sc})
 	}
 	res.Files = rec.list()
-	return res, diags
+	return res, c.Redact(diags)
 }
 
 // instanceContext is the evaluation context of one instance: each or count, the asset
@@ -98,7 +98,8 @@ func (c *Config) EvalOutput(o *Output, assets map[string]map[string]cty.Value) (
 	ctx := c.base.NewChild()
 	ctx.Variables = make(map[string]cty.Value, len(assets))
 	addAssets(ctx.Variables, assets)
-	return o.Value.Value(ctx)
+	v, diags := o.Value.Value(ctx)
+	return v, c.Redact(diags)
 }
 
 // convertAttr converts an attribute's value to its declared type.

@@ -28,6 +28,11 @@ const (
 // The returned Config is never nil: even with errors its Files hold what was parsed, so the
 // diagnostics can be shown with snippets.
 func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	c, diags := load(dir, opts)
+	return c, c.Redact(diags)
+}
+
+func load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	c := &Config{
 		Files:         map[string]*hcl.File{},
 		Variables:     map[string]*Variable{},

@@ -26,6 +26,7 @@ type scope struct {
 type walked struct {
 	refs   []Ref
 	locals []string // local names referenced, de-duplicated
+	vars   []string // variable names referenced
 }
 
 var roots = append([]string{"var", "local", "path", "each", "count"}, asset.Names()...)
@@ -52,6 +53,8 @@ func (c *Config) walkExpr(expr hcl.Expression, sc scope) (walked, hcl.Diagnostic
 				diags = append(diags, errorAt(rng, "Reference to undeclared input variable",
 					fmt.Sprintf("There is no variable named %q; declare it with variable %q {}.%s",
 						name, name, suggest(name, slices.Sorted(maps.Keys(c.Variables))))))
+			default:
+				w.vars = append(w.vars, name)
 			}
 		case "local":
 			switch {

@@ -172,6 +172,7 @@ func (c *Config) evalLocals(attrs []*hcl.Attribute) hcl.Diagnostics {
 		list = append(list, a)
 	}
 	c.localNames = make(map[string]bool, len(list))
+	c.secretLocals = map[string]bool{}
 	for _, a := range list {
 		c.localNames[a.Name] = true
 	}
@@ -180,10 +181,12 @@ func (c *Config) evalLocals(attrs []*hcl.Attribute) hcl.Diagnostics {
 		index[a.Name] = i
 	}
 	deps := make([][]int, len(list))
+	walks := make([]walked, len(list))
 	sc := scope{what: "a local value", locals: true, assetsWhy: "Locals cannot reference assets: a local is evaluated once, " +
 		"before anything is generated. Reference the asset directly in the asset or output that needs it."}
 	for i, a := range list {
 		res, ds := c.walkExpr(a.Expr, sc)
+		walks[i] = res
 		diags = append(diags, ds...)
 		for _, name := range res.locals {
 			deps[i] = append(deps[i], index[name])
@@ -223,6 +226,9 @@ func (c *Config) evalLocals(attrs []*hcl.Attribute) hcl.Diagnostics {
 			v = cty.DynamicVal
 		}
 		c.Locals[a.Name] = v
+		if c.isSecret(a.Expr, walks[comp[0]]) {
+			c.secretLocals[a.Name] = true
+		}
 	}
 	c.base.Variables["local"] = cty.ObjectVal(c.Locals)
 	return diags

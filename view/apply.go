@@ -60,8 +60,8 @@ func (a *applyText) Summary(s *engine.Summary) {
 	w := a.v.Stdout
 	fmt.Fprintln(w)
 	if s.Failed == 0 && s.Interrupted == 0 && s.NotStarted == 0 && s.Skipped == 0 {
-		fmt.Fprintf(w, "Apply complete! %d generated, %d restored, %d deleted, 0 failed. Cost: %s.\n",
-			s.Generated, s.Restored, s.Deleted, CostText(s.Cost, s.CostUnknown))
+		fmt.Fprintf(w, "Apply complete! %d generated, %d restored, %s%d deleted, 0 failed. Cost: %s.\n",
+			s.Generated, s.Restored, MovesText(s.Moved, "moved"), s.Deleted, CostText(s.Cost, s.CostUnknown))
 		a.ambiguous(s)
 		return
 	}
@@ -69,8 +69,8 @@ func (a *applyText) Summary(s *engine.Summary) {
 	if s.Failed == 0 {
 		word = "stopped"
 	}
-	fmt.Fprintf(w, "Apply %s: %d generated, %d restored, %d deleted, %d failed, %d skipped", word,
-		s.Generated, s.Restored, s.Deleted, s.Failed, s.Skipped)
+	fmt.Fprintf(w, "Apply %s: %d generated, %d restored, %s%d deleted, %d failed, %d skipped", word,
+		s.Generated, s.Restored, MovesText(s.Moved, "moved"), s.Deleted, s.Failed, s.Skipped)
 	if s.Interrupted+s.NotStarted > 0 {
 		fmt.Fprintf(w, ", %d interrupted, %d not started", s.Interrupted, s.NotStarted)
 	}
@@ -118,7 +118,7 @@ func (a *applyJSON) Summary(s *engine.Summary) {
 	}
 	a.v.JSONLine(map[string]any{
 		"type": "summary", "changes": true,
-		"generated": s.Generated, "restored": s.Restored, "deleted": s.Deleted,
+		"generated": s.Generated, "restored": s.Restored, "moved": s.Moved, "deleted": s.Deleted,
 		"failed": s.Failed, "skipped": s.Skipped, "interrupted": s.Interrupted, "not_started": s.NotStarted,
 		"cost_usd": s.Cost, "cost_unknown": s.CostUnknown, "failures": failures,
 		"possibly_charged_usd": s.AmbiguousCost, "possibly_charged_attempts": s.Ambiguous,

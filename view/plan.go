@@ -78,8 +78,17 @@ func renderPlan(w io.Writer, plan engine.Changes, color bool) {
 
 func summaryLine(plan engine.Changes) string {
 	n := plan.Counts()
-	return fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %d to delete. Estimated cost: %s.",
-		n.Create, n.Regenerate, n.Restore, n.Delete, CostText(plan.Cost()))
+	return fmt.Sprintf("Plan: %d to create, %d to regenerate, %d to restore, %s%d to delete. Estimated cost: %s.",
+		n.Create, n.Regenerate, n.Restore, MovesText(n.Move, "to move"), n.Delete, CostText(plan.Cost()))
+}
+
+// MovesText is "N what, " when there are moves, and nothing otherwise: the summaries of runs
+// without moved blocks read as they always did.
+func MovesText(n int, what string) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d %s, ", n, what)
 }
 
 func priceText(ch *engine.Change) string {
@@ -218,6 +227,7 @@ type SummaryJSON struct {
 	Restore     int     `json:"restore"`
 	Delete      int     `json:"delete"`
 	NoOp        int     `json:"no_op"`
+	Move        int     `json:"move"` // changes renamed by a moved block (also counted by action)
 	CostUSD     float64 `json:"cost_usd"`
 	CostUnknown int     `json:"cost_unknown"`
 	Changes     bool    `json:"changes"`
@@ -231,7 +241,7 @@ func PlanJSON(plan engine.Changes) PlanDoc {
 	}
 	n := plan.Counts()
 	usd, unknown := plan.Cost()
-	d.Summary = SummaryJSON{Create: n.Create, Regenerate: n.Regenerate, Restore: n.Restore, Delete: n.Delete, NoOp: n.NoOp,
+	d.Summary = SummaryJSON{Create: n.Create, Regenerate: n.Regenerate, Restore: n.Restore, Delete: n.Delete, NoOp: n.NoOp, Move: n.Move,
 		CostUSD: usd, CostUnknown: unknown, Changes: plan.HasChanges()}
 	return d
 }
