@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/state"
@@ -42,9 +41,7 @@ func cmdPull(c *cli, args []string) int {
 	tally, failures := c.transfer("Pulling", recs, func(rec *state.Record) (string, error) {
 		return c.pullOne(ctx, p, rec) // "" in place, "local", or the shared cache
 	})
-	if p.stat != nil {
-		_ = p.stat.Save() // only a cache
-	}
+	_ = p.stat.Save() // only a cache
 	local, inPlace := tally["local"], tally[""]
 	shared := len(recs) - len(failures) - local - inPlace
 	fmt.Fprintf(c.stdout, "Pulled %s (%d from the local cache, %d from the shared cache); %s in place already.\n",
@@ -66,7 +63,7 @@ func (c *cli) pullOne(ctx context.Context, p *project, rec *state.Record) (strin
 	if err != nil {
 		return "", err
 	}
-	switch sha, err := hashFileAt(abs); {
+	switch sha, _, err := p.stat.Hash(abs); { // by stat when the file did not change
 	case err == nil && sha == o.SHA256:
 		return "", nil
 	case err == nil:
@@ -99,24 +96,8 @@ func (c *cli) pullOne(ctx context.Context, p *project, rec *state.Record) (strin
 			return "", err
 		}
 	}
-	if p.stat != nil {
-		_ = p.stat.Remember(abs, o.SHA256)
-	}
+	_ = p.stat.Remember(abs, o.SHA256)
 	return from, nil
-}
-
-// hashFileAt returns the sha256 of a file's content.
-func hashFileAt(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := f.WriteTo(h); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // checkAddrs reports an ADDR that names no recorded instance.
