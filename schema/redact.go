@@ -62,8 +62,11 @@ func ctyString(v cty.Value) (string, error) {
 // Redact removes the sensitive values from diagnostics' Summary and Detail, and drops the
 // expression context (whose variables HCL's writer would print) of a diagnostic that shows one.
 func (c *Config) Redact(diags hcl.Diagnostics) hcl.Diagnostics {
+	if len(diags) == 0 { // the common case: no secrets gathered, for every instance evaluated
+		return diags
+	}
 	secrets := c.secrets()
-	if len(secrets) == 0 || len(diags) == 0 {
+	if len(secrets) == 0 {
 		return diags
 	}
 	out := make(hcl.Diagnostics, len(diags))
