@@ -21,6 +21,7 @@ type stopPG struct{ *testing.M }
 
 func (m stopPG) Run() int {
 	defer pgtest.Stop()
+	defer removeBenchDirs()
 	return m.M.Run()
 }
 
