@@ -77,25 +77,43 @@ func (f *File) ForceUnlock(context.Context, string) error {
 type fileLock struct {
 	f *File
 	l *state.ProjectLock
+	j *state.Journal // the journal this lock's apply records to, once opened
 }
 
 func (l *fileLock) ID() string { return "" }
 
 func (l *fileLock) Recorder(context.Context, *state.File) (Recorder, error) {
-	return state.OpenJournal(l.f.journalPath())
+	j, err := state.OpenJournal(l.f.journalPath())
+	if err == nil {
+		l.j = j
+	}
+	return j, err
 }
 
-// Write writes the state file and removes the journal it folded in.
-func (l *fileLock) Write(_ context.Context, st *state.File) error { return l.f.Fold(st) }
+// Write writes the state file and removes the journal it folded in. A journal that holds only
+// what this lock's apply wrote is removed without being read back.
+func (l *fileLock) Write(_ context.Context, st *state.File) error {
+	if l.j != nil && l.j.Own() {
+		return l.f.fold(st, false)
+	}
+	return l.f.Fold(st)
+}
 
 // Fold writes st to the state file and removes the journal it folded in. The caller holds the
 // lock of the working folder (a fileLock, or the checkout lock a shared backend's command
 // takes).
-func (f *File) Fold(st *state.File) error {
+func (f *File) Fold(st *state.File) error { return f.fold(st, true) }
+
+// fold is Fold; check reads the journal back first, to set aside lines no one could read.
+func (f *File) fold(st *state.File, check bool) error {
 	if _, err := state.Write(f.StatePath, st, filepath.Join(f.WorkDir, "state.backup.json")); err != nil {
 		return fmt.Errorf("writing the state: %w", err)
 	}
-	_, bad, err := state.ReadJournalLenient(f.journalPath())
+	var bad []*state.Error
+	var err error
+	if check {
+		_, bad, err = state.ReadJournalLenient(f.journalPath())
+	}
 	if err == nil && len(bad) > 0 { // lines no one could read: keep them aside, never delete them
 		aside := fmt.Sprintf("%s.corrupt-%s", f.journalPath(), time.Now().UTC().Format("20060102T150405.000000000Z"))
 		if err := os.Rename(f.journalPath(), aside); err != nil {

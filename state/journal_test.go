@@ -250,3 +250,45 @@ func TestJournalLenientKeepsBadLines(t *testing.T) {
 		t.Errorf("OpenJournal changed the journal:\n%s\nwant\n%s", got, data)
 	}
 }
+
+// Own holds only while the file is exactly what this Journal wrote into an empty file: a
+// line someone else added, or lines that were there before, make folding read it back.
+func TestJournalOwn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !j.Own() {
+		t.Fatal("a new, empty journal is not its own")
+	}
+	for _, addr := range []string{"chat.a", "chat.b"} {
+		if err := j.Append(Entry{Forget: addr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !j.Own() {
+		t.Fatal("a journal holding only its own lines is not its own")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("not an entry\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if j.Own() {
+		t.Fatal("a journal with a foreign line is its own")
+	}
+	j.Close()
+
+	again, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Own() {
+		t.Fatal("a journal opened on earlier lines is its own")
+	}
+}
