@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/genform/genform/providers/wisdomgate/gatetest"
+	"golang.org/x/sync/errgroup"
 )
 
 // cliBenchProject writes n independent instances against the fake gateway: chats written to
@@ -105,6 +108,59 @@ func BenchmarkCLIMakespan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkClientFloor is the floor of BenchmarkCLIMakespan: the same 1,000 chat requests
+// against the same fake gateway, parallelism 32, 100 ms latency, sent by a bare Go client
+// (no plan, no disk, no state). genform's makespan is read against it, run side by side: the
+// ideal 3.2 s is out of reach of any client on a loopback fake whose timers and goroutines
+// share the machine's 2 cores.
+func BenchmarkClientFloor(b *testing.B) {
+	const n, par, lat = 1000, 32, 100 * time.Millisecond
+	for range b.N {
+		b.StopTimer()
+		gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: lat})
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * par}, Timeout: time.Minute}
+		b.StartTimer()
+		start := time.Now()
+		var g errgroup.Group
+		g.SetLimit(par)
+		for i := range n {
+			g.Go(func() error { return floorChat(client, gw.URL, i) })
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		client.CloseIdleConnections()
+		gw.Close()
+		ideal := time.Duration(math.Ceil(float64(n)/par)) * lat
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(wall.Seconds()/ideal.Seconds(), "x-ideal")
+	}
+}
+
+// floorChat sends one chat completion as genform would, and reads the whole reply.
+func floorChat(client *http.Client, base string, i int) error {
+	body := fmt.Sprintf(`{"messages":[{"content":"line %d","role":"user"}],"model":"wisdom-ai-gpt5"}`, i)
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/chat/completions", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer test-key")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("chat %d: %s", i, resp.Status)
+	}
+	return nil
 }
 
 // BenchmarkCLIOverhead: 2,000 instances through the CLI against a fake gateway that answers
