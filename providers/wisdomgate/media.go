@@ -20,7 +20,6 @@ import (
 
 	_ "golang.org/x/image/webp" // and WebP
 
-	"github.com/genform/genform/asset"
 	"github.com/genform/genform/providers"
 )
 
@@ -42,7 +41,7 @@ type sink struct {
 var errTooLarge = errors.New("too large")
 
 func (p *Provider) newSink(job *providers.Job, kind providers.Kind) (*sink, error) {
-	f, err := os.CreateTemp(job.Dir, ".wisdomgate-*.part")
+	f, err := os.CreateTemp(job.Dir, ".wisdomgate-*")
 	if err != nil {
 		return nil, &providers.Error{Class: providers.Permanent, Message: "creating the output file: " + err.Error(), Err: err}
 	}
@@ -118,16 +117,13 @@ func (s *sink) finish() (*providers.Result, error) {
 		s.discard()
 		return nil, &providers.Error{Class: providers.Permanent, Message: "writing the output file: " + err.Error(), Err: err}
 	}
+	// The file keeps its temporary name: the engine moves it into the cache at once (and the
+	// temporary folder is emptied before every apply), so a rename here would be one more.
 	if err := s.f.Close(); err != nil {
 		os.Remove(s.f.Name())
 		return nil, &providers.Error{Class: providers.Permanent, Message: "writing the output file: " + err.Error(), Err: err}
 	}
-	name := strings.TrimSuffix(s.f.Name(), ".part") + extension(mt)
-	if err := os.Rename(s.f.Name(), name); err != nil {
-		os.Remove(s.f.Name())
-		return nil, &providers.Error{Class: providers.Permanent, Message: "naming the output file: " + err.Error(), Err: err}
-	}
-	res.File = name
+	res.File = s.f.Name()
 	return res, nil
 }
 
@@ -165,13 +161,6 @@ func expected(kind providers.Kind, mt string) bool {
 		return mt == "video/mp4" || mt == "video/quicktime" || mt == "video/webm"
 	}
 	return false
-}
-
-func extension(mt string) string {
-	if ext := asset.Ext(mt); ext != "" {
-		return ext
-	}
-	return "." + mt[strings.IndexByte(mt, '/')+1:]
 }
 
 // saveBase64 decodes a base64 payload into an output file, streaming.
