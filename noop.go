@@ -73,10 +73,13 @@ func (c *cli) noopPlan(pf *planFlags) bool {
 	}
 	c.stat = stat // the whole plan, if it comes to that, uses it too
 	holds := rec.Holds(dir, key, filepath.Join(dir, ".genform", "journal.jsonl"), stat, os.LookupEnv)
+	if !holds {
+		return false // the whole plan uses the stat cache and saves it
+	}
 	if err := stat.Save(); err != nil {
 		c.ui().Warnf("saving the stat cache: %v", err)
 	}
-	return holds
+	return true
 }
 
 // recordNoop keeps the record of a plan that found nothing to do, printed no diagnostic,

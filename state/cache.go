@@ -34,7 +34,7 @@ type Cache struct {
 
 	mu    sync.Mutex
 	log   *os.File                   // index.jsonl opened for appending, on first Index
-	index map[string]json.RawMessage // input hash -> record line, loaded on first Lookup
+	index map[string][]json.RawMessage // input hash -> its index lines, oldest first, loaded on first Lookup
 	size  int64                      // bytes of index.jsonl read into index
 }
 
@@ -270,12 +270,12 @@ func (c *Cache) Lookup(inputHash string) (*Record, bool) {
 }
 
 // lookupLine finds the newest index line for an input hash, reading what the log gained since
-// the last look (another process may be appending).
+// the last look (another process may be appending), and returns its record.
 func (c *Cache) lookupLine(inputHash string) (json.RawMessage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.index == nil {
-		c.index = map[string]json.RawMessage{}
+		c.index = map[string][]json.RawMessage{}
 	}
 	f, err := os.Open(c.indexPath())
 	if err != nil {
@@ -287,12 +287,18 @@ func (c *Cache) lookupLine(inputHash string) (json.RawMessage, bool) {
 			c.size += c.readIndex(f)
 		}
 	}
-	raw, ok := c.index[inputHash]
-	return raw, ok
+	lines := c.index[inputHash]
+	for i := len(lines) - 1; i >= 0; i-- { // the newest line that decodes wins
+		if l, ok := decodeIndexLine(lines[i]); ok {
+			return l.Record, true
+		}
+	}
+	return nil, false
 }
 
 // readIndex adds the whole lines of r to the index and returns how many bytes they took: a
 // torn last line (a crash mid-append, or an append under way) is left for a later read.
+// A line is decoded in full only when looked up: a plan looks up a few of many lines.
 func (c *Cache) readIndex(r io.Reader) int64 {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -307,17 +313,45 @@ func (c *Cache) readIndex(r io.Reader) int64 {
 		line := data[:nl]
 		data = data[nl+1:]
 		used += int64(nl + 1)
-		var l struct {
-			InputHash string          `json:"input_hash"`
-			Record    json.RawMessage `json:"record"`
-			Version   int             `json:"version"`
+		hash, ok := indexLineHash(line)
+		if !ok {
+			l, valid := decodeIndexLine(line)
+			if !valid {
+				continue // a damaged line costs only its cache entry
+			}
+			hash = l.InputHash
 		}
-		if json.Unmarshal(line, &l) != nil || l.Version != Version || !isSHA256(l.InputHash) || len(l.Record) == 0 {
-			continue // a damaged line costs only its cache entry
-		}
-		c.index[l.InputHash] = l.Record
+		c.index[hash] = append(c.index[hash], line)
 	}
 	return used
+}
+
+// indexLinePrefix starts every line Index writes: the input hash is the first field.
+const indexLinePrefix = `{"input_hash":"`
+
+// indexLineHash reads the input hash at the start of a line Index wrote.
+func indexLineHash(line []byte) (string, bool) {
+	n := len(indexLinePrefix)
+	if len(line) < n+65 || string(line[:n]) != indexLinePrefix || line[n+64] != '"' {
+		return "", false
+	}
+	hash := string(line[n : n+64])
+	return hash, isSHA256(hash)
+}
+
+type rawIndexLine struct {
+	InputHash string          `json:"input_hash"`
+	Record    json.RawMessage `json:"record"`
+	Version   int             `json:"version"`
+}
+
+// decodeIndexLine decodes an index line, reporting whether it is one of this version.
+func decodeIndexLine(line []byte) (rawIndexLine, bool) {
+	var l rawIndexLine
+	if json.Unmarshal(line, &l) != nil || l.Version != Version || !isSHA256(l.InputHash) || len(l.Record) == 0 {
+		return l, false
+	}
+	return l, true
 }
 
 // Stash moves file into the cache (a delete that can be undone) and returns its sha256: a

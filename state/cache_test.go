@@ -229,6 +229,17 @@ func TestCacheIndexLookup(t *testing.T) {
 	if r, ok := c.Lookup(hashOf('5')); !ok || r.Addr != chat.Addr {
 		t.Errorf("a line after a broken one: %v %v", r, ok)
 	}
+	// a newer line for the same hash that is damaged after its input hash (written as Index
+	// writes it) does not hide the older, whole one: a miss could mean paying again
+	f, err = os.OpenFile(c.indexPath(), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, `{"input_hash":%q,"record":{"addr":`+"\n", hashOf('5'))
+	f.Close()
+	if r, ok := c.Lookup(hashOf('5')); !ok || r.Addr != chat.Addr {
+		t.Errorf("a damaged newer line hid a whole one: %v %v", r, ok)
+	}
 	// another process's cache sees what this one indexed
 	other, err := OpenCache(c.dir)
 	if err != nil {
