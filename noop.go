@@ -83,10 +83,11 @@ func (c *cli) noopPlan(pf *planFlags) bool {
 }
 
 // recordNoop keeps the record of a plan that found nothing to do, printed no diagnostic,
-// and read a state file that did not change meanwhile. A failure to write it is only
+// and read a state file that did not change meanwhile, and the partial record of such a
+// plan whatever its changes. A failure to write it is only
 // warned about: the next plan does the whole work.
 func (c *cli) recordNoop(p *project, plan *engine.Plan, pf *planFlags) {
-	if plan.HasChanges() || c.ui().Rendered > 0 || p.journal > 0 || p.stat == nil {
+	if c.ui().Rendered > 0 || p.journal > 0 || p.stat == nil {
 		return
 	}
 	if _, local := p.backend.(*backend.File); !local || p.cfg.Settings.Backend != nil {
@@ -101,6 +102,13 @@ func (c *cli) recordNoop(p *project, plan *engine.Plan, pf *planFlags) {
 		after = sha
 	}
 	if after != p.stateBefore {
+		return
+	}
+	c.recordPartial(p, plan, pf, after)
+	if plan.HasChanges() {
+		if err := p.stat.Save(); err != nil {
+			c.ui().Warnf("saving the stat cache: %v", err)
+		}
 		return
 	}
 	key := noopKey("plan", p.dir, pf.vars.values())

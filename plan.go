@@ -30,6 +30,15 @@ func cmdPlan(c *cli, args []string) int {
 		v.Plan(nil) // no changes
 		return 0
 	}
+	if fast {
+		if changes, ok := c.partialPlan(pf); ok {
+			v.Plan(changes)
+			if *detailed && changes.HasChanges() {
+				return 2
+			}
+			return 0
+		}
+	}
 	p, plan, ok := c.plan(pf)
 	if !ok {
 		return 1

@@ -19,46 +19,73 @@ import (
 // declaration order among independent ones. schema reports cycles with their members; a cycle
 // here is reported again rather than looping.
 func blockOrder(cfg *schema.Config) ([]*schema.Asset, hcl.Diagnostics) {
-	byAddr := make(map[string]*schema.Asset, len(cfg.Assets))
-	for _, a := range cfg.Assets {
-		byAddr[a.Addr()] = a
+	decl := make([]declared, len(cfg.Assets))
+	for i, a := range cfg.Assets {
+		decl[i] = declared{addr: a.Addr(), refs: assetRefs(a)}
+	}
+	var diags hcl.Diagnostics
+	at := dependencyOrder(decl, func(i int) {
+		a := cfg.Assets[i]
+		r := a.DeclRange
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Dependency cycle",
+			Detail:   a.Addr() + " depends on itself through its references.",
+			Subject:  &r,
+		})
+	})
+	order := make([]*schema.Asset, len(at))
+	for i, j := range at {
+		order[i] = cfg.Assets[j]
+	}
+	return order, diags
+}
+
+// declared is one block in declaration order, with the blocks it references.
+type declared struct {
+	addr  string
+	refs  []string
+	isNew bool // (partial plans) declared in a piece the record does not know
+}
+
+// dependencyOrder orders blocks (their indexes in decl) so every block comes after the
+// blocks it references, keeping declaration order among independent ones: a depth-first
+// walk in declaration order. cycle is told of each block met again while it is being
+// walked.
+func dependencyOrder(decl []declared, cycle func(i int)) []int {
+	byAddr := make(map[string]int, len(decl))
+	for i, d := range decl {
+		byAddr[d.addr] = i
 	}
 	const (
 		unvisited = iota
 		visiting
 		done
 	)
-	mark := make(map[*schema.Asset]int, len(cfg.Assets))
-	order := make([]*schema.Asset, 0, len(cfg.Assets))
-	var diags hcl.Diagnostics
-	var visit func(a *schema.Asset)
-	visit = func(a *schema.Asset) {
-		switch mark[a] {
+	mark := make([]int, len(decl))
+	order := make([]int, 0, len(decl))
+	var visit func(i int)
+	visit = func(i int) {
+		switch mark[i] {
 		case done:
 			return
 		case visiting:
-			r := a.DeclRange
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Dependency cycle",
-				Detail:   a.Addr() + " depends on itself through its references.",
-				Subject:  &r,
-			})
+			cycle(i)
 			return
 		}
-		mark[a] = visiting
-		for _, r := range a.Refs {
-			if up := byAddr[r.Kind+"."+r.Name]; up != nil && up != a {
+		mark[i] = visiting
+		for _, r := range decl[i].refs {
+			if up, ok := byAddr[r]; ok && up != i {
 				visit(up)
 			}
 		}
-		mark[a] = done
-		order = append(order, a)
+		mark[i] = done
+		order = append(order, i)
 	}
-	for _, a := range cfg.Assets {
-		visit(a)
+	for i := range decl {
+		visit(i)
 	}
-	return order, diags
+	return order
 }
 
 // blockLevels groups blocks in dependency order into levels: a block's level is one more

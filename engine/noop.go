@@ -69,6 +69,26 @@ func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, 
 	if plan.HasChanges() || len(plan.Moves) > 0 || len(plan.Targets) > 0 || len(plan.Replace) > 0 || plan.planner == nil {
 		return nil, false
 	}
+	r, ok := planInputs(key, cfg, plan, stateSHA, envNames, getenv)
+	if !ok {
+		return nil, false
+	}
+	for _, ch := range plan.Changes {
+		if ch.Before == nil || ch.Before.Output == nil || ch.Path == "" {
+			continue
+		}
+		o := ch.Before.Output
+		r.Outputs = append(r.Outputs, NoopOutput{Path: o.Path, Size: o.Size, SHA256: o.SHA256})
+	}
+	return r, true
+}
+
+// planInputs is the record of what a plan read (NewNoopRecord without the outputs), made
+// whatever the plan's changes.
+func planInputs(key string, cfg *schema.Config, plan *Plan, stateSHA string, envNames []string, getenv func(string) (string, bool)) (*NoopRecord, bool) {
+	if plan.planner == nil {
+		return nil, false
+	}
 	r, ok := NewValidRecord(key, cfg, envNames, getenv)
 	if !ok {
 		return nil, false
@@ -88,13 +108,6 @@ func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, 
 		r.Files[name] = sha
 	}
 	p.files.mu.Unlock()
-	for _, ch := range plan.Changes {
-		if ch.Before == nil || ch.Before.Output == nil || ch.Path == "" {
-			continue
-		}
-		o := ch.Before.Output
-		r.Outputs = append(r.Outputs, NoopOutput{Path: o.Path, Size: o.Size, SHA256: o.SHA256})
-	}
 	return r, true
 }
 
@@ -203,6 +216,14 @@ func (r *NoopRecord) readOutputs() bool {
 // by getenv. An interrupted apply's journal (journal, absolute;
 // "" for validate, which does not read it) means it does not hold.
 func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, getenv func(string) (string, bool)) bool {
+	return r != nil && r.Key == key && r.configHolds(dir, stat) && r.inputsHold(dir, key, journal, stat, getenv) &&
+		r.readOutputs() && r.outputsHold(dir, stat)
+}
+
+// inputsHold is Holds without the configuration files and the outputs: the key, the
+// environment, the journal, the state file, the var files and every file the configuration
+// or the plan read.
+func (r *NoopRecord) inputsHold(dir, key, journal string, stat *state.StatCache, getenv func(string) (string, bool)) bool {
 	if r == nil || r.Key != key || r.Env != NoopEnvDigest(r.EnvNames, getenv) {
 		return false
 	}
@@ -211,22 +232,12 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 			return false
 		}
 	}
-	if !r.configHolds(dir, stat) {
-		return false
-	}
 	same := func(abs, sha string) bool {
 		got, err := hashThrough(stat, abs)
 		return err == nil && got == sha
 	}
-	if r.StatePath != "" {
-		statePath := filepath.Join(dir, filepath.FromSlash(r.StatePath))
-		if r.State == "" {
-			if _, err := os.Lstat(statePath); !errors.Is(err, fs.ErrNotExist) {
-				return false
-			}
-		} else if !same(statePath, r.State) {
-			return false
-		}
+	if !r.stateHolds(dir, stat) {
+		return false
 	}
 	for path, sha := range r.VarFiles {
 		if !same(path, sha) {
@@ -251,7 +262,21 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 			return false
 		}
 	}
-	return r.readOutputs() && r.outputsHold(dir, stat)
+	return true
+}
+
+// stateHolds reports whether the state file is the one recorded (none when none was).
+func (r *NoopRecord) stateHolds(dir string, stat *state.StatCache) bool {
+	if r.StatePath == "" {
+		return true
+	}
+	statePath := filepath.Join(dir, filepath.FromSlash(r.StatePath))
+	if r.State == "" {
+		_, err := os.Lstat(statePath)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	got, err := hashThrough(stat, statePath)
+	return err == nil && got == r.State
 }
 
 // hashThrough hashes a file through the stat cache, or by reading it when there is none.

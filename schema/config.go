@@ -24,6 +24,18 @@ type LoadOptions struct {
 	// ProviderTypes lists the provider types that exist ("wisdomgate", "offline"). A provider
 	// block of another type is an error. When empty, every type is accepted.
 	ProviderTypes []string
+	// Select, when not nil, stands for the folder's configuration files: Load reads no file
+	// but these (native syntax, by name) and parses only the pieces each one names. It is
+	// for a plan that knows the other pieces did not change (see TopLevelPieces); the
+	// result is only to be used when Load reports no diagnostic at all.
+	Select map[string]SelectedFile
+}
+
+// SelectedFile is one configuration file given to Load whole, of which only Pieces are
+// parsed.
+type SelectedFile struct {
+	Src    []byte
+	Pieces []PieceRange
 }
 
 // VarValue is one -var (Name and Value) or -var-file (File) argument.

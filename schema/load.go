@@ -2,9 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/genform/genform/textdiff"
@@ -60,7 +62,11 @@ func load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	}
 	c.buildContexts()
 
-	files, diags := c.parseFolder()
+	parse := c.parseFolder
+	if opts.Select != nil {
+		parse = func() ([]*hcl.File, hcl.Diagnostics) { return c.parseSelection(opts.Select) }
+	}
+	files, diags := parse()
 	if diags.HasErrors() {
 		return c, diags
 	}
@@ -142,6 +148,22 @@ func (c *Config) parseFolder() ([]*hcl.File, hcl.Diagnostics) {
 			Detail: fmt.Sprintf("genform reads the *%s and *%s files directly in %s, and there are none. "+
 				"Run genform init to start a project.", SuffixHCL, SuffixJSON, c.Dir),
 		})
+	}
+	return files, diags
+}
+
+// parseSelection parses the selected pieces of the given files, in name order.
+func (c *Config) parseSelection(sel map[string]SelectedFile) ([]*hcl.File, hcl.Diagnostics) {
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for _, name := range slices.Sorted(maps.Keys(sel)) {
+		f, ds := parseSelected(sel[name].Src, name, sel[name].Pieces)
+		diags = append(diags, ds...)
+		if f != nil {
+			c.Files[name] = f
+			c.reads.r.Config[name] = sha256Hex(f.Bytes)
+			files = append(files, f)
+		}
 	}
 	return files, diags
 }

@@ -115,12 +115,18 @@ func cutPoints(src []byte, size int) []int {
 	if len(src) < 2*size {
 		return nil
 	}
+	cuts, _ := scanCuts(src, size)
+	return cuts
+}
+
+// scanCuts is cutPoints without the small-file rule: ok is false when the scanner meets
+// something it does not follow (cuts is then nil).
+func scanCuts(src []byte, size int) (cuts []int, ok bool) {
 	s := cutScanner{src: src}
-	var cuts []int
 	last := 0
 	for s.i < len(src) {
 		if !s.step() {
-			return nil
+			return nil, false
 		}
 		if s.atTopLine && s.i-last >= size && len(src)-s.i >= size {
 			cuts = append(cuts, s.i)
@@ -128,9 +134,9 @@ func cutPoints(src []byte, size int) []int {
 		}
 	}
 	if len(s.stack) != 1 || s.stack[0].depth != 0 {
-		return nil
+		return nil, false
 	}
-	return cuts
+	return cuts, true
 }
 
 // frame is one level of the cut scanner: an expression (the file's top level or the inside

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/genform/genform/backend"
+	"github.com/genform/genform/engine"
+	"github.com/genform/genform/schema"
+	"github.com/genform/genform/state"
+)
+
+// The partial record (.genform/partial.gob) lets plan load, evaluate and plan only the
+// blocks whose pieces of the configuration changed since the last whole plan, the blocks
+// that read them and what those read, and know every other instance unchanged
+// (engine.PartialRecord says what it covers). Plan writes it after a whole plan that printed
+// no diagnostic; when anything it cannot vouch for changed, or the plan of the pieces
+// shows anything but a clean plan, plan does the whole work, so deleting it changes nothing
+// but the time taken.
+
+// partialPath is where the partial record of the project folder dir lives.
+func partialPath(dir string) string { return filepath.Join(dir, ".genform", "partial.gob") }
+
+// partialPlan plans from the partial record: ok is false when it cannot, and nothing was
+// printed then.
+func (c *cli) partialPlan(pf *planFlags) (engine.Changes, bool) {
+	dir, err := filepath.Abs(c.dir)
+	if err != nil {
+		return nil, false
+	}
+	rec := engine.ReadPartialRecord(partialPath(dir))
+	if rec == nil {
+		return nil, false
+	}
+	key := noopKey("plan", dir, pf.vars.values())
+	if key == "" {
+		return nil, false
+	}
+	stat := c.stat
+	if stat == nil {
+		if stat, err = state.OpenStatCache(filepath.Join(dir, ".genform", "stat.cache")); err != nil {
+			return nil, false
+		}
+		c.stat = stat // the whole plan, if it comes to that, uses it too
+	}
+	sources, ok := configSources(dir)
+	if !ok {
+		return nil, false
+	}
+	sel, ok := rec.Select(dir, key, filepath.Join(dir, ".genform", "journal.jsonl"), sources, stat, os.LookupEnv)
+	if !ok {
+		return nil, false
+	}
+	cfg, diags := schema.Load(dir, schema.LoadOptions{Vars: pf.vars.values(), Env: os.Environ(), ProviderTypes: providerTypes(), Select: sel.Files})
+	if cfg == nil || len(diags) > 0 || cfg.Cache != nil || cfg.Settings.Backend != nil {
+		return nil, false
+	}
+	provs, pdiags := engine.NewProviders(cfg, registry(), c.env.getenv)
+	if len(pdiags) > 0 {
+		return nil, false
+	}
+	statePath := filepath.Join(dir, cfg.Settings.StatePath)
+	be := &backend.File{StatePath: statePath, WorkDir: filepath.Join(dir, ".genform")}
+	defer be.Close()
+	st, status, err := be.Read(context.Background())
+	if err != nil || len(status.Warnings) > 0 || status.Pending > 0 {
+		return nil, false
+	}
+	cache, err := state.OpenCache(filepath.Join(dir, ".genform", "cache"))
+	if err != nil {
+		return nil, false
+	}
+	defer cache.Close()
+	plan, diags := engine.NewPlan(cfg, st, cache, engine.Options{Providers: provs, Stat: stat})
+	if plan == nil || len(diags) > 0 {
+		return nil, false
+	}
+	changes, ok := sel.Merge(cfg, plan)
+	if !ok || !rec.StateHolds(dir, stat) { // the state read is the one the record vouched for
+		return nil, false
+	}
+	_ = stat.Save() // only a cache: the next plan hashes again what it could not keep
+	return changes, true
+}
+
+// configSources reads the folder's configuration files by name; false when one cannot be
+// read.
+func configSources(dir string) (map[string][]byte, bool) {
+	names, err := configFiles(dir)
+	if err != nil {
+		return nil, false
+	}
+	out := make(map[string][]byte, len(names))
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return nil, false
+		}
+		out[n] = b
+	}
+	return out, true
+}
+
+// recordPartial keeps the partial record of a whole plan, under the no-op record's
+// conditions but whatever the plan's changes. A failure to write it is only warned about.
+func (c *cli) recordPartial(p *project, plan *engine.Plan, pf *planFlags, stateSHA string) {
+	key := noopKey("plan", p.dir, pf.vars.values())
+	if key == "" {
+		return
+	}
+	rec, ok := engine.NewPartialRecord(key, p.cfg, plan, stateSHA, c.env.names(), os.LookupEnv)
+	if !ok {
+		_ = os.Remove(partialPath(p.dir))
+		return
+	}
+	if err := engine.WritePartialRecord(partialPath(p.dir), rec); err != nil {
+		c.ui().Warnf("saving the partial plan record: %v", err)
+	}
+}
