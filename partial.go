@@ -1,11 +1,11 @@
 package main
 
 import (
-	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
-	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -60,11 +60,12 @@ func (c *cli) partialPlan(pf *planFlags) (engine.Changes, bool) {
 	if len(pdiags) > 0 {
 		return nil, false
 	}
-	statePath := filepath.Join(dir, cfg.Settings.StatePath)
-	be := &backend.File{StatePath: statePath, WorkDir: filepath.Join(dir, ".genform")}
-	defer be.Close()
-	st, status, err := be.Read(context.Background())
-	if err != nil || len(status.Warnings) > 0 || status.Pending > 0 {
+	// the records of the instances known unchanged are not read: the plan of the pieces
+	// would only find them no longer declared, which Merge leaves out
+	st, err := state.ReadExcept(filepath.Join(dir, cfg.Settings.StatePath), sel.Vouched)
+	if errors.Is(err, fs.ErrNotExist) {
+		st = state.New()
+	} else if err != nil {
 		return nil, false
 	}
 	cache, err := state.OpenCache(filepath.Join(dir, ".genform", "cache"))
@@ -80,7 +81,9 @@ func (c *cli) partialPlan(pf *planFlags) (engine.Changes, bool) {
 	if !ok || !rec.StateHolds(dir, stat) { // the state read is the one the record vouched for
 		return nil, false
 	}
-	_ = stat.Save() // only a cache: the next plan hashes again what it could not keep
+	if stat.Changed() {
+		_ = stat.Save() // only a cache: the next plan hashes again what it could not keep
+	}
 	return changes, true
 }
 

@@ -130,6 +130,10 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 	return s, true
 }
 
+// Vouched reports whether the instance address is one the record knows unchanged, which
+// the plan of the pieces does not plan.
+func (s *Selection) Vouched(addr string) bool { return s.vouched[addr] }
+
 // wanted reports whether the piece declares a block to load.
 func (pc *piece) wanted(load map[string]bool) bool {
 	list := pc.assets

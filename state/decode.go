@@ -26,8 +26,9 @@ type decodeError struct {
 
 const maxDepth = 10000 // as encoding/json
 
-// decodeState decodes data, which must be one JSON object and nothing after it.
-func decodeState(data []byte) (*diskFile, *decodeError) {
+// decodeState decodes data, which must be one JSON object and nothing after it. The records
+// skip names (when it is not nil) are stepped over, not decoded.
+func decodeState(data []byte, skip func(addr string) bool) (*diskFile, *decodeError) {
 	d := &decoder{data: data}
 	f := &diskFile{}
 	var seen fieldSet
@@ -60,6 +61,10 @@ func decodeState(data []byte) (*diskFile, *decodeError) {
 			d.object("records", func(addr string, off int) {
 				if _, dup := f.Records[addr]; dup {
 					d.fail(off, fmt.Sprintf("record %s appears twice", addr))
+					return
+				}
+				if skip != nil && skip(addr) {
+					d.skip()
 					return
 				}
 				d.rec = "record " + addr

@@ -44,14 +44,28 @@ func Read(path string) (*File, error) {
 	return parse(path, data)
 }
 
+// ReadExcept is Read leaving out the records skip names: they are neither decoded nor
+// checked, only stepped over. It is for a plan that knows those instances unchanged (by
+// the state file's hash, of a file read whole before) and needs only the others.
+func ReadExcept(path string, skip func(addr string) bool) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	return parseExcept(path, data, skip)
+}
+
 // parse decodes a state file. The version rules: a file whose version is not this one is
 // refused for its version, whatever else its content would make wrong; only a version 1 file
 // is converted to a File (and checked against its invariants).
-func parse(name string, data []byte) (*File, error) {
+func parse(name string, data []byte) (*File, error) { return parseExcept(name, data, nil) }
+
+// parseExcept is parse leaving out the records skip names (none when skip is nil).
+func parseExcept(name string, data []byte, skip func(string) bool) (*File, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Path: name, Reason: "the state file is empty; restore it from its backup or from git, or delete it to start over"}
 	}
-	d, derr := decodeState(data)
+	d, derr := decodeState(data, skip)
 	if derr != nil {
 		// The version decides what the rest means: a file of another version is refused for
 		// its version, not for what version 1 makes of its content.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -214,5 +215,38 @@ func TestAddressNames(t *testing.T) {
 		if _, why := checkAddr(addr); why == "" {
 			t.Errorf("checkAddr(%q) took it", addr)
 		}
+	}
+}
+
+// ReadExcept reads every record but those it is told to skip, each as Read reads it, and
+// the rest of the file alike.
+func TestReadExcept(t *testing.T) {
+	src := strings.Replace(validState, `  "records": {
+`, `  "records": {
+    "chat.c": {"input_hash": "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", "kind": "chat", "provider": "offline", "request": {"prompt": "x"}},
+    "image.gone": {"input_hash": "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", "kind": "image", "provider": "offline", "output": {"path": "out/g.png", "sha256": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "size": 3}},
+`, 1)
+	path := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	some, err := ReadExcept(path, func(addr string) bool { return addr == "image.gone" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Records) != 3 || len(some.Records) != 2 || some.Records["image.gone"] != nil {
+		t.Fatalf("records: whole %d, some %d", len(whole.Records), len(some.Records))
+	}
+	for addr, r := range some.Records {
+		if !reflect.DeepEqual(r, whole.Records[addr]) {
+			t.Errorf("%s: %+v, want %+v", addr, r, whole.Records[addr])
+		}
+	}
+	if some.Lineage != whole.Lineage || some.Serial != whole.Serial || len(some.Jobs) != len(whole.Jobs) {
+		t.Errorf("header %s %d, want %s %d", some.Lineage, some.Serial, whole.Lineage, whole.Serial)
 	}
 }

@@ -251,6 +251,14 @@ func (s *StatCache) forget(key string) {
 	}
 }
 
+// Changed reports whether the cache learned anything since it was opened or saved (Save
+// would write it).
+func (s *StatCache) Changed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dirty
+}
+
 // Save writes the cache (atomically) if anything changed since it was opened or saved. Entries
 // of files that are gone are dropped (those not asked about in this run are checked with a
 // stat), so the cache does not grow with files long deleted.
