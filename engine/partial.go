@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"sort"
@@ -66,10 +67,10 @@ type PartialAsset struct {
 
 // PartialInst is one instance of a vouched block: its address and its output as planned.
 type PartialInst struct {
-	Addr   string
+	Addr   string // "" when it is the block's (no count or for_each)
 	Path   string // project-relative; "" for a chat without one
 	Size   int64
-	SHA256 string
+	SHA256 []byte // raw
 }
 
 func pieceSHA(b []byte) string {
@@ -119,11 +120,18 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 				break
 			}
 			pi := PartialInst{Addr: si.Addr, Path: ch.Path}
+			if si.Addr == a.Addr() {
+				pi.Addr = ""
+			}
 			if ch.Path != "" {
 				if ch.Before == nil || ch.Before.Output == nil || ch.Before.Output.Path != ch.Path {
 					return nil, false
 				}
-				pi.Size, pi.SHA256 = ch.Before.Output.Size, ch.Before.Output.SHA256
+				sha, err := hex.DecodeString(ch.Before.Output.SHA256)
+				if err != nil {
+					return nil, false
+				}
+				pi.Size, pi.SHA256 = ch.Before.Output.Size, sha
 			}
 			pa.Insts = append(pa.Insts, pi)
 		}

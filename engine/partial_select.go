@@ -1,10 +1,15 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/genform/genform/asset"
 	"github.com/genform/genform/schema"
@@ -54,8 +59,10 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 		}
 		pieces[name] = ps
 	}
+	n := len(r.Assets)
 	s := &Selection{Files: map[string]schema.SelectedFile{}, changed: map[string]bool{},
-		vouched: map[string]bool{}, outPaths: map[string]bool{}, read: r.Inputs.Files}
+		vouched: make(map[string]bool, n), outPaths: make(map[string]bool, n), read: r.Inputs.Files,
+		decl: make([]declared, 0, n)}
 	// seeds: the blocks of pieces gone or edited, and of new pieces
 	for _, f := range r.Files {
 		for i := range f.Pieces {
@@ -71,8 +78,7 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 			}
 		}
 	}
-	refs := map[string][]string{} // of every block declared now
-	where := map[string]bool{}
+	refs := make(map[string][]string, n) // of every block declared now
 	for _, name := range slices.Sorted(maps.Keys(sources)) {
 		for i := range pieces[name] {
 			pc := &pieces[name][i]
@@ -81,10 +87,9 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 				list = pc.rec.Assets
 			}
 			for _, a := range list {
-				if where[a] {
+				if _, twice := refs[a]; twice {
 					return nil, false // declared twice: the whole plan says so
 				}
-				where[a] = true
 				pa := r.Assets[a]
 				switch {
 				case isNew:
@@ -113,21 +118,50 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 		}
 		s.Files[name] = sel
 	}
+	var outs []PartialInst
 	for _, d := range s.decl {
 		if load[d.addr] {
 			continue
 		}
 		for _, in := range r.Assets[d.addr].Insts {
+			if in.Addr == "" {
+				in.Addr = d.addr
+			}
 			s.vouched[in.Addr] = true
 			if in.Path != "" {
 				s.outPaths[in.Path] = true
-				if !outputHolds(dir, in, stat) {
-					return nil, false
-				}
+				outs = append(outs, in)
 			}
 		}
 	}
-	return s, true
+	return s, outputsHold(dir, outs, stat)
+}
+
+// outputsHold checks the outputs of the instances known unchanged, on every core (each
+// check is a stat, mostly).
+func outputsHold(dir string, outs []PartialInst, stat *state.StatCache) bool {
+	var next atomic.Int64
+	var bad atomic.Bool
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(outs)/planBatch+1) {
+		wg.Go(func() {
+			for !bad.Load() {
+				end := int(next.Add(planBatch))
+				start := end - planBatch
+				if start >= len(outs) {
+					return
+				}
+				for _, in := range outs[start:min(end, len(outs))] {
+					if !outputHolds(dir, in, stat) {
+						bad.Store(true)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return !bad.Load()
 }
 
 // Vouched reports whether the instance address is one the record knows unchanged, which
@@ -207,10 +241,16 @@ func outputHolds(dir string, in PartialInst, stat *state.StatCache) bool {
 	case err != nil || size != in.Size:
 		return false
 	case unchanged:
-		return sha == in.SHA256
+		return sameSHA(sha, in.SHA256)
 	}
 	got, _, err := stat.Hash(abs)
-	return err == nil && got == in.SHA256
+	return err == nil && sameSHA(got, in.SHA256)
+}
+
+// sameSHA reports whether the hex digest and the raw one are the same.
+func sameSHA(hexSHA string, raw []byte) bool {
+	b, err := hex.DecodeString(hexSHA)
+	return err == nil && len(raw) == sha256.Size && string(b) == string(raw)
 }
 
 // filePieces cuts a configuration file into its pieces and finds each one in the recorded

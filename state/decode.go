@@ -64,7 +64,7 @@ func decodeState(data []byte, skip func(addr string) bool) (*diskFile, *decodeEr
 					return
 				}
 				if skip != nil && skip(addr) {
-					d.skip()
+					d.skipRaw()
 					return
 				}
 				d.rec = "record " + addr

@@ -239,6 +239,36 @@ func (d *decoder) skip() {
 	}
 }
 
+// skipRaw steps over one value without decoding it: an object or array by following its
+// strings and brackets only, not checking what is between them. It is for data a whole read
+// decoded before (ReadExcept's skipped records); a fault it misses makes what follows fail.
+func (d *decoder) skipRaw() {
+	if c := d.peek(); d.err != nil || c != '{' && c != '[' {
+		d.skip()
+		return
+	}
+	data := d.data
+	depth := 0
+	for i := d.pos; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				d.pos = i + 1
+				return
+			}
+		}
+	}
+	d.truncated()
+}
+
 func (d *decoder) array(fn func()) {
 	d.depth++
 	defer func() { d.depth-- }()

@@ -224,7 +224,7 @@ func TestReadExcept(t *testing.T) {
 	src := strings.Replace(validState, `  "records": {
 `, `  "records": {
     "chat.c": {"input_hash": "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", "kind": "chat", "provider": "offline", "request": {"prompt": "x"}},
-    "image.gone": {"input_hash": "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", "kind": "image", "provider": "offline", "output": {"path": "out/g.png", "sha256": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "size": 3}},
+    "image.gone": {"input_hash": "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", "kind": "image", "provider": "offline", "request": {"prompt": "a } \\\" { ] [ \\\\", "tags": [{"x": []}]}, "output": {"path": "out/g.png", "sha256": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "size": 3}},
 `, 1)
 	path := filepath.Join(t.TempDir(), "s.json")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
