@@ -33,9 +33,9 @@ type Cache struct {
 	rename func(oldpath, newpath string) error // os.Rename; tests make it fail across devices
 
 	mu    sync.Mutex
-	log   *os.File                   // index.jsonl opened for appending, on first Index
+	log   *os.File                     // index.jsonl opened for appending, on first Index
 	index map[string][]json.RawMessage // input hash -> its index lines, oldest first, loaded on first Lookup
-	size  int64                      // bytes of index.jsonl read into index
+	size  int64                        // bytes of index.jsonl read into index
 }
 
 // OpenCache opens (creating) the cache in dir.
