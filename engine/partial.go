@@ -135,6 +135,9 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 			}
 			pa.Insts = append(pa.Insts, pi)
 		}
+		for _, in := range pa.Insts {
+			delete(inputs.Paths, in.Path) // its contents are checked, which says it is a file
+		}
 		r.Assets[a.Addr()] = pa
 	}
 	for _, o := range cfg.Outputs {
