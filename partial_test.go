@@ -29,15 +29,17 @@ func (b partialBlock) text() string {
 	return fmt.Sprintf("image %q {\n  model  = \"gpt-image-1\"\n  prompt = \"%s ${var.style}\"\n  size   = %q\n  path   = \"out/%s.png\"\n}\n", b.name, b.prompt, b.size, b.name)
 }
 
-// partialModel is a generated project: blocks by file, and a header (provider, variable).
+// partialModel is a generated project: blocks by file, and a header (provider, variable,
+// a for_each block an output reads).
 type partialModel struct {
 	style string
+	keys  string // the for_each block's keys
 	files map[string][]partialBlock
 	blank map[string]int // blank lines or comments inserted before the blocks of a file
 }
 
 func (m *partialModel) clone() *partialModel {
-	c := &partialModel{style: m.style, files: map[string][]partialBlock{}, blank: map[string]int{}}
+	c := &partialModel{style: m.style, keys: m.keys, files: map[string][]partialBlock{}, blank: map[string]int{}}
 	for f, bs := range m.files {
 		c.files[f] = slices.Clone(bs)
 	}
@@ -51,6 +53,8 @@ func (m *partialModel) render(name string) string {
 	var b strings.Builder
 	if name == "a.gen.hcl" {
 		fmt.Fprintf(&b, "provider \"offline\" {}\n\nvariable \"style\" {\n  default = %q\n}\n\n", m.style)
+		fmt.Fprintf(&b, "image \"set\" {\n  for_each = toset(%s)\n  model    = \"gpt-image-1\"\n  prompt   = \"set ${each.key}\"\n  size     = \"64x64\"\n  path     = \"out/set-${each.key}.png\"\n}\n\n", m.keys)
+		b.WriteString("output \"first\" {\n  value = image.set[\"x\"].path\n}\n\n")
 	}
 	for i := range m.blank[name] {
 		if i%2 == 0 {
@@ -69,13 +73,13 @@ func (m *partialModel) render(name string) string {
 // TestPartialRecordDifferential changes a project of many blocks in two files at random
 // (prompts edited, some within the same second with the same size and their times put
 // back; blocks added, deleted, renamed, moved between files; references changed; a
-// referenced block edited; files reverted; blank lines and comments; a variable's
-// default; a syntax error; outputs deleted; applies) and after each change plans twice:
+// referenced block edited; a for_each block's keys, which an output reads; files reverted;
+// blank lines and comments; a variable's default; a syntax error; outputs deleted; applies) and after each change plans twice:
 // with the records the plans before left in .genform/, and with none. The two must print
 // the same thing and exit alike.
 func TestPartialRecordDifferential(t *testing.T) {
-	for seed := uint64(1); seed <= 3; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { partialDifferential(t, seed, 40) })
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { partialDifferential(t, seed, 60) })
 	}
 }
 
@@ -83,7 +87,7 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	dir := t.TempDir()
 	files := []string{"a.gen.hcl", "b.gen.hcl"}
-	m := &partialModel{style: "flat", files: map[string][]partialBlock{}, blank: map[string]int{}}
+	m := &partialModel{style: "flat", keys: `["x", "y"]`, files: map[string][]partialBlock{}, blank: map[string]int{}}
 	next := 0
 	newBlock := func() partialBlock {
 		next++
@@ -234,6 +238,11 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 			m.blank[f] = r.IntN(4)
 			writeAll()
 			return fmt.Sprintf("%d blank in %s", m.blank[f], f)
+		},
+		func() string { // the for_each block's keys
+			m.keys = []string{`["x", "y"]`, `["x", "y", "z"]`, `["x"]`}[r.IntN(3)]
+			writeAll()
+			return "keys " + m.keys
 		},
 		func() string {
 			m.style = []string{"flat", "bold"}[r.IntN(2)]
