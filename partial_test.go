@@ -16,6 +16,8 @@ import (
 type partialBlock struct {
 	kind, name, prompt, size string
 	ref                      string // "image.x" a chat reads, or ""
+	path                     string // an image's output path when not out/NAME.png
+	reads                    string // a file an image reads by its literal path (references)
 }
 
 func (b partialBlock) text() string {
@@ -26,7 +28,14 @@ func (b partialBlock) text() string {
 		}
 		return fmt.Sprintf("chat %q {\n  model  = \"deepseek-v3\"\n  prompt = \"%s%s\"\n  path   = \"out/%s.txt\"\n}\n", b.name, b.prompt, ref, b.name)
 	}
-	return fmt.Sprintf("image %q {\n  model  = \"gpt-image-1\"\n  prompt = \"%s ${var.style}\"\n  size   = %q\n  path   = \"out/%s.png\"\n}\n", b.name, b.prompt, b.size, b.name)
+	path, reads := b.path, ""
+	if path == "" {
+		path = "out/" + b.name + ".png"
+	}
+	if b.reads != "" {
+		reads = fmt.Sprintf("  references = [%q]\n", b.reads)
+	}
+	return fmt.Sprintf("image %q {\n  model  = \"gpt-image-1\"\n  prompt = \"%s ${var.style}\"\n  size   = %q\n%s  path   = %q\n}\n", b.name, b.prompt, b.size, reads, path)
 }
 
 // partialModel is a generated project: blocks by file, and a header (provider, variable,
@@ -72,7 +81,8 @@ func (m *partialModel) render(name string) string {
 
 // TestPartialRecordDifferential changes a project of many blocks in two files at random
 // (prompts edited, some within the same second with the same size and their times put
-// back; blocks added, deleted, renamed, moved between files; references changed; a
+// back; blocks added, deleted, renamed, moved between files; blocks writing where another
+// one writes or reading its output by path; references changed; a
 // referenced block edited; a for_each block's keys, which an output reads; files reverted;
 // blank lines and comments; a variable's default; a syntax error; outputs deleted; applies) and after each change plans twice:
 // with the records the plans before left in .genform/, and with none. The two must print
@@ -239,6 +249,24 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 			writeAll()
 			return fmt.Sprintf("%d blank in %s", m.blank[f], f)
 		},
+		func() string { // a new block writing where another one does, or reading its output by path
+			imgs := m.blocks("image")
+			if len(imgs) == 0 {
+				return "no image"
+			}
+			next++
+			b := partialBlock{kind: "image", name: fmt.Sprintf("i%d", next), prompt: "x", size: "64x64"}
+			other := "out/" + imgs[r.IntN(len(imgs))] + ".png"
+			what := "same path as"
+			if r.IntN(2) == 0 {
+				b.path = other
+			} else {
+				b.reads, what = other, "reading"
+			}
+			f := files[r.IntN(2)]
+			write(f, m.render(f)+b.text()) // not in the model: mended at the next write
+			return fmt.Sprintf("add %s %s %s", b.name, what, other)
+		},
 		func() string { // the for_each block's keys
 			m.keys = []string{`["x", "y"]`, `["x", "y", "z"]`, `["x"]`}[r.IntN(3)]
 			writeAll()
@@ -272,6 +300,10 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 	used := 0
 	for step := 0; step < steps; step++ {
 		history = append(history, m.clone())
+		if r.IntN(3) == 0 && m.heal() {
+			writeAll()
+			log = append(log, "heal")
+		}
 		log = append(log, mutations[r.IntN(len(mutations))]())
 		before, hadRecord := os.Stat(record)
 		with := runCLI(dir, "plan")
@@ -303,6 +335,30 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 		t.Fatalf("the partial record was never used (%s)", strings.Join(log, "; "))
 	}
 	t.Logf("partial record used %d times in %d steps", used, steps)
+}
+
+// heal points every chat that reads an image no longer declared at the first image (or at
+// none), so a project broken by a delete or a rename plans again; it reports whether it
+// changed anything.
+func (m *partialModel) heal() bool {
+	imgs := m.blocks("image")
+	declared := map[string]bool{}
+	for _, n := range imgs {
+		declared["image."+n] = true
+	}
+	changed := false
+	for _, f := range slices.Sorted(maps.Keys(m.files)) {
+		for i, b := range m.files[f] {
+			if b.ref != "" && !declared[b.ref] {
+				m.files[f][i].ref = ""
+				if len(imgs) > 0 {
+					m.files[f][i].ref = "image." + imgs[0]
+				}
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // blocks lists the names of the blocks of a kind.
