@@ -17,7 +17,7 @@ import (
 )
 
 // partialVersion names the format and the meaning of a PartialRecord.
-const partialVersion = "genform-partial-v1"
+const partialVersion = "genform-partial-v2"
 
 // PartialRecord lets a plan whose configuration changed in a few blocks parse, evaluate and
 // plan only those blocks, the blocks that read them (transitively) and what all of these
@@ -37,9 +37,9 @@ const partialVersion = "genform-partial-v1"
 type PartialRecord struct {
 	Version    string
 	Inputs     *NoopRecord
-	Files      []PartialFile // name order
-	Assets     map[string]*PartialAsset
-	OutputRefs []string // the blocks output blocks reference
+	Files      []PartialFile  // name order
+	Assets     []PartialAsset // declaration order (a slice: gob decodes it faster than a map)
+	OutputRefs []string       // the blocks output blocks reference
 }
 
 // PartialFile is one configuration file as the recorded plan read it.
@@ -60,6 +60,7 @@ type PartialPiece struct {
 
 // PartialAsset is one asset block as the recorded plan planned it.
 type PartialAsset struct {
+	Addr    string
 	Refs    []string // the blocks it references, as blockOrder follows them
 	Vouched bool     // every instance was a no-op, not moved
 	Insts   []PartialInst
@@ -93,7 +94,7 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 	if !ok {
 		return nil, false
 	}
-	r := &PartialRecord{Version: partialVersion, Inputs: inputs, Assets: make(map[string]*PartialAsset, len(cfg.Assets))}
+	r := &PartialRecord{Version: partialVersion, Inputs: inputs, Assets: make([]PartialAsset, 0, len(cfg.Assets))}
 	names := make([]string, 0, len(cfg.Files))
 	for name := range cfg.Files {
 		names = append(names, name)
@@ -107,7 +108,7 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 		r.Files = append(r.Files, pf)
 	}
 	for _, a := range cfg.Assets {
-		pa := &PartialAsset{Refs: assetRefs(a), Vouched: true}
+		pa := PartialAsset{Addr: a.Addr(), Refs: assetRefs(a), Vouched: true}
 		for _, si := range a.Instances {
 			in := p.insts[si.Addr]
 			if in == nil || in.change == nil {
@@ -138,7 +139,7 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 		for _, in := range pa.Insts {
 			delete(inputs.Paths, in.Path) // its contents are checked, which says it is a file
 		}
-		r.Assets[a.Addr()] = pa
+		r.Assets = append(r.Assets, pa)
 	}
 	for _, o := range cfg.Outputs {
 		for _, ref := range o.Refs {

@@ -60,6 +60,10 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 		pieces[name] = ps
 	}
 	n := len(r.Assets)
+	assets := make(map[string]*PartialAsset, n)
+	for i := range r.Assets {
+		assets[r.Assets[i].Addr] = &r.Assets[i]
+	}
 	s := &Selection{Files: map[string]schema.SelectedFile{}, changed: map[string]bool{},
 		vouched: make(map[string]bool, n), outPaths: make(map[string]bool, n), read: r.Inputs.Files,
 		decl: make([]declared, 0, n)}
@@ -90,7 +94,7 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 				if _, twice := refs[a]; twice {
 					return nil, false // declared twice: the whole plan says so
 				}
-				pa := r.Assets[a]
+				pa := assets[a]
 				switch {
 				case isNew:
 					refs[a] = pc.refs[a]
@@ -123,7 +127,7 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 		if load[d.addr] {
 			continue
 		}
-		for _, in := range r.Assets[d.addr].Insts {
+		for _, in := range assets[d.addr].Insts {
 			if in.Addr == "" {
 				in.Addr = d.addr
 			}
