@@ -17,7 +17,7 @@ import (
 )
 
 // partialVersion names the format and the meaning of a PartialRecord.
-const partialVersion = "genform-partial-v2"
+const partialVersion = "genform-partial-v3"
 
 // PartialRecord lets a plan whose configuration changed in a few blocks parse, evaluate and
 // plan only those blocks, the blocks that read them (transitively) and what all of these
@@ -40,6 +40,21 @@ type PartialRecord struct {
 	Files      []PartialFile  // name order
 	Assets     []PartialAsset // declaration order (a slice: gob decodes it faster than a map)
 	OutputRefs []string       // the blocks output blocks reference
+
+	rest *gob.Decoder // of a record read: decodes the rest (partialBody) once Inputs held
+}
+
+// The record is written as two gob values, so that a plan whose inputs changed (the first
+// after an apply) reads only the first, small one.
+type partialHead struct {
+	Version string
+	Inputs  *NoopRecord
+}
+
+type partialBody struct {
+	Files      []PartialFile
+	Assets     []PartialAsset
+	OutputRefs []string
 }
 
 // PartialFile is one configuration file as the recorded plan read it.
@@ -221,7 +236,11 @@ func recordFile(name string, src []byte, body any) (PartialFile, bool) {
 // WritePartialRecord writes r to path atomically.
 func WritePartialRecord(path string, r *PartialRecord) error {
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(r); err != nil {
+	enc := gob.NewEncoder(&buf)
+	if err := enc.Encode(partialHead{Version: r.Version, Inputs: r.Inputs}); err != nil {
+		return err
+	}
+	if err := enc.Encode(partialBody{Files: r.Files, Assets: r.Assets, OutputRefs: r.OutputRefs}); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -230,18 +249,33 @@ func WritePartialRecord(path string, r *PartialRecord) error {
 	return state.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
-// ReadPartialRecord reads the record at path; nil when there is none or it cannot be read.
+// ReadPartialRecord reads the record at path, but for what Select reads once the inputs
+// held; nil when there is none or it cannot be read.
 func ReadPartialRecord(path string) *PartialRecord {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	var r PartialRecord
-	if err := gob.NewDecoder(f).Decode(&r); err != nil || r.Version != partialVersion || r.Inputs == nil {
+	dec := gob.NewDecoder(bytes.NewReader(b))
+	var h partialHead
+	if err := dec.Decode(&h); err != nil || h.Version != partialVersion || h.Inputs == nil {
 		return nil
 	}
-	return &r
+	return &PartialRecord{Version: h.Version, Inputs: h.Inputs, rest: dec}
+}
+
+// readRest reads the rest of a record read from a file; false when it cannot be read.
+func (r *PartialRecord) readRest() bool {
+	if r.rest == nil {
+		return true // made in memory
+	}
+	var b partialBody
+	if err := r.rest.Decode(&b); err != nil {
+		return false
+	}
+	r.rest = nil
+	r.Files, r.Assets, r.OutputRefs = b.Files, b.Assets, b.OutputRefs
+	return true
 }
 
 // StateHolds reports whether the state file is still the one the record was made with.

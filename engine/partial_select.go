@@ -43,7 +43,7 @@ type piece struct {
 // says which pieces to load. sources are the folder's configuration files now, by name.
 // ok is false when the record cannot vouch for the plan: a whole plan is needed.
 func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]byte, stat *state.StatCache, getenv func(string) (string, bool)) (*Selection, bool) {
-	if r == nil || !r.Inputs.inputsHold(dir, key, journal, stat, getenv) {
+	if r == nil || !r.Inputs.inputsHold(dir, key, journal, stat, getenv) || !r.readRest() {
 		return nil, false
 	}
 	recorded := make(map[string]*PartialFile, len(r.Files))
