@@ -60,29 +60,50 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 		pieces[name] = ps
 	}
 	n := len(r.Assets)
+	s := &Selection{Files: map[string]schema.SelectedFile{}, changed: map[string]bool{},
+		vouched: make(map[string]bool, n), outPaths: make(map[string]bool, n), read: r.Inputs.Files,
+		decl: make([]declared, 0, n)}
+	// seeds: the blocks of pieces gone or edited
+	for _, f := range r.Files {
+		for i := range f.Pieces {
+			if pp := &f.Pieces[i]; !consumed[pp] {
+				if pp.Other {
+					return nil, false // a variable, provider, locals, ... changed: plan it all
+				}
+				for _, a := range pp.Assets {
+					s.changed[a] = true
+				}
+			}
+		}
+	}
 	assets := make(map[string]*PartialAsset, n)
 	for i := range r.Assets {
 		assets[r.Assets[i].Addr] = &r.Assets[i]
 	}
-	s := &Selection{Files: map[string]schema.SelectedFile{}, changed: map[string]bool{},
-		vouched: make(map[string]bool, n), outPaths: make(map[string]bool, n), read: r.Inputs.Files,
-		decl: make([]declared, 0, n)}
-	// seeds: the blocks of pieces gone or edited, and of new pieces
-	for _, f := range r.Files {
-		for i := range f.Pieces {
-			pp := &f.Pieces[i]
-			if consumed[pp] {
-				continue
-			}
-			if pp.Other {
-				return nil, false // a variable, provider, locals, ... changed: plan it all
-			}
-			for _, a := range pp.Assets {
-				s.changed[a] = true
+	refs, ok := s.declare(sources, pieces, assets)
+	if !ok {
+		return nil, false
+	}
+	s.closeOver(refs)
+	load := s.upstreams(refs, r.OutputRefs)
+	for name, src := range sources {
+		sel := schema.SelectedFile{Src: src}
+		for _, pc := range pieces[name] {
+			if pc.rec != nil && pc.rec.Other || pc.wanted(load) {
+				sel.Pieces = append(sel.Pieces, pc.rng)
 			}
 		}
+		s.Files[name] = sel
 	}
-	refs := make(map[string][]string, n) // of every block declared now
+	return s, s.vouch(dir, load, assets, stat)
+}
+
+// declare lists every block declared now in declaration order, with what it references
+// (as recorded, or as a new piece's over-approximation), and marks changed the new blocks
+// and those the record does not vouch for. ok is false for a block declared twice or one
+// the record does not know.
+func (s *Selection) declare(sources map[string][]byte, pieces map[string][]piece, assets map[string]*PartialAsset) (map[string][]string, bool) {
+	refs := make(map[string][]string, len(assets)) // of every block declared now
 	for _, name := range slices.Sorted(maps.Keys(sources)) {
 		for i := range pieces[name] {
 			pc := &pieces[name][i]
@@ -111,17 +132,12 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 			}
 		}
 	}
-	s.closeOver(refs)
-	load := s.upstreams(refs, r.OutputRefs)
-	for name, src := range sources {
-		sel := schema.SelectedFile{Src: src}
-		for _, pc := range pieces[name] {
-			if pc.rec != nil && pc.rec.Other || pc.wanted(load) {
-				sel.Pieces = append(sel.Pieces, pc.rng)
-			}
-		}
-		s.Files[name] = sel
-	}
+	return refs, true
+}
+
+// vouch takes every instance of the blocks not loaded as unchanged, and checks their
+// outputs; false when one is not as recorded.
+func (s *Selection) vouch(dir string, load map[string]bool, assets map[string]*PartialAsset, stat *state.StatCache) bool {
 	var outs []PartialInst
 	for _, d := range s.decl {
 		if load[d.addr] {
@@ -138,7 +154,7 @@ func (r *PartialRecord) Select(dir, key, journal string, sources map[string][]by
 			}
 		}
 	}
-	return s, outputsHold(dir, outs, stat)
+	return outputsHold(dir, outs, stat)
 }
 
 // outputsHold checks the outputs of the instances known unchanged, on every core (each
