@@ -56,7 +56,9 @@ func BenchmarkPlanNoop(b *testing.B) {
 }
 
 // BenchmarkPlanChanged runs the whole CLI's plan on 10,000 separate blocks with every
-// hundredth prompt changed since the apply: the plan does the whole work.
+// hundredth prompt changed since the apply: "whole" without a partial record (the plan does
+// the whole work, and writes one), "partial" with the one the plan before left (it plans
+// the hundred changed blocks only).
 func BenchmarkPlanChanged(b *testing.B) {
 	dir := benchProject(b, benchproj.Blocks, 10000)
 	if root := os.Getenv("GENFORM_BENCH_DIR"); root != "" {
@@ -64,13 +66,28 @@ func BenchmarkPlanChanged(b *testing.B) {
 	} else if err := benchproj.Change(dir, 10000); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
+	plan := func(b *testing.B) {
 		var out bytes.Buffer
 		if code := run([]string{"-chdir=" + dir, "plan", "-detailed-exitcode"}, &out, &out); code != 2 {
 			b.Fatalf("plan exited %d: %.2000s", code, out.String())
 		}
 	}
+	b.Run("whole", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := os.Remove(partialPath(dir)); err != nil && !os.IsNotExist(err) {
+				b.Fatal(err)
+			}
+			plan(b)
+		}
+	})
+	b.Run("partial", func(b *testing.B) {
+		plan(b) // leaves the record
+		b.ReportAllocs()
+		for b.Loop() {
+			plan(b)
+		}
+	})
 }
 
 // BenchmarkValidate runs the whole CLI's validate on n separate image blocks.
