@@ -32,10 +32,12 @@ type Cache struct {
 	dir    string
 	rename func(oldpath, newpath string) error // os.Rename; tests make it fail across devices
 
+	pack *pack // small blobs, appended to one file (pack.go)
+
 	mu    sync.Mutex
-	log   *os.File                   // index.jsonl opened for appending, on first Index
+	log   *os.File                     // index.jsonl opened for appending, on first Index
 	index map[string][]json.RawMessage // input hash -> its index lines, oldest first, loaded on first Lookup
-	size  int64                      // bytes of index.jsonl read into index
+	size  int64                        // bytes of index.jsonl read into index
 }
 
 // OpenCache opens (creating) the cache in dir.
@@ -43,7 +45,7 @@ func OpenCache(dir string) (*Cache, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
 		return nil, fmt.Errorf("opening the cache: %w", err)
 	}
-	return &Cache{dir: dir, rename: os.Rename}, nil
+	return &Cache{dir: dir, rename: os.Rename, pack: newPack(dir)}, nil
 }
 
 // Dir is the cache's folder.
@@ -115,6 +117,9 @@ func (c *Cache) PutKnown(file, sha string) error {
 func (c *Cache) store(tmp *os.File, sha string, durable bool) error {
 	if c.Has(sha) {
 		discard(tmp)
+		if durable { // the copy there may not be durable yet
+			return c.SyncBlob(sha)
+		}
 		return nil
 	}
 	if err := commit(tmp, 0o444, c.blobPath(sha), durable); err != nil {
@@ -123,10 +128,14 @@ func (c *Cache) store(tmp *os.File, sha string, durable bool) error {
 	return nil
 }
 
-// Has reports whether a blob for sha is present (not whether it is intact; Restore checks).
+// Has reports whether a blob for sha is present, packed or a file of its own (not whether it
+// is intact; Restore checks).
 func (c *Cache) Has(sha string) bool {
 	if !isSHA256(sha) {
 		return false
+	}
+	if _, ok := c.pack.entry(sha); ok {
+		return true
 	}
 	fi, err := os.Stat(c.blobPath(sha))
 	return err == nil && fi.Mode().IsRegular()
@@ -145,7 +154,7 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("restoring %s: %q is not a hex sha256", dst, sha)
 	}
-	src, err := os.Open(c.blobPath(sha))
+	src, _, packed, err := c.openBlob(sha)
 	if err != nil {
 		return fmt.Errorf("restoring %s from the cache: %w", dst, err)
 	}
@@ -168,7 +177,9 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	if got != sha {
 		discard(tmp)
 		src.Close()
-		os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
+		if !packed {
+			os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
+		}
 		return fmt.Errorf("restoring %s: %w: blob %s now hashes to %s", dst, ErrCorrupt, sha, got)
 	}
 	if err := commit(tmp, 0o644, dst, durable); err != nil {
@@ -177,18 +188,48 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	return nil
 }
 
+// openBlob opens blob sha, packed or a file, with its size. A packed blob is read whole and
+// checked (a damaged one wraps ErrCorrupt); a file is checked by whoever reads it.
+func (c *Cache) openBlob(sha string) (rc io.ReadSeekCloser, size int64, packed bool, err error) {
+	data, packed, err := c.pack.read(sha)
+	if packed {
+		if err != nil {
+			return nil, 0, true, err
+		}
+		return nopSeekCloser{bytes.NewReader(data)}, int64(len(data)), true, nil
+	}
+	f, err := os.Open(c.blobPath(sha))
+	if err != nil {
+		return nil, 0, false, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, false, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, false, fmt.Errorf("blob %s is not a regular file", sha)
+	}
+	return f, fi.Size(), false, nil
+}
+
+type nopSeekCloser struct{ *bytes.Reader }
+
+func (nopSeekCloser) Close() error { return nil }
+
 // verify checks that blob sha is present, size bytes long and intact.
 func (c *Cache) verify(sha string, size int64) bool {
-	f, err := os.Open(c.blobPath(sha))
+	f, got, _, err := c.openBlob(sha)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
+	if got != size {
 		return false
 	}
-	got, _, err := copyHashed(io.Discard, f)
-	return err == nil && got == sha
+	sum, _, err := copyHashed(io.Discard, f)
+	return err == nil && sum == sha
 }
 
 type indexLine struct {
@@ -231,8 +272,10 @@ func (c *Cache) Index(inputHash string, r *Record) error {
 	return nil
 }
 
-// Close releases the index log. The cache stays usable: it reopens the log when needed.
+// Close releases the index log and the pack. The cache stays usable: it reopens them when
+// needed.
 func (c *Cache) Close() error {
+	c.pack.close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.log == nil {
