@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -52,7 +53,10 @@ func (p planJSONView) Saved(string)           {}
 
 // renderPlan prints a plan the way a Terraform user expects: one block per change with its
 // reasons and attribute diff, then the summary line.
-func renderPlan(w io.Writer, plan engine.Changes, color bool) {
+func renderPlan(out io.Writer, plan engine.Changes, color bool) {
+	// buffered: a change is a dozen small prints, each a system call on an unbuffered stdout
+	w := bufio.NewWriterSize(out, 64<<10)
+	defer w.Flush()
 	pal := colors(color)
 	if !plan.HasChanges() {
 		fmt.Fprintln(w, "No changes. Everything is up to date.")
