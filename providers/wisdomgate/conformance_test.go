@@ -76,6 +76,13 @@ func TestGeminiConformance(t *testing.T) {
 	}`)
 	// The thought image (2x2) is skipped; the final one is 64x36.
 	wantImage(t, res, dir, "image/png", 64, 36, gatetest.PNG("A watercolor fox", 64, 36))
+	// an inline image is whole in memory with the reply: handed over as bytes, no file made
+	if res.Data == nil || res.File != "" {
+		t.Errorf("inline image: file %q, %d bytes in memory", res.File, len(res.Data))
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files made for an inline image: %v", left)
+	}
 	if res.Usage.CompletionTokens != 1290 {
 		t.Errorf("usage = %+v", res.Usage)
 	}
