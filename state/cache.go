@@ -154,18 +154,31 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("restoring %s: %q is not a hex sha256", dst, sha)
 	}
-	src, _, packed, err := c.openBlob(sha)
+	data, packed, err := c.pack.read(sha) // checked as it is read
+	if packed {
+		if err != nil {
+			return fmt.Errorf("restoring %s from the cache: %w", dst, err)
+		}
+		tmp, err := createBeside(dst)
+		if err == nil {
+			if _, err = tmp.Write(data); err != nil {
+				discard(tmp)
+			}
+		}
+		if err == nil {
+			err = commit(tmp, 0o644, dst, durable)
+		}
+		if err != nil {
+			return fmt.Errorf("restoring %s: %w", dst, err)
+		}
+		return nil
+	}
+	src, err := os.Open(c.blobPath(sha))
 	if err != nil {
 		return fmt.Errorf("restoring %s from the cache: %w", dst, err)
 	}
 	defer src.Close()
-	dir := filepath.Dir(dst)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
-	if errors.Is(err, fs.ErrNotExist) { // the folder is missing: make it (a stat saved otherwise)
-		if err = os.MkdirAll(dir, 0o755); err == nil {
-			tmp, err = os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
-		}
-	}
+	tmp, err := createBeside(dst)
 	if err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
@@ -177,15 +190,25 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	if got != sha {
 		discard(tmp)
 		src.Close()
-		if !packed {
-			os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
-		}
+		os.Remove(c.blobPath(sha)) // a cache: the next Put stores it again
 		return fmt.Errorf("restoring %s: %w: blob %s now hashes to %s", dst, ErrCorrupt, sha, got)
 	}
 	if err := commit(tmp, 0o644, dst, durable); err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
 	return nil
+}
+
+// createBeside creates a temporary file in dst's folder, making the folder if it is missing.
+func createBeside(dst string) (*os.File, error) {
+	dir := filepath.Dir(dst)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	if errors.Is(err, fs.ErrNotExist) { // the folder is missing: make it (a stat saved otherwise)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			tmp, err = os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+		}
+	}
+	return tmp, err
 }
 
 // openBlob opens blob sha, packed or a file, with its size. A packed blob is read whole and
@@ -220,13 +243,13 @@ func (nopSeekCloser) Close() error { return nil }
 
 // verify checks that blob sha is present, size bytes long and intact.
 func (c *Cache) verify(sha string, size int64) bool {
-	f, got, _, err := c.openBlob(sha)
+	f, got, packed, err := c.openBlob(sha)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if got != size {
-		return false
+	if got != size || packed { // a packed blob is checked as it is opened
+		return got == size
 	}
 	sum, _, err := copyHashed(io.Discard, f)
 	return err == nil && sum == sha
