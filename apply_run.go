@@ -27,6 +27,12 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 		c.ui().Error(err)
 		return 1
 	}
+	// Moves need no provider: this apply records them first too, so that the runners, which
+	// plan their instances on the state they read, find each at its new address.
+	moved, ok := c.runMoves(p, plan)
+	if !ok {
+		return 1
+	}
 	deleted, ok := c.runDeletes(p, plan, o.parallelism, tmp)
 	if !ok {
 		return 1
@@ -37,7 +43,7 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 			c.ui().Error(err)
 			return 1
 		}
-		v.Summary(&engine.Summary{Deleted: deleted})
+		v.Summary(&engine.Summary{Moved: moved, Deleted: deleted})
 		return 0
 	}
 	run, err := be.CreateRun(ctx, plan.ConfigHash, p.st.Lineage, tasks)
@@ -83,7 +89,7 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 	if !c.placeRunOutputs(p, be, o.parallelism, tmp) {
 		return 1
 	}
-	return c.runSummary(be, run, s, v, o.json, deleted)
+	return c.runSummary(be, run, s, v, o.json, moved, deleted)
 }
 
 // runTasks are the instances of the plan a run hands out: every change but the deletes
@@ -98,6 +104,25 @@ func runTasks(plan *engine.Plan) []pg.Task {
 		tasks = append(tasks, pg.Task{Addr: ch.Addr, Action: string(ch.Action), Deps: ups[ch.Addr]})
 	}
 	return tasks
+}
+
+// runMoves records the plan's moves, and says how many records moved.
+func (c *cli) runMoves(p *project, plan *engine.Plan) (int, bool) {
+	if len(plan.Moves) == 0 {
+		return 0, true
+	}
+	journal, err := p.lock.Recorder(context.Background(), p.st)
+	if err != nil {
+		c.ui().Error(err)
+		return 0, false
+	}
+	moved, err := engine.ApplyMoves(plan, p.st, journal)
+	journal.Close()
+	if err != nil {
+		c.ui().Error(err)
+		return 0, false
+	}
+	return moved, true
 }
 
 // runDeletes carries out the plan's deletes in this checkout.
@@ -203,7 +228,7 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 }
 
 // runSummary prints the usual summary for the whole run, and what each runner did.
-func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool, deleted int) int {
+func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool, moved, deleted int) int {
 	ctx := context.Background()
 	work, err := be.Work(ctx, run)
 	if err != nil {
@@ -215,7 +240,7 @@ func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply
 		c.ui().Error(err)
 		return 1
 	}
-	sum := &engine.Summary{Skipped: s.Skipped, NotStarted: s.Left(), Deleted: deleted}
+	sum := &engine.Summary{Skipped: s.Skipped, NotStarted: s.Left(), Moved: moved, Deleted: deleted}
 	per := map[string][]string{}
 	var runners []string
 	for _, w := range work {

@@ -233,7 +233,7 @@ func TestExampleCIWorkflow(t *testing.T) {
 	for _, f := range []string{"out", ".genform", "plan.bin", "plan.json", "gallery"} {
 		os.RemoveAll(f)
 	}
-	if stdout, _ = mustGenform(t, 0, steps[0]...); !strings.Contains(stdout, "Pulled 2 outputs (1 from the local cache, 1 from the shared cache)") {
+	if stdout, _ = mustGenform(t, 0, steps[0]...); !strings.Contains(stdout, "Pulled 2 outputs (1 from the state, 0 from the local cache, 1 from the shared cache)") {
 		t.Errorf("%s in a fresh checkout: %s", names[0], stdout)
 	}
 	if got, err := os.ReadFile("out/banner.png"); err != nil || !bytes.Equal(got, banner) {

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -163,6 +164,39 @@ func TestExamplesValidate(t *testing.T) {
 	}
 }
 
+// TestExamplesModelsServed: no example names a model the gateway no longer serves (or will
+// stop serving), even one that runs offline, whose user will one day move it to the gateway:
+// validated against wisdomgate, no example is warned of a shutdown.
+func TestExamplesModelsServed(t *testing.T) {
+	parallelOffline(t)
+	offlineBlock := regexp.MustCompile(`(?s)provider "offline" \{.*?\n\}\n`)
+	for _, name := range exampleDirs(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := copyExample(t, name)
+			files, err := filepath.Glob(filepath.Join(dir, "*.gen.hcl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				src, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				src = offlineBlock.ReplaceAll(src, []byte("provider \"wisdomgate\" {}\n"))
+				if err := os.WriteFile(f, src, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// an offline example may use sizes only the offline renderer takes: only the
+			// shutdown warning matters here, not the exit code
+			_, _, stderr := genform(t, "-chdir="+dir, "validate")
+			if strings.Contains(stderr, "shut down") {
+				t.Errorf("validate against the gateway warns of a shutdown:\n%s", stderr)
+			}
+		})
+	}
+}
+
 // plannedExample is what planning an example from scratch gives.
 type plannedExample struct {
 	name        string
@@ -176,7 +210,7 @@ func TestExamplesPlan(t *testing.T) {
 	parallelOffline(t)
 	tests := []plannedExample{
 		{"quickstart", 4, 0, 0},
-		{"product-launch", 5, 0.80, 0}, // two 2K Gemini heroes, and gpt-image-1 and sora-2 at the prices its provider block gives
+		{"product-launch", 5, 0.80, 0}, // two 2K Gemini heroes, and gpt-image-1 and veo-3.1 at the prices its provider block gives
 		{"prompt-library", 5, 0, 0},
 		{"ci", 2, 0.10, 0},
 	}
@@ -397,7 +431,7 @@ func TestExampleProductLaunchGateway(t *testing.T) {
 		}
 	}
 	if !sawLogo || !sawHero {
-		t.Errorf("the logo reached Gemini: %v; the hero reached sora-2 as input_reference: %v", sawLogo, sawHero)
+		t.Errorf("the logo reached Gemini: %v; the hero reached veo-3.1 as input_reference: %v", sawLogo, sawHero)
 	}
 	if code, stdout, _ := genform(t, "-chdir="+dir, "plan", "-detailed-exitcode"); code != 0 {
 		t.Errorf("the plan after apply: exit %d\n%s", code, stdout)

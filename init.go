@@ -66,7 +66,7 @@ image "poster" {
 
 # A video told as a storyboard of shots, starting from one of the posters.
 video "teaser" {
-  model     = "sora-2"
+  model     = "veo-3.1"
   reference = image.poster["watercolor"].path
   shot {
     duration = 2

@@ -256,3 +256,52 @@ func noopDifferential(t *testing.T, seed uint64, steps int) {
 	}
 	t.Logf("record used %d times, written %d times, validate's used %d times in %d steps", fastSeen, recorded, validSeen, steps)
 }
+
+// TestValidRecordSeesOutputPaths: validate's record covers what is at each output path. A
+// folder made at one later, or a symbolic link there that leaves the project, makes validate
+// fail as it does without the record (apply would fail on it); taking it away makes the
+// configuration valid again.
+func TestValidRecordSeesOutputPaths(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"main.gen.hcl": `provider "offline" {}
+
+chat "c" {
+  model  = "deepseek-v3"
+  prompt = "a line"
+  path   = "out/c.txt"
+}
+`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".genform"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	valid := filepath.Join(dir, ".genform", "valid.json")
+	validate := func(step string, want int, says string) {
+		t.Helper()
+		res := runCLI(dir, "validate")
+		if res.code != want || !strings.Contains(res.stdout+res.stderr, says) {
+			t.Fatalf("%s: validate exit %d, want %d with %q\n%s%s", step, res.code, want, says, res.stdout, res.stderr)
+		}
+	}
+	validate("first", 0, "The configuration is valid.")
+	if _, err := os.Stat(valid); err != nil {
+		t.Fatalf("validate kept no record: %v", err)
+	}
+	out := filepath.Join(dir, "out", "c.txt")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	validate("a folder at the output path", 1, `"out/c.txt" is a folder that exists`)
+	os.Remove(out)
+	validate("the folder taken away", 0, "The configuration is valid.")
+	validate("again, from the record", 0, "The configuration is valid.")
+	if err := os.Symlink(t.TempDir(), out); err != nil {
+		t.Fatal(err)
+	}
+	validate("a link out of the project at the output path", 1, "Invalid output path")
+}

@@ -39,13 +39,17 @@ func cmdPull(c *cli, args []string) int {
 	}
 	ctx := context.Background()
 	tally, failures := c.transfer("Pulling", recs, func(rec *state.Record) (string, error) {
-		return c.pullOne(ctx, p, rec) // "" in place, "local", or the shared cache
+		return c.pullOne(ctx, p, rec) // "" in place, "state", "local", or the shared cache
 	})
 	_ = p.stat.Save() // only a cache
-	local, inPlace := tally["local"], tally[""]
-	shared := len(recs) - len(failures) - local - inPlace
-	fmt.Fprintf(c.stdout, "Pulled %s (%d from the local cache, %d from the shared cache); %s in place already.\n",
-		plural(local+shared, "output", "outputs"), local, shared, plural(inPlace, "was", "were"))
+	fromState, local, inPlace := tally["state"], tally["local"], tally[""]
+	shared := len(recs) - len(failures) - fromState - local - inPlace
+	var stateText string
+	if fromState > 0 { // chats only: a project of files never reads its outputs from the state
+		stateText = fmt.Sprintf("%d from the state, ", fromState)
+	}
+	fmt.Fprintf(c.stdout, "Pulled %s (%s%d from the local cache, %d from the shared cache); %s in place already.\n",
+		plural(fromState+local+shared, "output", "outputs"), stateText, local, shared, plural(inPlace, "was", "were"))
 	if len(failures) > 0 {
 		fmt.Fprintf(c.stdout, "%s not be pulled: genform plan shows what generating them again costs.\n", plural(len(failures), "output could", "outputs could"))
 		return 1
@@ -54,8 +58,8 @@ func cmdPull(c *cli, args []string) int {
 }
 
 // pullOne puts one recorded output back in place when it is missing or changed on disk, from
-// the record (a chat's text), the local cache or the shared cache; it says where from ("" when
-// the file was in place). A changed file is moved into the local cache first, so nothing on
+// the record (a chat's text), the local cache or the shared cache; it says where from: "state",
+// "local", "shared", or "" when the file was in place. A changed file is moved into the local cache first, so nothing on
 // disk is lost.
 func (c *cli) pullOne(ctx context.Context, p *project, rec *state.Record) (string, error) {
 	o := rec.Output
@@ -75,6 +79,7 @@ func (c *cli) pullOne(ctx context.Context, p *project, rec *state.Record) (strin
 	}
 	from := "local"
 	if rec.Kind == "chat" {
+		from = "state"
 		data := []byte(rec.Text)
 		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != o.SHA256 {
 			return "", fmt.Errorf("the recorded text does not match the recorded file")

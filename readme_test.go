@@ -182,8 +182,11 @@ func TestReadmeTutorial(t *testing.T) {
 		"gallery":             {"index.html"},
 	}
 	for _, words := range commandLines(blocks[1]) {
-		stdout, _ := mustGenform(t, 0, append([]string{"-chdir=" + dir}, words...)...)
+		stdout, stderr := mustGenform(t, 0, append([]string{"-chdir=" + dir}, words...)...)
 		key := strings.Join(words, " ")
+		if key == "plan" && strings.Contains(stderr, "Warning") {
+			t.Errorf("the scaffold's plan against the gateway warns:\n%s", stderr)
+		}
 		for _, want := range says[key] {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("genform %s: no %q in\n%s", key, want, stdout)
@@ -272,13 +275,13 @@ chat "tagline" {
 			if err != nil {
 				t.Fatal(err)
 			}
-			unpriced := strings.Replace(string(src), `"sora-2"      = 0.50`, "", 1)
+			unpriced := strings.Replace(string(src), `"veo-3.1"     = 0.50`, "", 1)
 			if err := os.WriteFile(filepath.Join(dir, "main.gen.hcl"), []byte(unpriced), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			_, stderr := mustGenform(t, 1, "-chdir="+dir, "plan")
 			return stderr
-		}, []string{"Error: Plan has changes of unknown cost", "so the budget of $5.00 cannot be checked: sora-2 (provider wisdomgate)"}},
+		}, []string{"Error: Plan has changes of unknown cost", "so the budget of $5.00 cannot be checked: veo-3.1 (provider wisdomgate)"}},
 		{"path escapes", func(t *testing.T) string {
 			dir := project(t, `provider "offline" {}
 image "b" {

@@ -83,9 +83,7 @@ func cmdRunner(c *cli, args []string) int {
 	if err := p.stat.Save(); err != nil {
 		c.ui().Warnf("saving the stat cache: %v", err)
 	}
-	sum := &w.sum
-	fmt.Fprintf(c.stdout, "\nRunner %s done with run %d: %d generated, %d restored, %d deleted, %d failed. Cost: %s.\n",
-		w.runner, run, sum.Generated, sum.Restored, sum.Deleted, sum.Failed, view.CostText(sum.Cost, sum.CostUnknown))
+	c.ui().RunnerDone(w.runner, run, &w.sum)
 	return 0
 }
 

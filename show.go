@@ -40,7 +40,7 @@ func cmdShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stdout, "Nothing to show: this folder has no configuration and no state. genform init starts a project.")
 		return 0
 	}
-	if err := view.NewState(c.ui(), *asJSON).State(p.st); err != nil {
+	if err := view.NewState(c.ui(), *asJSON).State(p.st, p.stExists); err != nil {
 		c.ui().Error(err)
 		return 1
 	}

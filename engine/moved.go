@@ -186,6 +186,18 @@ func (e *executor) applyMoves() error {
 	return nil
 }
 
+// ApplyMoves records only the plan's moves, as Apply does before anything else, for a caller
+// that hands the plan's other changes to others (a run of the pg backend, whose runners plan
+// their instances at their new addresses then). It returns how many records moved.
+func ApplyMoves(plan *Plan, st *state.File, journal Journal) (int, error) {
+	if plan == nil || plan.planner == nil {
+		return 0, ErrNotPlanned
+	}
+	e := &executor{plan: plan, p: plan.planner, st: st, opts: ApplyOptions{Journal: journal}}
+	err := e.applyMoves()
+	return e.sum.Moved, err
+}
+
 // markMoved tells each change that moved where it was recorded before.
 func markMoved(plan *Plan) {
 	if len(plan.Moves) == 0 {

@@ -30,10 +30,11 @@ const noopVersion = "genform-noop-v1"
 // What it covers: Key (the caller's: genform's build and the command's options and
 // variables), every configuration file of the folder (the set of names and each one's
 // contents), every -var-file, every project file the configuration read (file,
-// templatefile, filesha256), every fileexists answer and fileset listing, every input file
-// the plan hashed (references, mask, reference), the environment variables env() and the
-// providers read (as one digest), the state file's contents, and every output file
-// (path, size, sha256).
+// templatefile, filesha256), every fileexists answer and fileset listing, what was at each
+// output path (nothing, a file, a folder, a link: an output path's check depends on it),
+// every input file the plan hashed (references, mask, reference), the environment variables
+// env() and the providers read (as one digest), the state file's contents, and every output
+// file (path, size, sha256).
 type NoopRecord struct {
 	Version   string              `json:"version"`
 	Key       string              `json:"key"`
@@ -44,6 +45,7 @@ type NoopRecord struct {
 	Files     map[string]string   `json:"files,omitempty"`
 	Exists    map[string]bool     `json:"exists,omitempty"`
 	Sets      map[string][]string `json:"sets,omitempty"`
+	Paths     map[string]string   `json:"paths,omitempty"` // output path -> schema.OutputKind, but for Outputs
 	EnvNames  []string            `json:"env_names,omitempty"`
 	Env       string              `json:"env"` // NoopEnvDigest of EnvNames
 	// Outputs are kept beside the record, in path+".outputs" (text, one "size sha256 path" a
@@ -94,6 +96,7 @@ func NewNoopRecord(key string, cfg *schema.Config, plan *Plan, stateSHA string, 
 		}
 		o := ch.Before.Output
 		r.Outputs = append(r.Outputs, NoopOutput{Path: o.Path, Size: o.Size, SHA256: o.SHA256})
+		delete(r.Paths, o.Path) // its contents are checked, which says it is a file
 	}
 	return r, true
 }
@@ -108,7 +111,7 @@ func NewValidRecord(key string, cfg *schema.Config, envNames []string, getenv fu
 	r := &NoopRecord{
 		Version: noopVersion, Key: key,
 		Config: reads.Config, VarFiles: reads.VarFiles, Files: reads.Files,
-		Exists: reads.Exists, Sets: reads.Sets,
+		Exists: reads.Exists, Sets: reads.Sets, Paths: reads.Outputs,
 	}
 	names := slices.Concat(reads.Env, envNames)
 	slices.Sort(names)
@@ -241,6 +244,11 @@ func (r *NoopRecord) Holds(dir, key, journal string, stat *state.StatCache, gete
 	for rel, want := range r.Exists {
 		fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
 		if (err == nil && fi.Mode().IsRegular()) != want {
+			return false
+		}
+	}
+	for rel, want := range r.Paths {
+		if schema.OutputKind(dir, rel) != want {
 			return false
 		}
 	}

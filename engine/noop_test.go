@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/genform/genform/providers"
 	"github.com/genform/genform/state"
 )
 
@@ -13,7 +14,10 @@ import (
 func TestNoopRecordHolds(t *testing.T) {
 	p := applied(t, map[string]string{"main.gen.hcl": chain})
 	cfg := p.load()
-	plan := p.plan(Options{})
+	plan, diags := NewPlan(cfg, p.st, p.cache, Options{Providers: map[string]providers.Provider{"fake": p.fake}, Stat: p.stat})
+	if diags.HasErrors() {
+		t.Fatalf("plan: %v", diags)
+	}
 	if plan.HasChanges() {
 		t.Fatalf("changes after apply: %v", actions(plan))
 	}
@@ -29,6 +33,12 @@ func TestNoopRecordHolds(t *testing.T) {
 	rec, ok := NewNoopRecord("k", cfg, plan, stateSHA, []string{"A"}, getenv)
 	if !ok || len(rec.Outputs) == 0 {
 		t.Fatalf("no record (%v) or no outputs", ok)
+	}
+	if len(rec.Paths) != 0 { // each output's contents are checked: no stat of its path besides
+		t.Errorf("the plan's record keeps output paths its outputs cover: %v", rec.Paths)
+	}
+	if valid, ok := NewValidRecord("k", cfg, nil, getenv); !ok || len(valid.Paths) != len(rec.Outputs) {
+		t.Errorf("validate's record covers the output paths %v, want %d of them", valid.Paths, len(rec.Outputs))
 	}
 	path := filepath.Join(p.dir, ".genform", "noop.json")
 	if err := WriteNoopRecord(path, rec); err != nil {

@@ -120,14 +120,14 @@ func (c *Config) checkOutputPath(p string) error {
 	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, `\`) || strings.HasSuffix(p, "/."):
 		return withFix("path %q names a folder; give a file name", p)
 	}
-	_, _, fi, err := c.resolveStat(p)
+	abs, rel, fi, err := c.resolveStat(p)
 	if err != nil {
 		return err
 	}
+	c.reads.output(rel, outputKind(abs, fi))
 	if fi != nil && fi.IsDir() {
 		return withFix("path %q is a folder that exists; move the folder away, or give another file name", p)
 	}
-	rel := cleanRel(p)
 	switch {
 	case rel == ".":
 		return withFix("path %q is the project folder itself; give a file name", p)
@@ -139,6 +139,38 @@ func (c *Config) checkOutputPath(p string) error {
 		return fmt.Errorf("path %q would be read as configuration", p)
 	}
 	return nil
+}
+
+// OutputKind is what is at the output path rel of the project folder projectDir now, as an
+// output path's check sees it: "" nothing, "file", "dir", "link TARGET" (a symbolic link
+// and where it points), or "other". Each answer is checked alike, so a record of a check
+// (Reads.Outputs) still holds while the answer is the same.
+func OutputKind(projectDir, rel string) string {
+	abs := filepath.Join(projectDir, filepath.FromSlash(rel))
+	fi, err := os.Lstat(abs)
+	if err != nil {
+		fi = nil
+	}
+	return outputKind(abs, fi)
+}
+
+// outputKind is OutputKind of what Lstat found at abs (nil: nothing).
+func outputKind(abs string, fi fs.FileInfo) string {
+	switch {
+	case fi == nil:
+		return ""
+	case fi.Mode().IsRegular():
+		return "file"
+	case fi.IsDir():
+		return "dir"
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return "other"
+		}
+		return "link " + target
+	}
+	return "other"
 }
 
 // fileEntry caches one file's contents for the Load, re-read when its size or modification

@@ -10,7 +10,8 @@ import (
 
 // Reads is everything a Load, and the evaluations since, read besides its options: the
 // configuration and -var-file files, the project files the file functions read, the
-// answers of fileexists and fileset, and the environment variables env() read. Together
+// answers of fileexists and fileset, what was at each output path checked, and the
+// environment variables env() read. Together
 // with the options it is all a configuration's values depend on, so a caller can tell that
 // a result computed from them still holds (the plan's no-op record does).
 type Reads struct {
@@ -19,6 +20,7 @@ type Reads struct {
 	Files    map[string]string   // project-relative path -> sha256 of the contents read
 	Exists   map[string]bool     // fileexists: project-relative path -> its answer
 	Sets     map[string][]string // fileset: FileSetKey(dir, pattern) -> the names listed
+	Outputs  map[string]string   // output path checked: project-relative path -> OutputKind's answer
 	Env      []string            // names env() read, sorted
 	// Unstable is set when one thing was read twice with different answers (a file
 	// rewritten during the run): the reads then stand for no single state of the project.
@@ -37,7 +39,7 @@ type readLog struct {
 func newReadLog() *readLog {
 	return &readLog{r: Reads{
 		Config: map[string]string{}, VarFiles: map[string]string{}, Files: map[string]string{},
-		Exists: map[string]bool{}, Sets: map[string][]string{},
+		Exists: map[string]bool{}, Sets: map[string][]string{}, Outputs: map[string]string{},
 	}}
 }
 
@@ -69,6 +71,12 @@ func (l *readLog) file(rel, sha string) {
 func (l *readLog) exists(rel string, ok bool) {
 	if l != nil {
 		logValue(l, l.r.Exists, rel, ok)
+	}
+}
+
+func (l *readLog) output(rel, kind string) {
+	if l != nil {
+		logValue(l, l.r.Outputs, rel, kind)
 	}
 }
 
@@ -109,6 +117,7 @@ func (c *Config) Reads() Reads {
 	r.Files = cloneMap(r.Files)
 	r.Exists = cloneMap(r.Exists)
 	r.Sets = cloneMap(r.Sets)
+	r.Outputs = cloneMap(r.Outputs)
 	r.Env = slices.Clone(r.Env)
 	return r
 }

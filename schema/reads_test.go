@@ -81,3 +81,57 @@ func readTestFile(t *testing.T, dir, name string) string {
 	}
 	return string(b)
 }
+
+// Reads.Outputs holds what each output path's check found there, as OutputKind tells it now.
+func TestReadsOutputs(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.gen.hcl": `
+chat "none" {
+  model  = "m"
+  prompt = "p"
+  path   = "out/none.txt"
+}
+
+chat "file" {
+  model  = "m"
+  prompt = "p"
+  path   = "./out/file.txt"
+}
+
+chat "link" {
+  model  = "m"
+  prompt = "p"
+  path   = "out/link.txt"
+}
+`,
+		"out/file.txt": "old",
+	})
+	if err := os.Symlink("file.txt", filepath.Join(dir, "out", "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := Load(dir, LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(render(c, diags))
+	}
+	for _, inst := range c.Instances {
+		if _, d := c.Eval(inst, nil); d.HasErrors() {
+			t.Fatal(render(c, d))
+		}
+	}
+	want := map[string]string{"out/none.txt": "", "out/file.txt": "file", "out/link.txt": "link file.txt"}
+	r := c.Reads()
+	if len(r.Outputs) != len(want) || r.Unstable {
+		t.Errorf("outputs %q (unstable %v), want %q", r.Outputs, r.Unstable, want)
+	}
+	for rel, kind := range want {
+		if r.Outputs[rel] != kind || OutputKind(dir, rel) != kind {
+			t.Errorf("%s: recorded %q, now %q, want %q", rel, r.Outputs[rel], OutputKind(dir, rel), kind)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "out", "none.txt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := OutputKind(dir, "out/none.txt"); got != "dir" {
+		t.Errorf("a folder made at out/none.txt: %q", got)
+	}
+}

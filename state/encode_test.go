@@ -13,7 +13,7 @@ import (
 // encodeStd is the state file written with encoding/json: the reference the hand-written
 // encoder must match byte for byte.
 func encodeStd(f *File) (head, tail []byte, err error) {
-	if err := checkFile(f); err != nil {
+	if err := checkFile(f, true); err != nil {
 		return nil, nil, err
 	}
 	records := make(map[string]*diskRecord, len(f.Records))

@@ -270,6 +270,44 @@ func TestMarshalRefusesBrokenFile(t *testing.T) {
 	}
 }
 
+// TestMarshalUnwritten: the JSON of a state not written yet is Marshal's without the lineage
+// line, so two fresh states (two lineages) give the same bytes; it still refuses a broken state.
+func TestMarshalUnwritten(t *testing.T) {
+	f, g := sampleFile(), sampleFile()
+	g.Lineage = New().Lineage
+	a, err := MarshalUnwritten(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := MarshalUnwritten(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("two lineages, two JSONs:\n%s\n%s", a, b)
+	}
+	full, err := Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "  \"lineage\": \"" + f.Lineage + "\",\n"
+	if want := strings.Replace(string(full), line, "", 1); string(a) != want || want == string(full) {
+		t.Errorf("MarshalUnwritten gave\n%s\nwant Marshal's JSON without %q:\n%s", a, line, want)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(a, &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	f.Lineage = ""
+	if c, err := MarshalUnwritten(f); err != nil || !bytes.Equal(c, a) {
+		t.Errorf("an empty lineage: %v\n%s", err, c)
+	}
+	f.Records["chat.tagline"].InputHash = "ABC"
+	if _, err := MarshalUnwritten(f); err == nil || !strings.Contains(err.Error(), "not a hex sha256") {
+		t.Errorf("a broken state: %v", err)
+	}
+}
+
 func TestApplyFoldsInOrder(t *testing.T) {
 	rec := func(addr, hash string) *Record {
 		return &Record{Addr: addr, Kind: "chat", Provider: "offline", InputHash: hash}

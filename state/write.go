@@ -22,6 +22,18 @@ func Marshal(f *File) ([]byte, error) {
 	return assemble(head, f.Serial, tail), nil
 }
 
+// MarshalUnwritten is Marshal for a state that no file or backend holds yet (a project before
+// its first apply). Its lineage was made for a first write that has not happened, and a new
+// one is made on every read, so the JSON leaves it out: it is the same on every call. Read
+// refuses such JSON: it is for showing, never for writing.
+func MarshalUnwritten(f *File) ([]byte, error) {
+	head, tail, err := encodeAs(f, false)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(head, f.Serial, tail), nil
+}
+
 // Write writes f to path if its content differs from what is there; changed says whether it
 // did. An unchanged file is left byte-identical with its serial, and f.Serial takes the serial
 // on disk. A change bumps f.Serial, copies the previous file to backupPath (none when empty),
@@ -70,7 +82,12 @@ func Write(path string, f *File, backupPath string) (changed bool, err error) {
 // file into a head and a tail that do not depend on it: comparing content "other than serial"
 // is then a byte comparison.
 func encode(f *File) (head, tail []byte, err error) {
-	if err := checkFile(f); err != nil {
+	return encodeAs(f, true)
+}
+
+// encodeAs is encode, with the lineage or (lineage false) without it.
+func encodeAs(f *File, lineage bool) (head, tail []byte, err error) {
+	if err := checkFile(f, lineage); err != nil {
 		return nil, nil, err
 	}
 	e := &encoder{b: make([]byte, 0, 1024*(len(f.Records)+1))}
@@ -82,7 +99,9 @@ func encode(f *File) (head, tail []byte, err error) {
 		e.job(f.Jobs[addr], 2)
 	}
 	jobs.close()
-	e.strField(&top, "lineage", f.Lineage)
+	if lineage {
+		e.strField(&top, "lineage", f.Lineage)
+	}
 	top.key("records")
 	records := e.open(1)
 	for _, addr := range slices.Sorted(maps.Keys(f.Records)) {
@@ -116,12 +135,13 @@ func sameContent(old, head, tail []byte) (uint64, bool) {
 	return s, true
 }
 
-// checkFile holds f to what Read accepts; a failure is a bug in the caller.
-func checkFile(f *File) error {
+// checkFile holds f to what Read accepts (but for the lineage, when lineage is false); a
+// failure is a bug in the caller.
+func checkFile(f *File, lineage bool) error {
 	if f == nil {
 		return errors.New("state: nil File")
 	}
-	if f.Lineage == "" {
+	if lineage && f.Lineage == "" {
 		return errors.New("state: the state has no lineage (make it with state.New)")
 	}
 	for addr, r := range f.Records {

@@ -84,6 +84,12 @@ func (a *applyText) Summary(s *engine.Summary) {
 	}
 }
 
+// RunnerDone is a runner's last line, what it did in the run, worded as apply's summary.
+func (v *View) RunnerDone(runner string, run int64, s *engine.Summary) {
+	fmt.Fprintf(v.Stdout, "\nRunner %s done with run %d: %d generated, %d restored, %s%d deleted, %d failed. Cost: %s.\n",
+		runner, run, s.Generated, s.Restored, MovesText(s.Moved, "moved"), s.Deleted, s.Failed, CostText(s.Cost, s.CostUnknown))
+}
+
 // ambiguous says what paid attempts without a complete reply may have cost, on top of Cost.
 func (a *applyText) ambiguous(s *engine.Summary) {
 	if s.Ambiguous == 0 {

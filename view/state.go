@@ -9,9 +9,10 @@ import (
 )
 
 // State shows the state (genform show): as text, a block per recorded instance and the
-// recorded cost; as JSON, the state file's own form.
+// recorded cost; as JSON, the state file's own form (without a lineage while written is false:
+// no state has been written yet, so there is none).
 type State interface {
-	State(st *state.File) error
+	State(st *state.File, written bool) error
 }
 
 // NewState is the state view a command chose.
@@ -24,8 +25,12 @@ func NewState(v *View, asJSON bool) State {
 
 type stateJSON struct{ v *View }
 
-func (s stateJSON) State(st *state.File) error {
-	b, err := state.Marshal(st)
+func (s stateJSON) State(st *state.File, written bool) error {
+	marshal := state.Marshal
+	if !written {
+		marshal = state.MarshalUnwritten
+	}
+	b, err := marshal(st)
 	if err != nil {
 		return err
 	}
@@ -35,7 +40,7 @@ func (s stateJSON) State(st *state.File) error {
 
 type stateText struct{ v *View }
 
-func (s stateText) State(st *state.File) error {
+func (s stateText) State(st *state.File, _ bool) error {
 	w := s.v.Stdout
 	if len(st.Records) == 0 {
 		fmt.Fprintln(w, "The state is empty: nothing has been generated yet.")

@@ -55,3 +55,20 @@ func TestPlanViewIsChosenOnce(t *testing.T) {
 		t.Errorf("plan -json = %+v", doc)
 	}
 }
+
+// A runner's last line words what it did as apply's summary does: moves only when there are.
+func TestRunnerDone(t *testing.T) {
+	v, out, _ := newTestView()
+	v.RunnerDone("vm:1", 3, &engine.Summary{Generated: 2, Restored: 1, Moved: 2, Deleted: 1, Cost: 0.26, CostUnknown: 1})
+	v.RunnerDone("vm:2", 3, &engine.Summary{Generated: 1})
+	want := "\nRunner vm:1 done with run 3: 2 generated, 1 restored, 2 moved, 1 deleted, 0 failed. Cost: $0.26 + 1 of unknown cost.\n" +
+		"\nRunner vm:2 done with run 3: 1 generated, 0 restored, 0 deleted, 0 failed. Cost: $0.00.\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
+	v, out, _ = newTestView()
+	NewApply(v, false).Summary(&engine.Summary{Generated: 2, Restored: 1, Moved: 2, Deleted: 1, Cost: 0.26, CostUnknown: 1})
+	if got := out.String(); !strings.Contains(got, "2 generated, 1 restored, 2 moved, 1 deleted, 0 failed. Cost: $0.26 + 1 of unknown cost.") {
+		t.Errorf("apply's summary: %q", got)
+	}
+}

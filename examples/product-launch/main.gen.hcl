@@ -1,6 +1,6 @@
 # A product launch through the Wisdom Gate gateway: a tagline written by a chat model, hero
 # images from Gemini with the brand's logo as a reference, an icon with a transparent
-# background from gpt-image-1, and a teaser video from sora-2 that starts from a hero image.
+# background from gpt-image-1, and a teaser video from veo-3.1 that starts from a hero image.
 #
 # Planning needs no key and reads no network:
 #
@@ -45,7 +45,7 @@ provider "wisdomgate" {
   # cost: give them yours, in USD per request (these are estimates; check your gateway bill).
   prices = {
     "gpt-image-1" = 0.04
-    "sora-2"      = 0.50
+    "veo-3.1"     = 0.50
   }
 }
 
@@ -83,7 +83,7 @@ image "icon" {
 
 # An 8-second teaser told as a storyboard; the sunrise hero is its first frame.
 video "teaser" {
-  model     = "sora-2"
+  model     = "veo-3.1"
   seconds   = 8
   size      = "1280x720"
   reference = image.hero["sunrise"].path

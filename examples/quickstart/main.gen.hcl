@@ -47,7 +47,7 @@ image "poster" {
 
 # A short storyboard rendered as an animated GIF, starting from the watercolor poster.
 video "teaser" {
-  model     = "sora-2"
+  model     = "veo-3.1"
   size      = "320x180"
   reference = image.poster["watercolor"].path
   shot {
