@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -358,5 +359,97 @@ func TestPackConcurrentProcesses(t *testing.T) {
 	}
 	if check.Has(doomed) {
 		t.Error("the removed blob is back")
+	}
+}
+
+// packHelperEnv makes the test binary a pack writer (TestPackHelperProcess): "dir id count".
+const packHelperEnv = "GENFORM_PACK_HELPER"
+
+// TestPackHelperProcess is not a test: run by TestPackSeparateProcesses as another process,
+// it packs count blobs into the cache dir and prints each sha256 once it is written.
+func TestPackHelperProcess(t *testing.T) {
+	arg := os.Getenv(packHelperEnv)
+	if arg == "" {
+		t.Skip("only run as a helper process")
+	}
+	var dir string
+	var id, count int
+	if _, err := fmt.Sscan(arg, &dir, &id, &count); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenCache(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range count {
+		data := helperBlob(id, i)
+		sha, err := c.PutBytes(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println(sha)
+	}
+}
+
+func helperBlob(id, i int) []byte {
+	return fmt.Appendf(bytes.Repeat([]byte{byte(i)}, 1000+(i*7919)%60000), "process %d blob %d", id, i)
+}
+
+// Separate processes append to one pack at once while one is killed mid-write (SIGKILL, as a
+// crash): every blob a process reported written is there and whole, the torn tail of the
+// killed one is cut by the next write, and the pack then reads clean to its end.
+func TestPackSeparateProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	c, _ := openCache(t)
+	const procs, count = 3, 150
+	type run struct {
+		cmd *exec.Cmd
+		out bytes.Buffer
+	}
+	runs := make([]*run, procs)
+	for id := range procs {
+		r := &run{cmd: exec.Command(os.Args[0], "-test.run=^TestPackHelperProcess$", "-test.v=false")}
+		r.cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d", packHelperEnv, c.Dir(), id, count))
+		r.cmd.Stdout = &r.out
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		runs[id] = r
+	}
+	time.Sleep(30 * time.Millisecond) // let the victim write some
+	runs[0].cmd.Process.Kill()        // SIGKILL on Unix
+	for id, r := range runs {
+		err := r.cmd.Wait()
+		if id > 0 && err != nil {
+			t.Fatalf("process %d: %v\n%s", id, err, r.out.String())
+		}
+	}
+	check := reopen(t, c)
+	for id, r := range runs {
+		n := 0
+		for _, line := range bytes.Fields(r.out.Bytes()) {
+			sha := string(line)
+			if !isSHA256(sha) {
+				continue // the test binary's own PASS line
+			}
+			f, _, err := check.OpenBlob(sha)
+			if err != nil {
+				t.Fatalf("process %d reported blob %d written; it is not: %v", id, n, err)
+			}
+			f.Close()
+			n++
+		}
+		if id > 0 && n != count {
+			t.Errorf("process %d wrote %d blobs, want %d", id, n, count)
+		}
+		t.Logf("process %d: %d blobs", id, n)
+	}
+	extra := takeSmall(t, check, []byte("after the crash"))
+	last := reopen(t, c)
+	size, err := last.pack.refreshLocked()
+	if err != nil || last.pack.end != size || !last.Has(extra) {
+		t.Errorf("after the next write the pack reads to %d of %d bytes (%v)", last.pack.end, size, err)
 	}
 }
