@@ -65,7 +65,9 @@ type pack struct {
 	lock   fileLock
 	end    int64 // the end of the last whole record read
 	at     map[string]packEntry
-	dirNew bool // the pack was created by this process and its folder not yet synced
+	// dirSynced: the pack's folder was synced since the pack was opened. The pack may have
+	// been created by a process that died before syncing its name: the first sync makes sure.
+	dirSynced bool
 }
 
 func newPack(dir string) *pack {
@@ -78,14 +80,16 @@ func (p *pack) openLocked(create bool) error {
 		return nil
 	}
 	f, err := os.OpenFile(p.path, os.O_RDWR, 0)
-	if errors.Is(err, fs.ErrNotExist) && create {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && create:
 		f, err = os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o644)
-		p.dirNew = err == nil
+	case errors.Is(err, fs.ErrPermission) && !create: // a cache that is only read
+		f, err = os.Open(p.path)
 	}
 	if err != nil {
 		return err
 	}
-	p.f, p.lock, p.end, p.at = f, newFileLock(f, p.path), 0, map[string]packEntry{}
+	p.f, p.lock, p.end, p.at, p.dirSynced = f, newFileLock(f, p.path), 0, map[string]packEntry{}, false
 	return nil
 }
 
@@ -358,17 +362,22 @@ func (p *pack) intact(sha string, e packEntry) bool {
 func (p *pack) sync() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.f == nil {
-		return nil
+	if p.f == nil { // closed meanwhile: what was written is in the file all the same
+		if _, err := p.refreshLocked(); err != nil {
+			return fmt.Errorf("syncing the pack: %w", err)
+		}
+		if p.f == nil {
+			return errors.New("syncing the pack: there is no pack")
+		}
 	}
 	if err := p.f.Sync(); err != nil {
 		return fmt.Errorf("syncing the pack: %w", err)
 	}
-	if p.dirNew {
+	if !p.dirSynced {
 		if err := syncDir(filepath.Dir(p.path)); err != nil {
 			return err
 		}
-		p.dirNew = false
+		p.dirSynced = true
 	}
 	return nil
 }
