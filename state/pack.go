@@ -60,11 +60,11 @@ type packEntry struct {
 type pack struct {
 	path string
 
-	mu     sync.Mutex
-	f      *os.File // nil until opened (or when there is no pack yet)
-	lock   fileLock
-	end    int64 // the end of the last whole record read
-	at     map[string]packEntry
+	mu   sync.Mutex
+	f    *os.File // nil until opened (or when there is no pack yet)
+	lock fileLock
+	end  int64 // the end of the last whole record read
+	at   map[string]packEntry
 	// dirSynced: the pack's folder was synced since the pack was opened. The pack may have
 	// been created by a process that died before syncing its name: the first sync makes sure.
 	dirSynced bool
