@@ -212,36 +212,6 @@ func createBeside(dst string) (*os.File, error) {
 	return tmp, err
 }
 
-// openBlob opens blob sha, packed or a file, with its size. A packed blob is read whole and
-// checked (a damaged one wraps ErrCorrupt); a file is checked by whoever reads it.
-func (c *Cache) openBlob(sha string) (rc io.ReadSeekCloser, size int64, packed bool, err error) {
-	data, packed, err := c.pack.read(sha)
-	if packed {
-		if err != nil {
-			return nil, 0, true, err
-		}
-		return nopSeekCloser{bytes.NewReader(data)}, int64(len(data)), true, nil
-	}
-	f, err := os.Open(c.blobPath(sha))
-	if err != nil {
-		return nil, 0, false, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, false, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, false, fmt.Errorf("blob %s is not a regular file", sha)
-	}
-	return f, fi.Size(), false, nil
-}
-
-type nopSeekCloser struct{ *bytes.Reader }
-
-func (nopSeekCloser) Close() error { return nil }
-
 // verify checks that blob sha is present, size bytes long and intact.
 func (c *Cache) verify(sha string, size int64) bool {
 	f, got, packed, err := c.openBlob(sha)

@@ -63,6 +63,36 @@ func (c *Cache) OpenBlob(sha string) (io.ReadSeekCloser, int64, error) {
 	return f, size, nil
 }
 
+// openBlob opens blob sha, packed or a file, with its size. A packed blob is read whole and
+// checked (a damaged one wraps ErrCorrupt); a file is checked by whoever reads it.
+func (c *Cache) openBlob(sha string) (rc io.ReadSeekCloser, size int64, packed bool, err error) {
+	data, packed, err := c.pack.read(sha)
+	if packed {
+		if err != nil {
+			return nil, 0, true, err
+		}
+		return nopSeekCloser{bytes.NewReader(data)}, int64(len(data)), true, nil
+	}
+	f, err := os.Open(c.blobPath(sha))
+	if err != nil {
+		return nil, 0, false, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, false, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, false, fmt.Errorf("blob %s is not a regular file", sha)
+	}
+	return f, fi.Size(), false, nil
+}
+
+type nopSeekCloser struct{ *bytes.Reader }
+
+func (nopSeekCloser) Close() error { return nil }
+
 // PutReader stores what r yields as blob sha, checking the hash as it copies: a stream that is
 // cut short or carries other bytes is refused with an error wrapping ErrCorrupt, and nothing
 // becomes visible. At most limit bytes are read (limit <= 0: no cap).
