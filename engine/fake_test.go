@@ -34,6 +34,7 @@ type fakeProvider struct {
 
 	running, maxRunning atomic.Int64
 	async               bool // act like a video gateway: report a job id, then "render"
+	inMemory            bool // hand media over as bytes (Result.Data), not as a file
 }
 
 func newFake() *fakeProvider {
@@ -109,6 +110,10 @@ func (f *fakeProvider) Generate(ctx context.Context, req *providers.Request, job
 	for _, r := range req.References {
 		data = append(data, r.SHA256...)
 	}
+	sum := sha256.Sum256(data)
+	if f.inMemory {
+		return &providers.Result{Data: data, MediaType: "image/png", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Width: 8, Height: 8}, nil
+	}
 	tmp, err := os.CreateTemp(job.Dir, "fake-*")
 	if err != nil {
 		return nil, err
@@ -117,7 +122,6 @@ func (f *fakeProvider) Generate(ctx context.Context, req *providers.Request, job
 	if _, err := tmp.Write(data); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
 	return &providers.Result{File: tmp.Name(), MediaType: "image/png", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Width: 8, Height: 8}, nil
 }
 

@@ -175,7 +175,8 @@ func (e *executor) receiptJob(in *instance, ch *Change, id, url string) error {
 }
 
 // receipt makes a complete paid reply durable before anything else is done with it. First,
-// at once: a file's bytes are renamed into the cache as a blob and the record (with a chat's
+// at once: a file's bytes are renamed into the cache as a blob (bytes held in memory are
+// appended to the cache's pack) and the record (with a chat's
 // text) is written to the journal, which the death of the process can no longer undo. Then,
 // for a power cut: the blob and the journal are synced (the journal's fsync group-committed
 // with other instances'). The output is put in place only after; should that fail, the record
@@ -229,13 +230,17 @@ func (e *executor) writeReceipt(in *instance, ch *Change, rec *state.Record, res
 			rec.Output = &state.Output{Path: path, SHA256: sha256Hex(data), Size: int64(len(data)), MediaType: "text/plain; charset=utf-8"}
 		}
 	} else {
-		if res.File == "" {
+		if res.File == "" && res.Data == nil {
 			return 0, fmt.Errorf("the provider returned no file")
 		}
 		if e.opts.Cache == nil {
 			return 0, fmt.Errorf("no cache to keep the output of %s in", ch.Addr)
 		}
-		if err := e.opts.Cache.Take(res.File, res.SHA256); err != nil {
+		take := func() error { return e.opts.Cache.Take(res.File, res.SHA256) }
+		if res.File == "" { // in memory: packed, when small (no file created for it)
+			take = func() error { return e.opts.Cache.TakeBytes(res.Data, res.SHA256) }
+		}
+		if err := take(); err != nil {
 			return 0, fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
 		}
 		rec.Output = &state.Output{

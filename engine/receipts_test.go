@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -40,6 +41,45 @@ func TestPlaceFailureKeepsReceipt(t *testing.T) {
 		t.Fatalf("after a failed placing the plan says %s %v, want restore", ch.Action, ch.Reasons)
 	}
 	if sum := p.apply(plan, ApplyOptions{}); sum.Restored != 1 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := p.fake.callsFor("a hero"); n != 1 {
+		t.Errorf("paid %d times, want 1", n)
+	}
+	if sha, err := hashFile(filepath.Join(p.dir, "out", "hero.png")); err != nil || sha != rec.Output.SHA256 {
+		t.Errorf("out/hero.png: %v, sha %s, want %s", err, sha, rec.Output.SHA256)
+	}
+}
+
+// Media a provider hands over in memory is packed into the cache (no file of its own), made
+// durable before it is placed, and restored from the pack for free.
+func TestInMemoryOutputIsPacked(t *testing.T) {
+	p := newProject(t, map[string]string{"main.gen.hcl": oneImage, "out": "a file where the folder should be"})
+	p.fake.inMemory = true
+	if sum := p.apply(p.plan(Options{}), ApplyOptions{}); sum.Failed != 1 {
+		t.Fatalf("summary %+v: want the placing to fail", sum)
+	}
+	rec := p.st.Records["image.hero"]
+	if rec == nil || rec.Output == nil || !p.cache.Has(rec.Output.SHA256) {
+		t.Fatalf("the paid result was not kept: record %+v", rec)
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, ".genform", "cache", "pack")); err != nil {
+		t.Fatalf("no pack: %v", err)
+	}
+	var files []string
+	root := filepath.Join(p.dir, ".genform")
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		rel, _ := filepath.Rel(root, path)
+		if err == nil && !d.IsDir() && (strings.HasPrefix(rel, "cache/blobs/") || strings.HasPrefix(rel, "tmp/")) {
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if len(files) != 0 {
+		t.Errorf("files made for an output held in memory: %v", files)
+	}
+	os.Remove(filepath.Join(p.dir, "out"))
+	if sum := p.apply(p.plan(Options{}), ApplyOptions{}); sum.Restored != 1 || sum.Failed != 0 {
 		t.Fatalf("summary %+v", sum)
 	}
 	if n := p.fake.callsFor("a hero"); n != 1 {

@@ -39,7 +39,9 @@ type Provider interface {
 	Price(req *Request) Price
 
 	// Generate produces the output of req. Media is written to a new file in job.Dir and
-	// returned as Result.File; the caller owns the file from then on. The context bounds the
+	// returned as Result.File (the caller owns the file from then on), or, when the provider
+	// holds it whole in memory anyway (an image that came inline in a reply), returned as
+	// Result.Data. The context bounds the
 	// whole generation (retries and polling included). Errors are *Error where the class is
 	// known; anything else is treated as Retryable by callers that retry.
 	Generate(ctx context.Context, req *Request, job *Job) (*Result, error)
@@ -178,10 +180,11 @@ type Progress struct {
 // Result is what a generation produced.
 type Result struct {
 	Text          string // chat: the reply text
-	File          string // image, video: the output file, inside Job.Dir
+	File          string // image, video: the output file, inside Job.Dir (or Data)
+	Data          []byte // image, video: the output's bytes, when held in memory (no File)
 	MediaType     string // "image/png", "video/mp4", "text/plain"
-	SHA256        string // hex, of File's bytes
-	Size          int64  // bytes of File
+	SHA256        string // hex, of File's (or Data's) bytes
+	Size          int64  // bytes of File (or Data)
 	Width         int    // pixels, where known
 	Height        int
 	Seconds       float64 // video length, where known

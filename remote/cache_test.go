@@ -278,3 +278,51 @@ func TestLookupKnownReadsNoEntry(t *testing.T) {
 		t.Fatalf("%d GETs, want 2 listings and 5 entries", n)
 	}
 }
+
+// A packed blob (a small output kept without a file of its own) is pushed and pulled like a
+// file; a rotten one is never pushed.
+func TestUploadPackedBlob(t *testing.T) {
+	ctx := context.Background()
+	st, err := dir.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := openLocal(t)
+	data := []byte("a small output, packed")
+	rec := result(t, openLocal(t), "packed", data) // only for the record
+	if err := a.TakeBytes(data, rec.Output.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.New(st).Upload(ctx, rec, a); err != nil {
+		t.Fatal(err)
+	}
+	b := openLocal(t)
+	if err := remote.New(st).Fetch(ctx, rec.Output.SHA256, rec.Output.Size, b); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "restored")
+	if err := b.Restore(rec.Output.SHA256, dst); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(dst); !bytes.Equal(got, data) {
+		t.Errorf("pulled %q", got)
+	}
+
+	// rot in the pack: the upload is refused, nothing reaches the shared cache
+	rotten := []byte("another small output")
+	rec2 := result(t, openLocal(t), "rotten", rotten)
+	c := openLocal(t)
+	if err := c.TakeBytes(rotten, rec2.Output.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	pack := filepath.Join(c.Dir(), "pack")
+	raw, _ := os.ReadFile(pack)
+	os.WriteFile(pack, bytes.Replace(raw, rotten, []byte("ANOTHER small output"), 1), 0o644)
+	if err := remote.New(st).Upload(ctx, rec2, c); !errors.Is(err, state.ErrCorrupt) {
+		t.Fatalf("upload of a rotten packed blob: %v", err)
+	}
+	if ok, _ := remote.New(st).HasBlob(ctx, rec2.Output.SHA256, rec2.Output.Size); ok {
+		t.Error("a rotten blob reached the shared cache")
+	}
+}

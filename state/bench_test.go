@@ -1,6 +1,9 @@
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -215,5 +218,45 @@ func BenchmarkStatCacheHash1GiB(b *testing.B) {
 	}
 	if reads.Load() != 0 {
 		b.Fatalf("%d reads after the first hash", reads.Load())
+	}
+}
+
+// BenchmarkPackVsFiles: keeping a blob of each size in the pack (an append) against a file of
+// its own (a create and a rename, as before the pack), without fsync, then placing it as an
+// output (the output's own create either way). PackMax is where the file stops costing more.
+func BenchmarkPackVsFiles(b *testing.B) {
+	for _, size := range []int{4 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20} {
+		data := make([]byte, size)
+		for _, packed := range []bool{true, false} {
+			name := fmt.Sprintf("%dKiB/file", size>>10)
+			if packed {
+				name = fmt.Sprintf("%dKiB/pack", size>>10)
+			}
+			b.Run(name, func(b *testing.B) {
+				dir := b.TempDir()
+				c, err := OpenCache(filepath.Join(dir, "cache"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				b.SetBytes(int64(size))
+				for i := range b.N {
+					binary.BigEndian.PutUint64(data, uint64(i)) // a new blob each time
+					sum := sha256.Sum256(data)
+					sha := hex.EncodeToString(sum[:])
+					if packed {
+						err = c.pack.put(sha, data)
+					} else {
+						err = writeAtomic(c.blobPath(sha), data, 0o444, false)
+					}
+					if err == nil {
+						err = c.Place(sha, filepath.Join(dir, "out", fmt.Sprint(i)))
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -51,11 +51,14 @@ func (c *Cache) Take(file, sha string) error {
 	return nil
 }
 
-// SyncBlob makes the blob sha and its name durable (fsync of the file and of its folder):
-// after it, the blob survives a power cut.
+// SyncBlob makes the blob sha and its name durable (fsync of the file and of its folder, or
+// of the pack that holds it): after it, the blob survives a power cut.
 func (c *Cache) SyncBlob(sha string) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("syncing blob: %q is not a hex sha256", sha)
+	}
+	if _, ok := c.pack.entry(sha); ok {
+		return c.pack.sync()
 	}
 	f, err := os.Open(c.blobPath(sha))
 	if err != nil {
@@ -76,20 +79,41 @@ func (c *Cache) SyncBlob(sha string) error {
 func (c *Cache) PutBytes(data []byte) (string, error) {
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
-	if c.Has(sha) {
-		return sha, nil
-	}
-	if err := writeAtomic(c.blobPath(sha), data, 0o444, false); err != nil {
-		return "", fmt.Errorf("caching blob %s: %w", sha, err)
-	}
-	return sha, nil
+	return sha, c.putBytes(data, sha)
 }
 
-// RemoveTemp removes the temporary blobs (blobs/tmp-*) a killed writer left. Call it only
-// while no other process writes the cache (apply, under the project's lock). It returns how
-// many it removed.
+// TakeBytes stores data as the blob sha at once and without waiting for the disk (SyncBlob
+// makes it durable): for an output a provider holds in memory. Like Take, it trusts sha to be
+// data's sha256 (the provider hashed the bytes as it received them; every read checks it).
+// Data up to PackMax bytes is appended to the pack, larger data is a file of its own.
+func (c *Cache) TakeBytes(data []byte, sha string) error {
+	if !isSHA256(sha) {
+		return fmt.Errorf("caching: %q is not a hex sha256", sha)
+	}
+	return c.putBytes(data, sha)
+}
+
+func (c *Cache) putBytes(data []byte, sha string) error {
+	if len(data) <= PackMax { // no look for a file of its own: a copy in both is harmless
+		return c.pack.put(sha, data)
+	}
+	if c.Has(sha) {
+		return nil
+	}
+	if err := writeAtomic(c.blobPath(sha), data, 0o444, false); err != nil {
+		return fmt.Errorf("caching blob %s: %w", sha, err)
+	}
+	return nil
+}
+
+// RemoveTemp removes the temporary blobs (blobs/tmp-*, pack.tmp-*) a killed writer left. Call
+// it only while no other process writes the cache (apply, under the project's lock). It
+// returns how many it removed. (A record a killed writer left half-written at the end of the
+// pack is cut off by the next write to the pack.)
 func (c *Cache) RemoveTemp() int {
 	names, _ := filepath.Glob(filepath.Join(c.dir, "blobs", "tmp-*"))
+	packs, _ := filepath.Glob(filepath.Join(c.dir, "pack.tmp-*"))
+	names = append(names, packs...)
 	n := 0
 	for _, name := range names {
 		if os.Remove(name) == nil {

@@ -19,18 +19,21 @@ import (
 var ErrCorrupt = errors.New("cache blob does not match its sha256")
 
 // Cache is the content-addressed output cache: blobs/ab/abcdef... hold output files by sha256,
-// and index.jsonl, an append-only log, remembers which record each input hash produced (the
-// last line for a hash wins). Blobs are copies, never hard links, so editing an output in
-// place cannot corrupt the cache, and they are verified by hash before use. Safe for
-// concurrent use by many goroutines and processes: blobs appear by atomic rename, index lines
-// by single appends, and a torn last line is ignored.
+// pack holds small blobs given as bytes (pack.go), and index.jsonl, an append-only log,
+// remembers which record each input hash produced (the last line for a hash wins). Blobs are
+// copies, never hard links, so editing an output in place cannot corrupt the cache, and they
+// are verified by hash before use. Safe for concurrent use by many goroutines and processes:
+// blob files appear by atomic rename, packed blobs and index lines by appends (the pack's
+// under a file lock), and a torn last record or line is ignored.
 //
-// The index is a log rather than a file per input hash because creating a file costs far more
-// than appending a line on common file systems (0.65 ms against 0.05 ms on ext4 here), and
-// apply indexes every generation.
+// The index is a log and small blobs are packed, rather than a file each, because creating a
+// file costs far more than appending to one on common file systems (0.65 ms against 0.05 ms
+// on ext4 here), and apply indexes and keeps every generation.
 type Cache struct {
 	dir    string
 	rename func(oldpath, newpath string) error // os.Rename; tests make it fail across devices
+
+	pack *pack // small blobs, appended to one file (pack.go)
 
 	mu    sync.Mutex
 	log   *os.File                     // index.jsonl opened for appending, on first Index
@@ -43,7 +46,7 @@ func OpenCache(dir string) (*Cache, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
 		return nil, fmt.Errorf("opening the cache: %w", err)
 	}
-	return &Cache{dir: dir, rename: os.Rename}, nil
+	return &Cache{dir: dir, rename: os.Rename, pack: newPack(dir)}, nil
 }
 
 // Dir is the cache's folder.
@@ -115,6 +118,9 @@ func (c *Cache) PutKnown(file, sha string) error {
 func (c *Cache) store(tmp *os.File, sha string, durable bool) error {
 	if c.Has(sha) {
 		discard(tmp)
+		if durable { // the copy there may not be durable yet
+			return c.SyncBlob(sha)
+		}
 		return nil
 	}
 	if err := commit(tmp, 0o444, c.blobPath(sha), durable); err != nil {
@@ -123,10 +129,14 @@ func (c *Cache) store(tmp *os.File, sha string, durable bool) error {
 	return nil
 }
 
-// Has reports whether a blob for sha is present (not whether it is intact; Restore checks).
+// Has reports whether a blob for sha is present, packed or a file of its own (not whether it
+// is intact; Restore checks).
 func (c *Cache) Has(sha string) bool {
 	if !isSHA256(sha) {
 		return false
+	}
+	if _, ok := c.pack.entry(sha); ok {
+		return true
 	}
 	fi, err := os.Stat(c.blobPath(sha))
 	return err == nil && fi.Mode().IsRegular()
@@ -145,18 +155,31 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("restoring %s: %q is not a hex sha256", dst, sha)
 	}
+	data, packed, err := c.pack.read(sha) // checked as it is read
+	if packed {
+		if err != nil {
+			return fmt.Errorf("restoring %s from the cache: %w", dst, err)
+		}
+		tmp, err := createBeside(dst)
+		if err == nil {
+			if _, err = tmp.Write(data); err != nil {
+				discard(tmp)
+			}
+		}
+		if err == nil {
+			err = commit(tmp, 0o644, dst, durable)
+		}
+		if err != nil {
+			return fmt.Errorf("restoring %s: %w", dst, err)
+		}
+		return nil
+	}
 	src, err := os.Open(c.blobPath(sha))
 	if err != nil {
 		return fmt.Errorf("restoring %s from the cache: %w", dst, err)
 	}
 	defer src.Close()
-	dir := filepath.Dir(dst)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
-	if errors.Is(err, fs.ErrNotExist) { // the folder is missing: make it (a stat saved otherwise)
-		if err = os.MkdirAll(dir, 0o755); err == nil {
-			tmp, err = os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
-		}
-	}
+	tmp, err := createBeside(dst)
 	if err != nil {
 		return fmt.Errorf("restoring %s: %w", dst, err)
 	}
@@ -177,18 +200,30 @@ func (c *Cache) restore(sha, dst string, durable bool) error {
 	return nil
 }
 
+// createBeside creates a temporary file in dst's folder, making the folder if it is missing.
+func createBeside(dst string) (*os.File, error) {
+	dir := filepath.Dir(dst)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	if errors.Is(err, fs.ErrNotExist) { // the folder is missing: make it (a stat saved otherwise)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			tmp, err = os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+		}
+	}
+	return tmp, err
+}
+
 // verify checks that blob sha is present, size bytes long and intact.
 func (c *Cache) verify(sha string, size int64) bool {
-	f, err := os.Open(c.blobPath(sha))
+	f, got, packed, err := c.openBlob(sha)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
-		return false
+	if got != size || packed { // a packed blob is checked as it is opened
+		return got == size
 	}
-	got, _, err := copyHashed(io.Discard, f)
-	return err == nil && got == sha
+	sum, _, err := copyHashed(io.Discard, f)
+	return err == nil && sum == sha
 }
 
 type indexLine struct {
@@ -231,8 +266,10 @@ func (c *Cache) Index(inputHash string, r *Record) error {
 	return nil
 }
 
-// Close releases the index log. The cache stays usable: it reopens the log when needed.
+// Close releases the index log and the pack. The cache stays usable: it reopens them when
+// needed.
 func (c *Cache) Close() error {
+	c.pack.close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.log == nil {

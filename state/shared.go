@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -49,22 +50,48 @@ func UnmarshalRecord(data []byte) (*Record, error) {
 }
 
 // OpenBlob opens the local blob sha for reading, with its size. A missing blob wraps
-// fs.ErrNotExist. The caller verifies what it reads (the blob may have rotted).
-func (c *Cache) OpenBlob(sha string) (*os.File, int64, error) {
+// fs.ErrNotExist. The caller verifies what it reads (a blob file may have rotted; a packed
+// blob is checked as it is opened, and a damaged one wraps ErrCorrupt).
+func (c *Cache) OpenBlob(sha string) (io.ReadSeekCloser, int64, error) {
 	if !isSHA256(sha) {
 		return nil, 0, fmt.Errorf("opening blob %q: not a hex sha256", sha)
 	}
-	f, err := os.Open(c.blobPath(sha))
+	f, size, _, err := c.openBlob(sha)
 	if err != nil {
 		return nil, 0, fmt.Errorf("opening blob %s: %w", sha, err)
+	}
+	return f, size, nil
+}
+
+// openBlob opens blob sha, packed or a file, with its size. A packed blob is read whole and
+// checked (a damaged one wraps ErrCorrupt); a file is checked by whoever reads it.
+func (c *Cache) openBlob(sha string) (rc io.ReadSeekCloser, size int64, packed bool, err error) {
+	data, packed, err := c.pack.read(sha)
+	if packed {
+		if err != nil {
+			return nil, 0, true, err
+		}
+		return nopSeekCloser{bytes.NewReader(data)}, int64(len(data)), true, nil
+	}
+	f, err := os.Open(c.blobPath(sha))
+	if err != nil {
+		return nil, 0, false, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("opening blob %s: %w", sha, err)
+		return nil, 0, false, err
 	}
-	return f, fi.Size(), nil
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, false, fmt.Errorf("blob %s is not a regular file", sha)
+	}
+	return f, fi.Size(), false, nil
 }
+
+type nopSeekCloser struct{ *bytes.Reader }
+
+func (nopSeekCloser) Close() error { return nil }
 
 // PutReader stores what r yields as blob sha, checking the hash as it copies: a stream that is
 // cut short or carries other bytes is refused with an error wrapping ErrCorrupt, and nothing
@@ -94,12 +121,22 @@ func (c *Cache) PutReader(r io.Reader, sha string, limit int64) error {
 	return c.store(tmp, sha, false)
 }
 
-// Blobs calls fn with the sha256 and size of every blob in the local cache.
+// Blobs calls fn with the sha256 and size of every blob in the local cache, packed or a file,
+// each once.
 func (c *Cache) Blobs(fn func(sha string, size int64) error) error {
+	packed := c.pack.entries()
+	for _, sha := range slices.Sorted(maps.Keys(packed)) {
+		if err := fn(sha, packed[sha].size); err != nil {
+			return err
+		}
+	}
 	root := filepath.Join(c.dir, "blobs")
 	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !isSHA256(d.Name()) {
 			return err
+		}
+		if _, ok := packed[d.Name()]; ok {
+			return nil
 		}
 		fi, err := d.Info()
 		if err != nil {
@@ -109,13 +146,30 @@ func (c *Cache) Blobs(fn func(sha string, size int64) error) error {
 	})
 }
 
-// RemoveBlob deletes blob sha from the local cache; a missing blob is not an error.
+// RemoveBlob deletes blob sha from the local cache (from the pack, by rewriting it, and as a
+// file); a missing blob is not an error.
 func (c *Cache) RemoveBlob(sha string) error {
 	if !isSHA256(sha) || strings.ContainsAny(sha, `/\`) {
 		return fmt.Errorf("removing blob %q: not a hex sha256", sha)
 	}
-	if err := os.Remove(c.blobPath(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing blob %s: %w", sha, err)
+	return c.removeBlobs([]string{sha})
+}
+
+// removeBlobs deletes blobs: the packed ones by one rewrite of the pack.
+func (c *Cache) removeBlobs(shas []string) error {
+	drop := map[string]bool{}
+	for _, sha := range shas {
+		if _, ok := c.pack.entry(sha); ok {
+			drop[sha] = true
+		}
+		if err := os.Remove(c.blobPath(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("removing blob %s: %w", sha, err)
+		}
+	}
+	if len(drop) > 0 {
+		if _, _, err := c.pack.compact(drop); err != nil {
+			return fmt.Errorf("removing blobs: %w", err)
+		}
 	}
 	return nil
 }
@@ -156,8 +210,12 @@ func (c *Cache) Collect(keepHashes, keepBlobs map[string]bool, since time.Time, 
 		c.index, c.size = nil, 0
 	}
 	var drop []string
+	packed := c.pack.entries()
 	err = c.Blobs(func(sha string, size int64) error {
 		if keepBlobs[sha] {
+			return nil
+		}
+		if e, ok := packed[sha]; ok && e.at.After(since) {
 			return nil
 		}
 		if fi, err := os.Stat(c.blobPath(sha)); err == nil && fi.ModTime().After(since) {
@@ -174,10 +232,8 @@ func (c *Cache) Collect(keepHashes, keepBlobs map[string]bool, since time.Time, 
 	if dryRun {
 		return res, nil
 	}
-	for _, sha := range drop {
-		if err := c.RemoveBlob(sha); err != nil {
-			return nil, err
-		}
+	if err := c.removeBlobs(drop); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -76,6 +76,13 @@ func TestGeminiConformance(t *testing.T) {
 	}`)
 	// The thought image (2x2) is skipped; the final one is 64x36.
 	wantImage(t, res, dir, "image/png", 64, 36, gatetest.PNG("A watercolor fox", 64, 36))
+	// an inline image is whole in memory with the reply: handed over as bytes, no file made
+	if res.Data == nil || res.File != "" {
+		t.Errorf("inline image: file %q, %d bytes in memory", res.File, len(res.Data))
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files made for an inline image: %v", left)
+	}
 	if res.Usage.CompletionTokens != 1290 {
 		t.Errorf("usage = %+v", res.Usage)
 	}
@@ -285,9 +292,20 @@ func wantImage(t *testing.T, res *providers.Result, dir, mt string, w, h int, wa
 	}
 }
 
-// checkOutput checks that a result's file is in the job folder with its size and hash.
+// checkOutput checks that a result's file is in the job folder with its size and hash (or
+// that its bytes, when in memory, have them).
 func checkOutput(t *testing.T, res *providers.Result, dir string) []byte {
 	t.Helper()
+	if res.Data != nil {
+		if res.File != "" {
+			t.Errorf("a result with both a file %s and bytes", res.File)
+		}
+		sum := sha256.Sum256(res.Data)
+		if res.SHA256 != hex.EncodeToString(sum[:]) || res.Size != int64(len(res.Data)) {
+			t.Errorf("sha256/size = %s/%d, bytes have %x/%d", res.SHA256, res.Size, sum, len(res.Data))
+		}
+		return res.Data
+	}
 	if filepath.Dir(res.File) != dir {
 		t.Errorf("file %s is not in the job folder %s", res.File, dir)
 	}

@@ -23,10 +23,12 @@ import (
 	"github.com/genform/genform/providers"
 )
 
-// sink writes one output file into the job's folder: a temporary file, a running sha256, a
-// size cap, and the first bytes kept to check the media type.
+// sink writes one output file into the job's folder (a temporary file), or into memory for a
+// payload that was in memory already: a running sha256, a size cap, and the first bytes kept
+// to check the media type.
 type sink struct {
-	f       *os.File
+	f       *os.File      // nil: in memory
+	mem     *bytes.Buffer // the bytes, in memory
 	h       hash.Hash
 	n       int64
 	max     int64
@@ -40,18 +42,28 @@ type sink struct {
 
 var errTooLarge = errors.New("too large")
 
+// capOf is the size cap of an output of kind.
+func (p *Provider) capOf(kind providers.Kind) int64 {
+	if kind == providers.Video {
+		return p.maxVideo
+	}
+	return p.maxImage
+}
+
 func (p *Provider) newSink(job *providers.Job, kind providers.Kind) (*sink, error) {
 	f, err := os.CreateTemp(job.Dir, ".wisdomgate-*")
 	if err != nil {
 		return nil, &providers.Error{Class: providers.Permanent, Message: "creating the output file: " + err.Error(), Err: err}
 	}
-	s := &sink{f: f, h: sha256.New(), kind: kind, job: job, pct: -1}
+	return p.sinkTo(job, kind, f, nil), nil
+}
+
+func (p *Provider) sinkTo(job *providers.Job, kind providers.Kind, f *os.File, mem *bytes.Buffer) *sink {
+	s := &sink{f: f, mem: mem, h: sha256.New(), kind: kind, job: job, pct: -1, max: p.capOf(kind), capName: "max_image_bytes"}
 	if kind == providers.Video {
-		s.max, s.capName = p.maxVideo, "max_video_bytes"
-	} else {
-		s.max, s.capName = p.maxImage, "max_image_bytes"
+		s.capName = "max_video_bytes"
 	}
-	return s, nil
+	return s
 }
 
 func (s *sink) Write(b []byte) (int, error) {
@@ -61,7 +73,13 @@ func (s *sink) Write(b []byte) (int, error) {
 	if len(s.head) < 512 {
 		s.head = append(s.head, b[:min(len(b), 512-len(s.head))]...)
 	}
-	n, err := s.f.Write(b)
+	var n int
+	var err error
+	if s.f != nil {
+		n, err = s.f.Write(b)
+	} else {
+		n, err = s.mem.Write(b)
+	}
 	s.h.Write(b[:n])
 	s.n += int64(n)
 	if err != nil {
@@ -84,8 +102,10 @@ func (s *sink) tooLarge() error {
 
 // discard removes the file.
 func (s *sink) discard() {
-	s.f.Close()
-	os.Remove(s.f.Name())
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
+	}
 }
 
 // finish checks the media type, closes the file and names it with its type's extension.
@@ -101,16 +121,23 @@ func (s *sink) finish() (*providers.Result, error) {
 	}
 	res := &providers.Result{MediaType: mt, SHA256: hex.EncodeToString(s.h.Sum(nil)), Size: s.n}
 	if s.kind == providers.Image {
-		if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		var r io.Reader = s.f
+		if s.f == nil {
+			r = bytes.NewReader(s.mem.Bytes())
+		} else if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 			s.discard()
 			return nil, &providers.Error{Class: providers.Permanent, Message: "reading the output file: " + err.Error(), Err: err}
 		}
-		cfg, _, err := image.DecodeConfig(s.f)
+		cfg, _, err := image.DecodeConfig(r)
 		if err != nil {
 			s.discard()
 			return nil, permanent(fmt.Sprintf("the gateway sent a broken %s: %v", mt, err))
 		}
 		res.Width, res.Height = cfg.Width, cfg.Height
+	}
+	if s.f == nil {
+		res.Data = s.mem.Bytes()
+		return res, nil
 	}
 	// os.CreateTemp makes the file private; an output is an ordinary file
 	if err := s.f.Chmod(0o644); err != nil {
@@ -163,12 +190,10 @@ func expected(kind providers.Kind, mt string) bool {
 	return false
 }
 
-// saveBase64 decodes a base64 payload into an output file, streaming.
+// saveBase64 decodes a base64 payload (whole in memory already, as part of a reply) into
+// memory: Result.Data, which the engine keeps without a file of its own.
 func (p *Provider) saveBase64(job *providers.Job, kind providers.Kind, b64 string) (*providers.Result, error) {
-	s, err := p.newSink(job, kind)
-	if err != nil {
-		return nil, err
-	}
+	s := p.sinkTo(job, kind, nil, bytes.NewBuffer(make([]byte, 0, min(int64(base64.StdEncoding.DecodedLen(len(b64))), p.capOf(kind)))))
 	if _, err := io.Copy(s, base64Reader(b64)); err != nil {
 		s.discard()
 		if errors.Is(err, errTooLarge) {
