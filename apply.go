@@ -24,6 +24,7 @@ import (
 	"github.com/genform/genform/gallery"
 	"github.com/genform/genform/planfile"
 	"github.com/genform/genform/providers/wisdomgate"
+	"github.com/genform/genform/schema"
 	"github.com/genform/genform/view"
 )
 
@@ -96,7 +97,7 @@ func cmdApply(c *cli, args []string) int {
 			return code
 		}
 	}
-	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery, json: pf.json})
+	return c.apply(p, plan, v, applyOptions{parallelism: *parallelism, gallery: *withGallery, json: pf.json, vars: pf.vars.values()})
 }
 
 // checkCredentials refuses, before anything starts, a plan whose generations need a
@@ -131,6 +132,7 @@ type applyOptions struct {
 	parallelism int
 	gallery     bool
 	json        bool
+	vars        []schema.VarValue // the -var and -var-file arguments, for the partial record's key
 }
 
 // approve asks for "yes" on a terminal; without one, or with -json (which shows no plan to
@@ -185,9 +187,11 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 	defer stop()
 
 	n := plan.Counts()
+	clean := c.ui().Rendered == 0 // the plan printed no diagnostic: the partial record may stand for it
+	watch := engine.WatchApply(plan, v.Progress(n.Create+n.Regenerate+n.Restore+n.Delete))
 	sum, fatal := engine.Apply(context.Background(), plan, p.st, engine.ApplyOptions{
 		Parallelism: parallelism,
-		Hook:        v.Progress(n.Create + n.Regenerate + n.Restore + n.Delete),
+		Hook:        watch,
 		Journal:     journal,
 		Cache:       p.cache,
 		Stat:        p.stat,
@@ -198,6 +202,9 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		Upload:      p.upload,
 	})
 	v.Done()
+	if afterRun != nil {
+		afterRun()
+	}
 	if err := journal.Close(); err != nil && fatal == nil {
 		fatal = err
 	}
@@ -209,6 +216,7 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		c.ui().Errorf("%v\nWhat finished is recorded (in .genform/journal.jsonl) and is picked up by the next run.", err)
 		return 1
 	}
+	c.recordApplied(p, plan, watch, clean, o.vars)
 	if err := p.stat.Save(); err != nil {
 		c.ui().Warnf("saving the stat cache: %v", err)
 	}
@@ -227,6 +235,10 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 	}
 	return 0
 }
+
+// afterRun, when a test sets it, runs once the executor is done and before the state is
+// written: it edits the project while an apply runs.
+var afterRun func()
 
 // prepareApply folds an interrupted apply's journal into the state first, so this apply's
 // journal starts empty; clears the temporary folder; and opens the journal.

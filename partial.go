@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/genform/genform/backend"
 	"github.com/genform/genform/engine"
 	"github.com/genform/genform/schema"
 	"github.com/genform/genform/state"
@@ -120,4 +121,53 @@ func (c *cli) recordPartial(p *project, plan *engine.Plan, pf *planFlags, stateS
 	if err := engine.WritePartialRecord(partialPath(p.dir), rec); err != nil {
 		c.ui().Warnf("saving the partial plan record: %v", err)
 	}
+}
+
+// recordApplied keeps the partial record of the state an apply just wrote (on the local
+// state file), so that the plan after it plans only what the apply left to do and what
+// changed since: it vouches for the blocks whose every instance is now done
+// (engine.NewAppliedPartialRecord), and only when the plan printed no diagnostic (clean)
+// and the files the plan read are still as it read them; and when the apply left nothing to
+// do, the no-op record too. Otherwise the record of the state before, which no longer
+// holds, is removed. A failure to write them is only warned about.
+func (c *cli) recordApplied(p *project, plan *engine.Plan, watch *engine.ApplyWatch, clean bool, vars []schema.VarValue) {
+	path := partialPath(p.dir)
+	rec, ok := c.appliedRecord(p, plan, watch, clean, vars)
+	if !ok {
+		_ = os.Remove(path)
+		return
+	}
+	if err := engine.WritePartialRecord(path, rec); err != nil {
+		c.ui().Warnf("saving the partial plan record: %v", err)
+		return
+	}
+	// nothing left to do: the next plan says so after a stat of each file
+	if noop, ok := rec.AppliedNoop(p.st); ok {
+		if err := engine.WriteNoopRecord(noopPath(p.dir), noop); err != nil {
+			c.ui().Warnf("saving the no-op record: %v", err)
+		}
+	}
+}
+
+// appliedRecord makes recordApplied's record; false when there is none to keep.
+func (c *cli) appliedRecord(p *project, plan *engine.Plan, watch *engine.ApplyWatch, clean bool, vars []schema.VarValue) (*engine.PartialRecord, bool) {
+	if !clean || p.stat == nil || c.ui().Rendered > 0 {
+		return nil, false
+	}
+	if _, local := p.backend.(*backend.File); !local || p.cfg.Settings.Backend != nil {
+		return nil, false // the record covers a state file; a shared backend's state is elsewhere
+	}
+	key := noopKey("plan", p.dir, vars)
+	if key == "" {
+		return nil, false
+	}
+	sha, _, err := p.stat.Hash(p.statePath)
+	if err != nil {
+		return nil, false
+	}
+	rec, ok := engine.NewAppliedPartialRecord(key, p.cfg, plan, watch, p.st, sha, c.env.names(), os.LookupEnv)
+	if !ok || !rec.ReadsHold(p.dir, p.stat) {
+		return nil, false
+	}
+	return rec, true
 }

@@ -109,6 +109,48 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 	if !ok {
 		return nil, false
 	}
+	return newPartial(cfg, inputs, func(a *schema.Asset, addr string) (PartialInst, bool, bool) {
+		in := p.insts[addr]
+		if in == nil || in.change == nil {
+			return PartialInst{}, false, false
+		}
+		ch := in.change
+		if ch.Action != NoOp || ch.MovedFrom != "" || ch.refresh || in.invalid {
+			return PartialInst{}, false, true
+		}
+		if ch.Path != "" && (ch.Before == nil || ch.Before.Output == nil) {
+			return PartialInst{}, false, false
+		}
+		pi, ok := partialInst(addr, a, ch.Path, ch.Before)
+		return pi, ok, ok
+	})
+}
+
+// partialInst is the record of the instance addr of a whose output is rec's, at path.
+// ok is false when rec does not hold an output at path.
+func partialInst(addr string, a *schema.Asset, path string, rec *state.Record) (PartialInst, bool) {
+	pi := PartialInst{Addr: addr, Path: path}
+	if addr == a.Addr() {
+		pi.Addr = ""
+	}
+	if path == "" {
+		return pi, true
+	}
+	if rec == nil || rec.Output == nil || rec.Output.Path != path {
+		return pi, false
+	}
+	sha, err := hex.DecodeString(rec.Output.SHA256)
+	if err != nil {
+		return pi, false
+	}
+	pi.Size, pi.SHA256 = rec.Output.Size, sha
+	return pi, true
+}
+
+// newPartial makes a partial record of the configuration cfg from the record of what its
+// plan read and from inst, which says of each instance of every asset block its record,
+// whether it is known unchanged (vouched), and ok false when no record can be made at all.
+func newPartial(cfg *schema.Config, inputs *NoopRecord, inst func(a *schema.Asset, addr string) (pi PartialInst, vouched, ok bool)) (*PartialRecord, bool) {
 	r := &PartialRecord{Version: partialVersion, Inputs: inputs, Assets: make([]PartialAsset, 0, len(cfg.Assets))}
 	names := make([]string, 0, len(cfg.Files))
 	for name := range cfg.Files {
@@ -125,29 +167,14 @@ func NewPartialRecord(key string, cfg *schema.Config, plan *Plan, stateSHA strin
 	for _, a := range cfg.Assets {
 		pa := PartialAsset{Addr: a.Addr(), Refs: assetRefs(a), Vouched: true}
 		for _, si := range a.Instances {
-			in := p.insts[si.Addr]
-			if in == nil || in.change == nil {
+			pi, vouched, ok := inst(a, si.Addr)
+			if !ok {
 				return nil, false
 			}
-			ch := in.change
-			if ch.Action != NoOp || ch.MovedFrom != "" || ch.refresh || in.invalid {
+			if !vouched {
 				pa.Vouched = false
 				pa.Insts = nil
 				break
-			}
-			pi := PartialInst{Addr: si.Addr, Path: ch.Path}
-			if si.Addr == a.Addr() {
-				pi.Addr = ""
-			}
-			if ch.Path != "" {
-				if ch.Before == nil || ch.Before.Output == nil || ch.Before.Output.Path != ch.Path {
-					return nil, false
-				}
-				sha, err := hex.DecodeString(ch.Before.Output.SHA256)
-				if err != nil {
-					return nil, false
-				}
-				pi.Size, pi.SHA256 = ch.Before.Output.Size, sha
 			}
 			pa.Insts = append(pa.Insts, pi)
 		}

@@ -143,7 +143,16 @@ func (e *executor) settle(n *node) {
 	default: // a no-op
 		n.status = Done
 		e.count(&Outcome{Status: Done, Action: NoOp})
+		if h, ok := e.opts.Hook.(settledHook); ok {
+			h.Settled(n.ch)
+		}
 	}
+}
+
+// settledHook is a Hook that also hears of the no-ops apply settles without a slot, which
+// Hook.Finished is not told of (ApplyWatch).
+type settledHook interface {
+	Settled(ch *Change)
 }
 
 // needsSlot reports whether a ready node does work in a slot, rather than being settled at
