@@ -189,6 +189,9 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 	n := plan.Counts()
 	clean := c.ui().Rendered == 0 // the plan printed no diagnostic: the partial record may stand for it
 	watch := engine.WatchApply(plan, v.Progress(n.Create+n.Regenerate+n.Restore+n.Delete))
+	if beforeRun != nil {
+		beforeRun()
+	}
 	sum, fatal := engine.Apply(context.Background(), plan, p.st, engine.ApplyOptions{
 		Parallelism: parallelism,
 		Hook:        watch,
@@ -202,9 +205,6 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 		Upload:      p.upload,
 	})
 	v.Done()
-	if afterRun != nil {
-		afterRun()
-	}
 	if err := journal.Close(); err != nil && fatal == nil {
 		fatal = err
 	}
@@ -236,9 +236,9 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 	return 0
 }
 
-// afterRun, when a test sets it, runs once the executor is done and before the state is
-// written: it edits the project while an apply runs.
-var afterRun func()
+// beforeRun, when a test sets it, runs once apply planned and before the executor starts:
+// it edits or interrupts the project while an apply runs.
+var beforeRun func()
 
 // prepareApply folds an interrupted apply's journal into the state first, so this apply's
 // journal starts empty; clears the temporary folder; and opens the journal.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,7 +87,9 @@ func (m *partialModel) render(name string) string {
 // back; blocks added, deleted, renamed, moved between files; blocks writing where another
 // one writes or reading its output by path; references changed; a
 // referenced block edited; a for_each block's keys, which an output reads; files reverted;
-// blank lines and comments; a variable's default; a syntax error; outputs deleted; applies) and after each change plans twice:
+// blank lines and comments; a variable's default; a syntax error; outputs deleted; applies,
+// some with an image failing, some during which a prompt is edited or an output deleted, some interrupted)
+// and after each change plans twice:
 // with the records the plans before left in .genform/, and with none. The two must print
 // the same thing and exit alike.
 func TestPartialRecordDifferential(t *testing.T) {
@@ -296,22 +299,86 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 			res := runCLI(dir, "apply", "-auto-approve")
 			return fmt.Sprintf("apply (%d)", res.code)
 		},
+		func() string { // an apply where one image fails (a file where its output folder goes), and the chats reading it are skipped
+			var b *partialBlock
+			for _, f := range files {
+				for i := range m.files[f] {
+					if m.files[f][i].kind == "image" && (b == nil || m.readBy("image."+m.files[f][i].name)) {
+						b = &m.files[f][i]
+					}
+				}
+			}
+			if b == nil {
+				return "no image to fail"
+			}
+			b.path = "out/" + b.name + "-dir/x.png"
+			writeAll()
+			os.MkdirAll(filepath.Join(dir, "out"), 0o755)
+			os.RemoveAll(filepath.Join(dir, "out", b.name+"-dir"))
+			os.WriteFile(filepath.Join(dir, "out", b.name+"-dir"), []byte("x"), 0o644)
+			res := runCLI(dir, "apply", "-auto-approve")
+			if r.IntN(2) == 0 { // unblocked after, or not
+				os.Remove(filepath.Join(dir, "out", b.name+"-dir"))
+			}
+			return fmt.Sprintf("apply with %s failing (%d)", b.name, res.code)
+		},
+		func() string { // an apply during which a prompt is edited, or an output deleted
+			f, i := pick()
+			if i < 0 {
+				return "nothing to edit during an apply"
+			}
+			b := &m.files[f][i]
+			what := "edit " + b.name
+			if r.IntN(2) == 0 {
+				beforeRun = func() { b.prompt += "~"; writeAll() }
+			} else {
+				what = "delete the output of " + b.name
+				beforeRun = func() {
+					os.Remove(filepath.Join(dir, "out", b.name+".png"))
+					os.Remove(filepath.Join(dir, "out", b.name+".txt"))
+				}
+			}
+			m.files[f][r.IntN(len(m.files[f]))].prompt += "+" // something for the apply to do
+			writeAll()
+			res := runCLI(dir, "apply", "-auto-approve")
+			beforeRun = nil
+			return fmt.Sprintf("apply during which %s (%d)", what, res.code)
+		},
+		func() string { // an apply interrupted before it starts anything: its plan's work is not started
+			f, i := pick()
+			if i < 0 {
+				return "nothing to interrupt"
+			}
+			m.files[f][i].prompt += "^"
+			writeAll()
+			beforeRun = func() {
+				syscall.Kill(os.Getpid(), syscall.SIGINT) // apply's handler takes it: nothing new starts
+				time.Sleep(50 * time.Millisecond)
+			}
+			res := runCLI(dir, "apply", "-auto-approve")
+			beforeRun = nil
+			return fmt.Sprintf("apply interrupted (%d)", res.code)
+		},
 	}
 	record := filepath.Join(dir, ".genform", "partial.gob")
 	var log []string
-	used := 0
+	used, afterApply := 0, 0
 	for step := 0; step < steps; step++ {
 		history = append(history, m.clone())
 		if r.IntN(3) == 0 && m.heal() {
 			writeAll()
 			log = append(log, "heal")
 		}
-		log = append(log, mutations[r.IntN(len(mutations))]())
+		what := mutations[r.IntN(len(mutations))]()
+		log = append(log, what)
 		before, hadRecord := os.Stat(record)
 		with := runCLI(dir, "plan")
 		if after, err := os.Stat(record); hadRecord == nil && err == nil && os.SameFile(before, after) &&
 			with.code == 0 && with.stderr == "" && !strings.Contains(with.stdout, "No changes") {
 			used++ // the record was read, not written again, and the plan had changes
+			if strings.HasPrefix(what, "apply") {
+				afterApply++ // the record an apply left
+			}
 		}
 		kept := map[string][]byte{}
 		for _, name := range []string{"partial.gob", "noop.json", "noop.json.outputs"} {
@@ -336,7 +403,7 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 	if used == 0 {
 		t.Fatalf("the partial record was never used (%s)", strings.Join(log, "; "))
 	}
-	t.Logf("partial record used %d times in %d steps", used, steps)
+	t.Logf("partial record used %d times in %d steps, %d of them right after an apply", used, steps, afterApply)
 }
 
 // heal points every chat that reads an image no longer declared at the first image (or at
@@ -361,6 +428,18 @@ func (m *partialModel) heal() bool {
 		}
 	}
 	return changed
+}
+
+// readBy reports whether a chat reads the block addr.
+func (m *partialModel) readBy(addr string) bool {
+	for _, bs := range m.files {
+		for _, b := range bs {
+			if b.ref == addr {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // blocks lists the names of the blocks of a kind.
@@ -485,6 +564,18 @@ image "d" {
 	if got, ok := vouchedBlocks(t, dir); !ok || len(got) != 4 {
 		t.Fatalf("after a whole apply the record vouches for %v (record: %t), want every block", got, ok)
 	}
+	// nothing left to do: the no-op record too, and the plan takes it
+	noopBefore, err := os.Stat(noopPath(dir))
+	if err != nil {
+		t.Fatalf("no no-op record after an apply that left nothing to do: %v", err)
+	}
+	if res := runCLI(dir, "plan"); !strings.Contains(res.stdout, "No changes") {
+		t.Fatalf("plan after a whole apply:\n%s", res.stdout)
+	}
+	if after, err := os.Stat(noopPath(dir)); err != nil || !os.SameFile(noopBefore, after) {
+		t.Fatalf("the plan after a whole apply did not take the no-op record apply left")
+	}
+	samePlans(t, dir)
 	conf("a2")
 	res, used := samePlans(t, dir)
 	if !used || !strings.Contains(res.stdout, "image.a will be regenerated") || strings.Contains(res.stdout, "image.d") {
@@ -501,9 +592,9 @@ image "d" {
 	}
 
 	// the configuration edited while the apply ran: no record
-	afterRun = func() { conf("a3") }
+	beforeRun = func() { conf("a3") }
 	res = runCLI(dir, "apply", "-auto-approve")
-	afterRun = nil
+	beforeRun = nil
 	if res.code != 0 {
 		t.Fatalf("apply: %d %s%s", res.code, res.stdout, res.stderr)
 	}
