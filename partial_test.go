@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -350,7 +349,9 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 			m.files[f][i].prompt += "^"
 			writeAll()
 			beforeRun = func() {
-				syscall.Kill(os.Getpid(), syscall.SIGINT) // apply's handler takes it: nothing new starts
+				if self, err := os.FindProcess(os.Getpid()); err == nil {
+					self.Signal(os.Interrupt) // apply's handler takes it: nothing new starts
+				}
 				time.Sleep(50 * time.Millisecond)
 			}
 			res := runCLI(dir, "apply", "-auto-approve")
