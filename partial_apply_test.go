@@ -161,3 +161,48 @@ image "d" {
 		t.Fatalf("plan after an edit during the apply:\n%s", res.stdout)
 	}
 }
+
+// TestPartialAfterColdStatCache: a whole plan that had to hash the outputs (no stat cache, as
+// in a fresh clone or after .genform/stat.cache was removed) leaves a record on which the
+// next plan of an edit takes the partial path. The outputs it hashed are not files the plan
+// read; listed as such, every changed instance's output made the partial plan fall back.
+func TestPartialAfterColdStatCache(t *testing.T) {
+	dir := t.TempDir()
+	conf := func(prompt string) {
+		t.Helper()
+		src := fmt.Sprintf(`provider "offline" {}
+
+image "a" {
+  model  = "gpt-image-1"
+  prompt = %q
+  size   = "64x64"
+  path   = "out/a.png"
+}
+
+image "b" {
+  model  = "gpt-image-1"
+  prompt = "b"
+  size   = "64x64"
+  path   = "out/b.png"
+}
+`, prompt)
+		if err := os.WriteFile(filepath.Join(dir, "main.gen.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf("a")
+	if res := runCLI(dir, "apply", "-auto-approve"); res.code != 0 {
+		t.Fatalf("apply: %d %s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, name := range []string{"stat.cache", "partial.gob", "noop.json", "noop.json.outputs"} {
+		os.Remove(filepath.Join(dir, ".genform", name))
+	}
+	if res := runCLI(dir, "plan"); !strings.Contains(res.stdout, "No changes") {
+		t.Fatalf("plan with a cold stat cache:\n%s", res.stdout)
+	}
+	conf("a2")
+	res, used := samePlans(t, dir)
+	if !used || !strings.Contains(res.stdout, "image.a will be regenerated") || strings.Contains(res.stdout, "image.b") {
+		t.Fatalf("plan of one edit after a whole plan that hashed the outputs (partial path: %t):\n%s", used, res.stdout)
+	}
+}

@@ -114,7 +114,16 @@ func (p *planner) outputStatus(o *state.Output) outputStatus {
 	} else if fi.Size() != o.Size {
 		return outputModified
 	}
-	sha, err := p.files.hash(o.Path)
+	// Hashed through the stat cache, not p.files: an output is no file the plan read (the
+	// records list those, and a partial plan that finds a changed instance's output among
+	// them falls back to a whole plan).
+	var sha string
+	var err error
+	if p.opts.Stat != nil {
+		sha, _, err = p.opts.Stat.Hash(abs)
+	} else {
+		sha, err = hashFile(abs)
+	}
 	if err != nil {
 		return outputMissing
 	}
