@@ -379,24 +379,13 @@ func partialDifferential(t *testing.T, seed uint64, steps int) {
 				afterApply++ // the record an apply left
 			}
 		}
-		kept := map[string][]byte{}
-		for _, name := range []string{"partial.gob", "noop.json", "noop.json.outputs"} {
-			if b, err := os.ReadFile(filepath.Join(dir, ".genform", name)); err == nil {
-				kept[name] = b
-			}
-			os.Remove(filepath.Join(dir, ".genform", name))
-		}
+		kept := setRecordsAside(dir)
 		without := runCLI(dir, "plan")
 		if with != without {
 			t.Fatalf("after %s\nwith the records:\n%d %s%s\nwithout:\n%d %s%s", strings.Join(log, "; "),
 				with.code, with.stdout, with.stderr, without.code, without.stdout, without.stderr)
 		}
-		for _, name := range []string{"partial.gob", "noop.json", "noop.json.outputs"} {
-			os.Remove(filepath.Join(dir, ".genform", name))
-			if b, ok := kept[name]; ok {
-				os.WriteFile(filepath.Join(dir, ".genform", name), b, 0o644)
-			}
-		}
+		putRecordsBack(dir, kept)
 		time.Sleep(time.Duration(r.IntN(3)) * time.Millisecond)
 	}
 	if used == 0 {
