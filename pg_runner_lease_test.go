@@ -67,15 +67,7 @@ func TestPGRunnersShareConcurrency(t *testing.T) {
 	defer gw.Close()
 	const n = 12
 	head := strings.Replace(fmt.Sprintf(pgRunnerHead, 2, gw.URL), "  poll_interval", "  concurrency   = 1\n  poll_interval", 1)
-	dir := crashProject(t, head+fmt.Sprintf(`
-image "tile" {
-  count  = %d
-  model  = "gpt-image-1"
-  prompt = "tile ${count.index}"
-  size   = "1024x1024"
-  path   = "out/tile-${count.index}.png"
-}
-`, n))
+	dir := crashProject(t, head+fmt.Sprintf(pgTiles, n))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	apply, run := startRun(ctx, t, dir)

@@ -34,15 +34,7 @@ func TestPGRunnerMeasure(t *testing.T) {
 		head := strings.Replace(fmt.Sprintf(pgRunnerHead, slots, gw.URL), "backend \"pg\"", "# no backend", 1)
 		head = strings.Replace(head, "conn_str = env(\"GENFORM_PG\")", "", 1)
 		head = strings.Replace(head, "# no backend {\n    \n  }\n", "", 1)
-		dir := crashProject(t, head+fmt.Sprintf(`
-image "tile" {
-  count  = %d
-  model  = "gpt-image-1"
-  prompt = "tile ${count.index}"
-  size   = "1024x1024"
-  path   = "out/tile-${count.index}.png"
-}
-`, n))
+		dir := crashProject(t, head+fmt.Sprintf(pgTiles, n))
 		start := time.Now()
 		code, out, errOut := runGenform(t, dir, "apply", "-auto-approve")
 		if code != 0 {
@@ -64,15 +56,7 @@ image "tile" {
 			t.Setenv("GENFORM_PG", pgtest.DB(t))
 			gw := gatetest.New(gatetest.Options{Key: "test-key", Latency: latency})
 			defer gw.Close()
-			dir := crashProject(t, fmt.Sprintf(pgRunnerHead, slots, gw.URL)+fmt.Sprintf(`
-image "tile" {
-  count  = %d
-  model  = "gpt-image-1"
-  prompt = "tile ${count.index}"
-  size   = "1024x1024"
-  path   = "out/tile-${count.index}.png"
-}
-`, n))
+			dir := crashProject(t, fmt.Sprintf(pgRunnerHead, slots, gw.URL)+fmt.Sprintf(pgTiles, n))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			start := time.Now()

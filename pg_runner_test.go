@@ -34,6 +34,36 @@ provider "wisdomgate" {
 }
 `
 
+// pgTiles declares count independent images (a format for fmt.Sprintf, with the count).
+const pgTiles = `
+image "tile" {
+  count  = %d
+  model  = "gpt-image-1"
+  prompt = "tile ${count.index}"
+  size   = "1024x1024"
+  path   = "out/tile-${count.index}.png"
+}
+`
+
+// pgTwoVideos declares two videos, each long enough to be claimed and lost mid-render.
+const pgTwoVideos = `
+video "a" {
+  model   = "veo-3.1"
+  prompt  = "video a"
+  seconds = 4
+  size    = "1280x720"
+  path    = "out/a.mp4"
+}
+
+video "b" {
+  model   = "veo-3.1"
+  prompt  = "video b"
+  seconds = 4
+  size    = "1280x720"
+  path    = "out/b.mp4"
+}
+`
+
 var videoPolling = regexp.MustCompile(`^(video\.[ab]): (queued|rendering)`)
 
 var runLine = regexp.MustCompile(`^Run (\d+): other machines can join with genform runner$`)
@@ -136,23 +166,7 @@ func TestPGRunnerLosesVideo(t *testing.T) {
 			gw := gatetest.New(gatetest.Options{Key: "test-key", VideoPolls: 2, VideoRenderTime: time.Hour})
 			defer gw.Close()
 			// a 1s timeout keeps the claims' lease short (runLease): the lost video passes on soon
-			dir := crashProject(t, withTimeout(fmt.Sprintf(pgRunnerHead, 1, gw.URL), "1s")+`
-video "a" {
-  model   = "sora-2"
-  prompt  = "video a"
-  seconds = 4
-  size    = "1280x720"
-  path    = "out/a.mp4"
-}
-
-video "b" {
-  model   = "sora-2"
-  prompt  = "video b"
-  seconds = 4
-  size    = "1280x720"
-  path    = "out/b.mp4"
-}
-`)
+			dir := crashProject(t, withTimeout(fmt.Sprintf(pgRunnerHead, 1, gw.URL), "1s")+pgTwoVideos)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			apply, run := startRun(ctx, t, dir)
@@ -278,23 +292,7 @@ func TestPGApplyInterruptStopsRun(t *testing.T) {
 	t.Setenv("GENFORM_PG", pgtest.DB(t))
 	gw := gatetest.New(gatetest.Options{Key: "test-key", VideoPolls: 2, VideoRenderTime: time.Hour})
 	defer gw.Close()
-	dir := crashProject(t, fmt.Sprintf(pgRunnerHead, 1, gw.URL)+`
-video "a" {
-  model   = "veo-3.1"
-  prompt  = "video a"
-  seconds = 4
-  size    = "1280x720"
-  path    = "out/a.mp4"
-}
-
-video "b" {
-  model   = "veo-3.1"
-  prompt  = "video b"
-  seconds = 4
-  size    = "1280x720"
-  path    = "out/b.mp4"
-}
-`)
+	dir := crashProject(t, fmt.Sprintf(pgRunnerHead, 1, gw.URL)+pgTwoVideos)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	apply, _ := startRun(ctx, t, dir)
