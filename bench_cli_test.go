@@ -59,11 +59,20 @@ func benchRoot(b *testing.B) string {
 	return benchDirs.root
 }
 
-// removeBenchDirs removes the benchmarks' projects, after every test and benchmark ran.
+// removeBenchDirs removes the benchmarks' projects, after every test and benchmark ran;
+// with GENFORM_BENCH_KEEP set it keeps them and says where. (Deleting thousands of files
+// makes the file creations of the next few minutes dearer on ext4 without a journal, where
+// the inodes deleted in the last 60 to 300 s are stepped over one by one: runs to compare
+// keep their projects, and they are removed once all have run.)
 func removeBenchDirs() {
-	if benchDirs.root != "" {
-		os.RemoveAll(benchDirs.root)
+	if benchDirs.root == "" {
+		return
 	}
+	if os.Getenv("GENFORM_BENCH_KEEP") != "" {
+		fmt.Fprintf(os.Stderr, "GENFORM_BENCH_KEEP: the benchmarks' projects are kept in %s\n", benchDirs.root)
+		return
+	}
+	os.RemoveAll(benchDirs.root)
 }
 
 // cliApply runs genform apply in dir and returns its wall time, plan included. With

@@ -321,9 +321,9 @@ func (j *runJournal) Append(e state.Entry) error {
 func (j *runJournal) Write(e state.Entry) (uint64, error) { return 0, j.Append(e) }
 func (j *runJournal) Sync(uint64) error                   { return nil }
 
-// SyncsFileSystem implements engine.Journal: a committed row makes no local file durable, so
+// SyncsBlobs implements engine.Journal: a committed row makes no local file durable, so
 // apply syncs its blobs itself.
-func (j *runJournal) SyncsFileSystem(...string) bool { return false }
+func (j *runJournal) SyncsBlobs(*state.Cache) bool { return false }
 
 // batchSize is how many instances one claim takes: as many as there are slots, never more, so
 // that no runner holds work it cannot start while another has free slots (a video may take an

@@ -63,7 +63,7 @@ type Recorder interface {
 	Append(state.Entry) error
 	Write(state.Entry) (uint64, error)
 	Sync(n uint64) error
-	SyncsFileSystem(dirs ...string) bool
+	SyncsBlobs(c *state.Cache) bool
 	Close() error
 }
 

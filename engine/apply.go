@@ -34,14 +34,14 @@ type ApplyOptions struct {
 
 // Journal records what apply does: *state.Journal on one machine, rows in PostgreSQL for a
 // team. Append returns once the entry is durable; Write returns once it survives the death of
-// the process, and Sync(n) once what Write n returned is durable. SyncsFileSystem tells
-// whether Sync also makes the files written under dirs durable (a journal on the same file
-// system flushed whole); a journal that is not a file says false, and apply syncs its blobs.
+// the process, and Sync(n) once what Write n returned is durable. SyncsBlobs tells whether
+// Sync also makes durable the blobs the cache took before line n (state.Journal.SyncsBlobs);
+// a journal that is not a file says false, and apply syncs its blobs.
 type Journal interface {
 	Append(state.Entry) error
 	Write(state.Entry) (uint64, error)
 	Sync(n uint64) error
-	SyncsFileSystem(dirs ...string) bool
+	SyncsBlobs(c *state.Cache) bool
 }
 
 // Summary is what an apply did.
@@ -102,9 +102,9 @@ func Apply(ctx context.Context, plan *Plan, st *state.File, opts ApplyOptions) (
 	}
 	e := &executor{plan: plan, p: plan.planner, st: st, opts: opts}
 	if opts.Cache != nil && opts.Journal != nil {
-		// one group-committed flush of the file system makes blobs and journal lines durable
-		// together, where it can: no fsync per blob
-		e.flushesFS = opts.Journal.SyncsFileSystem(opts.Cache.Dir())
+		// the journal's group commit makes blobs durable with its lines, where it can: no
+		// fsync per blob
+		e.syncsBlobs = opts.Journal.SyncsBlobs(opts.Cache)
 	}
 	if err := e.applyMoves(); err != nil {
 		return &e.sum, err
@@ -124,8 +124,8 @@ type executor struct {
 	planCost      float64
 	planCostKnown bool
 
-	flushesFS bool // the journal's sync flushes the cache's file system too
-	paths     folderCheck
+	syncsBlobs bool // the journal's sync makes the blobs taken before a line durable too
+	paths      folderCheck
 }
 
 // apply does one node's work in a slot. Its error is fatal (state cannot be recorded);

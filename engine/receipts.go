@@ -188,7 +188,7 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 		return err
 	}
 	e.opts.Ledger.written(ch.Addr)
-	if !asset.IsText(rec.Kind) && !e.flushesFS {
+	if !asset.IsText(rec.Kind) && !e.syncsBlobs {
 		if err := e.opts.Cache.SyncBlob(rec.Output.SHA256); err != nil {
 			return fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)
 		}

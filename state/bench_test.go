@@ -245,7 +245,7 @@ func BenchmarkPackVsFiles(b *testing.B) {
 					sum := sha256.Sum256(data)
 					sha := hex.EncodeToString(sum[:])
 					if packed {
-						err = c.pack.put(sha, data)
+						err = c.pack.put(sha, data, true)
 					} else {
 						err = writeAtomic(c.blobPath(sha), data, 0o444, false)
 					}

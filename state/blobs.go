@@ -11,7 +11,7 @@ import (
 )
 
 // The cache's side of receipts: a paid output enters the cache at once and is made durable
-// apart (SyncBlob, or a flush of the whole file system by the journal).
+// apart (SyncBlob, or with the journal's lines: Journal.SyncsBlobs).
 
 // Take moves a finished output file into the cache as the blob sha, at once and without
 // waiting for the disk (see SyncBlob). file must be on the cache's file system (apply writes
@@ -23,6 +23,7 @@ func (c *Cache) Take(file, sha string) error {
 	}
 	if c.Has(sha) {
 		os.Remove(file)
+		c.tookPresent(sha)
 		return nil
 	}
 	if err := os.Chmod(file, 0o444); err != nil {
@@ -34,6 +35,9 @@ func (c *Cache) Take(file, sha string) error {
 		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
 			err = c.rename(file, dst)
 		}
+	}
+	if err == nil {
+		c.took(dst)
 	}
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -60,18 +64,23 @@ func (c *Cache) SyncBlob(sha string) error {
 	if _, ok := c.pack.entry(sha); ok {
 		return c.pack.sync()
 	}
-	f, err := os.Open(c.blobPath(sha))
-	if err != nil {
-		return fmt.Errorf("syncing blob %s: %w", sha, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := syncFile(c.blobPath(sha)); err != nil {
 		return fmt.Errorf("syncing blob %s: %w", sha, err)
 	}
 	return syncDir(filepath.Dir(c.blobPath(sha)))
+}
+
+// syncFile makes the content of the file at path durable.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = fdatasync(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // PutBytes stores data as a blob (not synced: for a copy of what a durable record holds, such
@@ -79,7 +88,7 @@ func (c *Cache) SyncBlob(sha string) error {
 func (c *Cache) PutBytes(data []byte) (string, error) {
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
-	return sha, c.putBytes(data, sha)
+	return sha, c.putBytes(data, sha, false)
 }
 
 // TakeBytes stores data as the blob sha at once and without waiting for the disk (SyncBlob
@@ -90,20 +99,72 @@ func (c *Cache) TakeBytes(data []byte, sha string) error {
 	if !isSHA256(sha) {
 		return fmt.Errorf("caching: %q is not a hex sha256", sha)
 	}
-	return c.putBytes(data, sha)
+	return c.putBytes(data, sha, true)
 }
 
-func (c *Cache) putBytes(data []byte, sha string) error {
+// putBytes stores data as blob sha; taken: for a journal's group commit to make durable
+// (Journal.SyncsBlobs).
+func (c *Cache) putBytes(data []byte, sha string, taken bool) error {
 	if len(data) <= PackMax { // no look for a file of its own: a copy in both is harmless
-		return c.pack.put(sha, data)
+		return c.pack.put(sha, data, taken)
 	}
 	if c.Has(sha) {
+		if taken {
+			c.tookPresent(sha)
+		}
 		return nil
 	}
 	if err := writeAtomic(c.blobPath(sha), data, 0o444, false); err != nil {
 		return fmt.Errorf("caching blob %s: %w", sha, err)
 	}
+	if taken {
+		c.took(c.blobPath(sha))
+	}
 	return nil
+}
+
+// took notes a blob file taken for a receipt, for the journal's next flush to sync.
+func (c *Cache) took(file string) {
+	if !c.tracking.Load() {
+		return
+	}
+	c.takenMu.Lock()
+	c.takenFiles = append(c.takenFiles, file)
+	c.takenMu.Unlock()
+}
+
+// tookPresent notes a blob taken for a receipt that the cache had already: that copy may be
+// as new (taken a moment ago, not yet synced), so it is synced all the same, packed or not.
+func (c *Cache) tookPresent(sha string) {
+	c.pack.markTaken()
+	c.took(c.blobPath(sha))
+}
+
+// syncTaken makes durable the blobs taken since it last ran: each blob file and its folder
+// (once each), then the pack up to its last taken blob. A blob file gone meanwhile (a copy
+// found in the pack, removed by gc) needs nothing.
+func (c *Cache) syncTaken() error {
+	c.takenMu.Lock()
+	files := c.takenFiles
+	c.takenFiles = nil
+	c.takenMu.Unlock()
+	dirs := map[string]bool{}
+	for _, file := range files {
+		if dirs[file] {
+			continue
+		}
+		dirs[file] = true
+		if err := syncFile(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("syncing blob %s: %w", filepath.Base(file), err)
+		}
+		if dir := filepath.Dir(file); !dirs[dir] {
+			dirs[dir] = true
+			if err := syncDir(dir); err != nil {
+				return err
+			}
+		}
+	}
+	return c.pack.syncTaken()
 }
 
 // RemoveTemp removes the temporary blobs (blobs/tmp-*, pack.tmp-*) a killed writer left. Call

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrCorrupt is wrapped by cache errors about a blob whose content no longer matches the
@@ -34,6 +35,11 @@ type Cache struct {
 	rename func(oldpath, newpath string) error // os.Rename; tests make it fail across devices
 
 	pack *pack // small blobs, appended to one file (pack.go)
+	// tracking: a journal syncs the blobs taken (Journal.SyncsBlobs); takenFiles are the
+	// blob files taken since its last flush
+	tracking   atomic.Bool
+	takenMu    sync.Mutex
+	takenFiles []string
 
 	mu    sync.Mutex
 	log   *os.File                     // index.jsonl opened for appending, on first Index

@@ -32,30 +32,33 @@ type Journal struct {
 	synced  uint64 // lines known to be on disk
 	syncing bool
 	err     error // sticky: after a failed write or fsync the journal takes no more lines
-	wholeFS bool  // each group commit flushes the journal's whole file system (syncfs)
+
+	blobs *Cache // the blobs it took before a line are made durable with it (SyncsBlobs)
 }
 
-// SyncsFileSystem makes each group commit flush the journal's whole file system (Linux's
-// syncfs) instead of the journal file alone, when every one of dirs is on that file system,
-// and reports whether it does. Files written and renamed there before a line (cache blobs)
-// are then durable with it, with no fsync of their own: one flush for a group of receipts
-// instead of two per file. Call it before the journal is used.
-func (j *Journal) SyncsFileSystem(dirs ...string) bool {
-	if !haveSyncFS {
+// SyncsBlobs makes each group commit also make durable the blobs c took (Take, TakeBytes)
+// before the lines it commits: a receipt then needs no sync of its own blob, and a group of
+// receipts costs an fdatasync of the pack if they packed blobs, one of each blob file and of
+// its folder if they took files, and one of the journal. It reports whether it does (always,
+// for a file journal). Call it before the journal is used, with the only cache it serves.
+func (j *Journal) SyncsBlobs(c *Cache) bool {
+	if c == nil {
 		return false
 	}
-	fi, err := j.f.Stat()
-	if err != nil {
-		return false
-	}
-	for _, d := range dirs {
-		di, err := os.Stat(d)
-		if err != nil || !sameDevice(fi, di) {
-			return false
+	j.blobs = c
+	c.tracking.Store(true)
+	return true
+}
+
+// flush makes the journal's lines durable, and with them the blobs taken before them when
+// SyncsBlobs said so. Only one flush runs at a time (Sync's syncing).
+func (j *Journal) flush() error {
+	if j.blobs != nil {
+		if err := j.blobs.syncTaken(); err != nil {
+			return err
 		}
 	}
-	j.wholeFS = true
-	return true
+	return fdatasync(j.f)
 }
 
 type journalLine struct {
@@ -215,12 +218,7 @@ func (j *Journal) Sync(n uint64) error {
 		j.syncing = true
 		upTo := j.written
 		j.mu.Unlock()
-		var err error
-		if j.wholeFS {
-			err = syncFS(j.f)
-		} else {
-			err = j.f.Sync()
-		}
+		err := j.flush()
 		j.mu.Lock()
 		j.syncing = false
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -290,5 +291,100 @@ func TestJournalOwn(t *testing.T) {
 	defer again.Close()
 	if again.Own() {
 		t.Fatal("a journal opened on earlier lines is its own")
+	}
+}
+
+// TestJournalSyncsTakenBlobs: a journal that syncs a cache's blobs makes each blob the cache
+// took before a line durable by the time that line's Sync returns (the pack synced past it,
+// each blob file synced), and syncs nothing it need not.
+func TestJournalSyncsTakenBlobs(t *testing.T) {
+	c, dir := openCache(t)
+	j, err := OpenJournal(filepath.Join(dir, ".genform", "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if !j.SyncsBlobs(c) {
+		t.Fatal("a file journal does not sync the cache's blobs")
+	}
+	line := 0
+	appendLine := func() {
+		t.Helper()
+		line++
+		if err := j.Append(Entry{Record: chatRecord(fmt.Sprintf("chat.c%d", line), line)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := func() []string {
+		c.takenMu.Lock()
+		defer c.takenMu.Unlock()
+		return slices.Clone(c.takenFiles)
+	}
+
+	small := []byte("a small image")
+	if err := c.TakeBytes(small, sha256Hex(small)); err != nil {
+		t.Fatal(err)
+	}
+	if c.pack.taken == 0 || c.pack.synced >= c.pack.taken {
+		t.Fatalf("pack taken %d, synced %d: the taken blob is not waiting for a sync", c.pack.taken, c.pack.synced)
+	}
+	appendLine()
+	if c.pack.synced < c.pack.taken || !c.pack.dirSynced {
+		t.Errorf("after the line's sync: pack synced to %d (its name: %v), the taken blob ends at %d", c.pack.synced, c.pack.dirSynced, c.pack.taken)
+	}
+
+	// a chat's copy of its text is not a receipt: its line syncs the journal alone
+	synced := c.pack.synced
+	if _, err := c.PutBytes([]byte("a chat's text")); err != nil {
+		t.Fatal(err)
+	}
+	appendLine()
+	if c.pack.synced != synced {
+		t.Errorf("the pack was synced (%d to %d) for a blob no receipt took", synced, c.pack.synced)
+	}
+
+	// blob files: each is synced (with its folder) by the next line's sync
+	file := filepath.Join(dir, "out.png")
+	data := []byte("a large image, in a file of its own")
+	writeFile(t, file, data)
+	if err := c.Take(file, sha256Hex(data)); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, PackMax+1)
+	if err := c.TakeBytes(big, sha256Hex(big)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{c.blobPath(sha256Hex(data)), c.blobPath(sha256Hex(big))}
+	if got := pending(); !slices.Equal(got, want) {
+		t.Fatalf("blob files waiting for a sync: %q, want %q", got, want)
+	}
+	appendLine()
+	if got := pending(); len(got) != 0 {
+		t.Errorf("after the line's sync, still waiting: %q", got)
+	}
+	// taking a blob the cache has (its copy may be as new) syncs that copy again
+	writeFile(t, file, data)
+	if err := c.Take(file, sha256Hex(data)); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); !slices.Equal(got, want[:1]) || c.pack.taken != c.pack.end {
+		t.Errorf("a blob taken again: waiting %q, pack taken %d of %d; want %q and all of it", got, c.pack.taken, c.pack.end, want[:1])
+	}
+	appendLine()
+	if got := pending(); len(got) != 0 || c.pack.synced != c.pack.end {
+		t.Errorf("after the line's sync: waiting %q, pack synced %d of %d", got, c.pack.synced, c.pack.end)
+	}
+}
+
+// TestCacheUntrackedTakes: with no journal to sync them, taken blob files are not listed (the
+// list would grow for nothing: apply syncs each blob itself).
+func TestCacheUntrackedTakes(t *testing.T) {
+	c, _ := openCache(t)
+	big := make([]byte, PackMax+1)
+	if err := c.TakeBytes(big, sha256Hex(big)); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.takenFiles) != 0 {
+		t.Errorf("listed %q with no journal to sync them", c.takenFiles)
 	}
 }

@@ -68,6 +68,10 @@ type pack struct {
 	// dirSynced: the pack's folder was synced since the pack was opened. The pack may have
 	// been created by a process that died before syncing its name: the first sync makes sure.
 	dirSynced bool
+	// taken: the file up to here holds blobs taken for receipts (put's taken), which
+	// syncTaken makes durable; synced: the file is durable up to here. Both are of the
+	// open file.
+	taken, synced int64
 }
 
 func newPack(dir string) *pack {
@@ -90,6 +94,7 @@ func (p *pack) openLocked(create bool) error {
 		return err
 	}
 	p.f, p.lock, p.end, p.at, p.dirSynced = f, newFileLock(f, p.path), 0, map[string]packEntry{}, false
+	p.taken, p.synced = 0, 0
 	return nil
 }
 
@@ -281,24 +286,34 @@ func (p *pack) read(sha string) (data []byte, ok bool, err error) {
 }
 
 // put appends data as blob sha unless an intact copy is packed already. sha must be data's.
-func (p *pack) put(sha string, data []byte) error {
+// taken: the blob is a receipt's, for syncTaken to make durable.
+func (p *pack) put(sha string, data []byte, taken bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.lockForWrite(); err != nil {
 		return fmt.Errorf("packing blob %s: %w", sha, err)
 	}
 	defer p.lock.unlock()
-	if e, ok := p.at[sha]; ok && p.intact(sha, e) {
-		return nil
+	if e, ok := p.at[sha]; !ok || !p.intact(sha, e) {
+		now := time.Now()
+		if err := p.writeRecord(sha, data, now); err != nil {
+			_ = p.f.Truncate(p.end) // leave no torn record behind
+			return fmt.Errorf("packing blob %s: %w", sha, err)
+		}
+		p.at[sha] = packEntry{off: p.end + int64(packHeadLen), size: int64(len(data)), at: now}
+		p.end += int64(packHeadLen + len(data) + packTailLen)
 	}
-	now := time.Now()
-	if err := p.writeRecord(sha, data, now); err != nil {
-		_ = p.f.Truncate(p.end) // leave no torn record behind
-		return fmt.Errorf("packing blob %s: %w", sha, err)
+	if taken { // the copy found may be as new as this one: up to the end either way
+		p.taken = p.end
 	}
-	p.at[sha] = packEntry{off: p.end + int64(packHeadLen), size: int64(len(data)), at: now}
-	p.end += int64(packHeadLen + len(data) + packTailLen)
 	return nil
+}
+
+// markTaken makes the next syncTaken sync the pack as it is now.
+func (p *pack) markTaken() {
+	p.mu.Lock()
+	p.taken = p.end
+	p.mu.Unlock()
 }
 
 // writeRecord writes a record at the end of the pack: small ones in one write, larger ones in
@@ -379,6 +394,29 @@ func (p *pack) sync() error {
 		}
 		p.dirSynced = true
 	}
+	return nil
+}
+
+// syncTaken makes the pack durable up to the last blob taken for a receipt, if it is not yet
+// (fdatasync, and the pack's name the first time). A pack closed meanwhile needs nothing:
+// `cache gc` replaced it by a synced copy, or the cache was closed after its receipts.
+func (p *pack) syncTaken() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil || p.taken <= p.synced {
+		return nil
+	}
+	upTo := p.end
+	if err := fdatasync(p.f); err != nil {
+		return fmt.Errorf("syncing the pack: %w", err)
+	}
+	if !p.dirSynced {
+		if err := syncDir(filepath.Dir(p.path)); err != nil {
+			return err
+		}
+		p.dirSynced = true
+	}
+	p.synced = upTo
 	return nil
 }
 

@@ -278,8 +278,8 @@ func (r *recorder) Write(e state.Entry) (uint64, error) {
 // Sync implements the second step of Write: the row is already durable.
 func (r *recorder) Sync(uint64) error { return nil }
 
-// SyncsFileSystem implements backend.Recorder: a committed row makes no local file durable.
-func (r *recorder) SyncsFileSystem(...string) bool { return false }
+// SyncsBlobs implements backend.Recorder: a committed row makes no local file durable.
+func (r *recorder) SyncsBlobs(*state.Cache) bool { return false }
 
 // ReadAddrs is Read limited to the records of addrs (and every video job and link: a job
 // recorded under another address may be adopted by a renamed block), for a runner that plans
