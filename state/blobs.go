@@ -67,7 +67,20 @@ func (c *Cache) SyncBlob(sha string) error {
 	if err := syncFile(c.blobPath(sha)); err != nil {
 		return fmt.Errorf("syncing blob %s: %w", sha, err)
 	}
-	return syncDir(filepath.Dir(c.blobPath(sha)))
+	if err := syncDir(filepath.Dir(c.blobPath(sha))); err != nil {
+		return err
+	}
+	return syncDir(filepath.Join(c.dir, "blobs")) // its folder (blobs/ab) may be new
+}
+
+// syncDirs syncs each folder in dirs.
+func syncDirs(dirs ...string) error {
+	for _, d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // syncFile makes the content of the file at path durable.
@@ -141,7 +154,7 @@ func (c *Cache) tookPresent(sha string) {
 }
 
 // syncTaken makes durable the blobs taken since it last ran: each blob file and its folder
-// (once each), then the pack up to its last taken blob. A blob file gone meanwhile (a copy
+// (once each) and blobs/, then the pack up to its last taken blob. A blob file gone meanwhile (a copy
 // found in the pack, removed by gc) needs nothing.
 func (c *Cache) syncTaken() error {
 	c.takenMu.Lock()
@@ -163,6 +176,18 @@ func (c *Cache) syncTaken() error {
 				return err
 			}
 		}
+	}
+	if len(files) > 0 { // a blob's folder (blobs/ab) may be new: its name too
+		if err := syncDir(filepath.Join(c.dir, "blobs")); err != nil {
+			return err
+		}
+	}
+	if !c.namesSynced && (len(files) > 0 || c.pack.hasTaken()) {
+		// the cache's own folders may be as new as this apply (OpenCache made them): once
+		if err := syncDirs(c.dir, filepath.Dir(c.dir)); err != nil {
+			return err
+		}
+		c.namesSynced = true
 	}
 	return c.pack.syncTaken()
 }

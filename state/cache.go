@@ -40,6 +40,8 @@ type Cache struct {
 	tracking   atomic.Bool
 	takenMu    sync.Mutex
 	takenFiles []string
+	// namesSynced: the cache's folder and its parent were synced once (syncTaken's own)
+	namesSynced bool
 
 	mu    sync.Mutex
 	log   *os.File                     // index.jsonl opened for appending, on first Index

@@ -321,6 +321,10 @@ func TestJournalSyncsTakenBlobs(t *testing.T) {
 		return slices.Clone(c.takenFiles)
 	}
 
+	appendLine() // nothing taken: the journal alone
+	if c.namesSynced || c.pack.f != nil {
+		t.Errorf("a line that took no blob synced the cache's folders (%v) or opened the pack", c.namesSynced)
+	}
 	small := []byte("a small image")
 	if err := c.TakeBytes(small, sha256Hex(small)); err != nil {
 		t.Fatal(err)
@@ -329,8 +333,8 @@ func TestJournalSyncsTakenBlobs(t *testing.T) {
 		t.Fatalf("pack taken %d, synced %d: the taken blob is not waiting for a sync", c.pack.taken, c.pack.synced)
 	}
 	appendLine()
-	if c.pack.synced < c.pack.taken || !c.pack.dirSynced {
-		t.Errorf("after the line's sync: pack synced to %d (its name: %v), the taken blob ends at %d", c.pack.synced, c.pack.dirSynced, c.pack.taken)
+	if c.pack.synced < c.pack.taken || !c.pack.dirSynced || !c.namesSynced {
+		t.Errorf("after the line's sync: pack synced to %d (its name: %v, the cache's folders: %v), the taken blob ends at %d", c.pack.synced, c.pack.dirSynced, c.namesSynced, c.pack.taken)
 	}
 
 	// a chat's copy of its text is not a receipt: its line syncs the journal alone
@@ -386,5 +390,65 @@ func TestCacheUntrackedTakes(t *testing.T) {
 	}
 	if len(c.takenFiles) != 0 {
 		t.Errorf("listed %q with no journal to sync them", c.takenFiles)
+	}
+}
+
+// TestJournalSyncsTakenBlobsConcurrently: receipts from many goroutines share group commits;
+// when each one's Append returns, its blob is no longer waiting for a sync (run with -race).
+func TestJournalSyncsTakenBlobsConcurrently(t *testing.T) {
+	c, dir := openCache(t)
+	j, err := OpenJournal(filepath.Join(dir, ".genform", "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	j.SyncsBlobs(c)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				n := g*100 + i
+				data := []byte(fmt.Sprintf("output %d", n))
+				sha := sha256Hex(data)
+				var blobFile string
+				if i%3 == 0 { // a file of its own
+					file := filepath.Join(dir, fmt.Sprintf("out-%d", n))
+					if err := os.WriteFile(file, data, 0o644); err != nil {
+						errs <- err
+						return
+					}
+					if err := c.Take(file, sha); err != nil {
+						errs <- err
+						return
+					}
+					blobFile = c.blobPath(sha)
+				} else if err := c.TakeBytes(data, sha); err != nil {
+					errs <- err
+					return
+				}
+				if err := j.Append(Entry{Record: chatRecord(fmt.Sprintf("chat.c%d", n), n)}); err != nil {
+					errs <- err
+					return
+				}
+				c.takenMu.Lock()
+				waiting := slices.Contains(c.takenFiles, blobFile)
+				c.takenMu.Unlock()
+				c.pack.mu.Lock()
+				e, packed := c.pack.at[sha]
+				unsynced := packed && c.pack.synced < e.off+e.size
+				c.pack.mu.Unlock()
+				if waiting || unsynced {
+					errs <- fmt.Errorf("blob %d waits for a sync after its line's Append (file %v, pack %v)", n, waiting, unsynced)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

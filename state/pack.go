@@ -309,6 +309,13 @@ func (p *pack) put(sha string, data []byte, taken bool) error {
 	return nil
 }
 
+// hasTaken reports whether blobs taken for receipts wait for syncTaken.
+func (p *pack) hasTaken() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.taken > p.synced
+}
+
 // markTaken makes the next syncTaken sync the pack as it is now.
 func (p *pack) markTaken() {
 	p.mu.Lock()
