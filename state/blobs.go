@@ -154,8 +154,8 @@ func (c *Cache) tookPresent(sha string) {
 }
 
 // syncTaken makes durable the blobs taken since it last ran: each blob file and its folder
-// (once each) and blobs/, then the pack up to its last taken blob. A blob file gone meanwhile (a copy
-// found in the pack, removed by gc) needs nothing.
+// (once each) and blobs/, then the pack up to its last taken blob. A blob file gone meanwhile
+// (a copy found in the pack, removed by gc) needs nothing.
 func (c *Cache) syncTaken() error {
 	c.takenMu.Lock()
 	files := c.takenFiles
