@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,6 +120,7 @@ func BenchmarkCLIMakespan(b *testing.B) {
 				ideal := time.Duration(math.Ceil(float64(n)/par)) * lat
 				b.ReportMetric(wall.Seconds(), "wall-s")
 				b.ReportMetric(wall.Seconds()/ideal.Seconds(), "x-ideal")
+				reportTurnarounds(b, gw)
 			}
 		})
 	}
@@ -151,7 +153,22 @@ func BenchmarkClientFloor(b *testing.B) {
 		ideal := time.Duration(math.Ceil(float64(n)/par)) * lat
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(wall.Seconds()/ideal.Seconds(), "x-ideal")
+		reportTurnarounds(b, gw)
 	}
+}
+
+// reportTurnarounds reports the median and 90th percentile of the client's time from a reply
+// to its next request on the same connection (as the fake saw it): the part of the makespan
+// over the ideal that each wave of 32 requests adds, apart from the start and the end.
+func reportTurnarounds(b *testing.B, gw *gatetest.Server) {
+	t := gw.Turnarounds()
+	if len(t) == 0 {
+		return
+	}
+	slices.Sort(t)
+	ms := func(q float64) float64 { return float64(t[int(q*float64(len(t)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(ms(0.5), "turn-p50-ms")
+	b.ReportMetric(ms(0.9), "turn-p90-ms")
 }
 
 // floorChat sends one chat completion as genform would, and reads the whole reply.

@@ -34,6 +34,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,6 +112,7 @@ type Server struct {
 	conns     atomic.Int64 // new TCP connections to the gateway
 	inflight  atomic.Int64 // gateway requests being answered
 	maxFlight atomic.Int64 // the most gateway requests answered at once
+	turns     turnarounds  // the client's time between an answer and its next request
 
 	mu        sync.Mutex
 	opts      Options
@@ -171,6 +173,43 @@ func (s *Server) Conns() int64 { return s.conns.Load() }
 
 // InFlight returns how many gateway requests are being answered now.
 func (s *Server) InFlight() int64 { return s.inflight.Load() }
+
+// Turnarounds lists, for every gateway request that came on a connection already used, the
+// time from the answer before it on that connection to its arrival: how long the client took
+// to send its next request once it had a reply (a client's own overhead, apart from latency).
+func (s *Server) Turnarounds() []time.Duration { return s.turns.list() }
+
+// turnarounds keeps Turnarounds: when each connection's last answer was written.
+type turnarounds struct {
+	mu   sync.Mutex
+	last map[string]time.Time // connection -> its last answer
+	gaps []time.Duration
+}
+
+func (t *turnarounds) arrived(conn string) {
+	now := time.Now()
+	t.mu.Lock()
+	if at, ok := t.last[conn]; ok {
+		t.gaps = append(t.gaps, now.Sub(at))
+	}
+	t.mu.Unlock()
+}
+
+func (t *turnarounds) answered(conn string) {
+	now := time.Now()
+	t.mu.Lock()
+	if t.last == nil {
+		t.last = map[string]time.Time{}
+	}
+	t.last[conn] = now
+	t.mu.Unlock()
+}
+
+func (t *turnarounds) list() []time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.gaps)
+}
 
 // MaxInFlight returns the most gateway requests answered at once since the server started.
 func (s *Server) MaxInFlight() int64 { return s.maxFlight.Load() }
@@ -304,6 +343,8 @@ func (s *Server) Reset() {
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	n := s.inflight.Add(1)
 	defer s.inflight.Add(-1)
+	s.turns.arrived(r.RemoteAddr)
+	defer s.turns.answered(r.RemoteAddr)
 	for m := s.maxFlight.Load(); n > m && !s.maxFlight.CompareAndSwap(m, n); m = s.maxFlight.Load() {
 	}
 	ep, route := s.route(r)
