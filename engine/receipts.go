@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -188,6 +189,11 @@ func (e *executor) receipt(in *instance, ch *Change, rec *state.Record, res *pro
 		return err
 	}
 	e.opts.Ledger.written(ch.Addr)
+	// The receipt is safe from a kill: let the loop start the next request in the slot this
+	// instance gave back before this goroutine waits in a sync. (A goroutine made ready by
+	// the slot's release would otherwise wait for this one's processor, held through a
+	// long system call until the runtime takes it back, up to milliseconds later.)
+	runtime.Gosched()
 	if !asset.IsText(rec.Kind) && !e.syncsBlobs {
 		if err := e.opts.Cache.SyncBlob(rec.Output.SHA256); err != nil {
 			return fmt.Errorf("keeping the output of %s: %w", ch.Addr, err)

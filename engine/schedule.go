@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"runtime"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -100,16 +99,7 @@ func (w *walk) startReady() {
 		w.busy++
 		w.g.Go(func() error {
 			var once sync.Once
-			release := func() {
-				once.Do(func() {
-					w.freed <- struct{}{}
-					// Let the loop start the next node's request before this one's
-					// bookkeeping runs: with a wave of replies in at once, sending comes
-					// first. The gateway saw a reply's next request come 0.8-1.5 ms after
-					// it (median) instead of 1.2-2.3 ms (BenchmarkCLIMakespan, turn-p50-ms).
-					runtime.Gosched()
-				})
-			}
+			release := func() { once.Do(func() { w.freed <- struct{}{} }) }
 			err := e.apply(w.ctx, n, release)
 			release()
 			w.finished <- n
