@@ -312,3 +312,79 @@ chat "c" {
 	}
 	validate("a link out of the project at the output path", 1, "Invalid output path")
 }
+
+// TestDamagedRecordsReadAsNone: plan's records are written without waiting for the disk, so
+// a power cut may leave one empty, zeroed or cut short. Such a record is no record: plan
+// prints what it prints without one, before and after an edit.
+func TestDamagedRecordsReadAsNone(t *testing.T) {
+	damages := map[string]func([]byte) []byte{
+		"empty":  func([]byte) []byte { return nil },
+		"zeros":  func(b []byte) []byte { return make([]byte, len(b)) },
+		"halved": func(b []byte) []byte { return b[:len(b)/2] },
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for file, content := range noopProject {
+				writeFile(t, filepath.Join(dir, file), content)
+			}
+			t.Setenv("SPEED_TEST_MOOD", "calm")
+			if res := runCLI(dir, "apply", "-auto-approve"); res.code != 0 {
+				t.Fatalf("apply: %s%s", res.stdout, res.stderr)
+			}
+			records := []string{"partial.gob", "noop.json", "noop.json.outputs"}
+			kept := map[string][]byte{}
+			for _, r := range records {
+				b, err := os.ReadFile(filepath.Join(dir, ".genform", r))
+				if err != nil {
+					t.Fatalf("apply left no %s: %v", r, err)
+				}
+				kept[r] = b
+			}
+			planWith := func(step string, records map[string][]byte) cliRun {
+				t.Helper()
+				for r, b := range records {
+					p := filepath.Join(dir, ".genform", r)
+					os.Remove(p)
+					if b != nil {
+						if err := os.WriteFile(p, b, 0o644); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				return runCLI(dir, "plan")
+			}
+			damaged := map[string][]byte{}
+			for r, b := range kept {
+				damaged[r] = damage(b)
+			}
+			none := map[string][]byte{"partial.gob": nil, "noop.json": nil, "noop.json.outputs": nil}
+			for _, c := range [][2]string{{"unchanged", "No changes."}, {"an asset block edited", "Plan: 0 to create, 2 to regenerate"}} {
+				step, says := c[0], c[1]
+				if step != "unchanged" {
+					writeFile(t, filepath.Join(dir, "more.gen.hcl"), strings.Replace(noopProject["more.gen.hcl"], `"64x64"`, `"32x32"`, 1))
+				}
+				got, want := planWith(step, damaged), planWith(step, none)
+				if got != want {
+					t.Errorf("%s, records %s: plan printed\n%s%s(exit %d)\nwithout records\n%s%s(exit %d)", step, name, got.stdout, got.stderr, got.code, want.stdout, want.stderr, want.code)
+				}
+				if !strings.Contains(got.stdout, says) || got.code != 0 {
+					t.Errorf("%s: plan exit %d, want 0 with %q\n%s%s", step, got.code, says, got.stdout, got.stderr)
+				}
+				if strings.Contains(got.stderr, "panic") {
+					t.Errorf("%s: %s", step, got.stderr)
+				}
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

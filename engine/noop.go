@@ -143,8 +143,10 @@ func NoopEnvDigest(names []string, getenv func(string) (string, bool)) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// WriteNoopRecord writes r to path and its outputs beside it, each atomically. A record
-// read from a file has its outputs only once Holds read them, so it is not written again.
+// WriteNoopRecord writes r to path and its outputs beside it, each atomically and without
+// waiting for the disk (the record names its outputs' sha256, so a pair a power cut tore
+// apart does not hold). A record read from a file has its outputs only once Holds read them,
+// so it is not written again.
 func WriteNoopRecord(path string, r *NoopRecord) error {
 	if r.path != "" {
 		return fmt.Errorf("a no-op record read from %s is not written again", r.path)
@@ -164,10 +166,10 @@ func WriteNoopRecord(path string, r *NoopRecord) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := state.WriteFileAtomic(path+".outputs", outs, 0o644); err != nil {
+	if err := state.WriteRecordAtomic(path+".outputs", outs, 0o644); err != nil {
 		return err
 	}
-	return state.WriteFileAtomic(path, b, 0o644)
+	return state.WriteRecordAtomic(path, b, 0o644)
 }
 
 // ReadNoopRecord reads the record at path (its outputs are read by Holds); nil when there

@@ -260,7 +260,8 @@ func recordFile(name string, src []byte, body any) (PartialFile, bool) {
 	return pf, true
 }
 
-// WritePartialRecord writes r to path atomically.
+// WritePartialRecord writes r to path atomically, without waiting for the disk: a record a
+// power cut damaged does not read back, and the next plan is a whole one.
 func WritePartialRecord(path string, r *PartialRecord) error {
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
@@ -273,7 +274,7 @@ func WritePartialRecord(path string, r *PartialRecord) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return state.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return state.WriteRecordAtomic(path, buf.Bytes(), 0o644)
 }
 
 // ReadPartialRecord reads the record at path, but for what Select reads once the inputs

@@ -16,6 +16,14 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	return writeAtomic(path, data, perm, true)
 }
 
+// WriteRecordAtomic is WriteFileAtomic without the fsyncs, for a file that only saves work
+// and is checked when read (plan's records): a reader sees the old file or the new one, but a
+// power cut may leave the old one, none, or one that does not read back (empty, or zeros),
+// which its reader takes for no record.
+func WriteRecordAtomic(path string, data []byte, perm fs.FileMode) error {
+	return writeAtomic(path, data, perm, false)
+}
+
 // writeAtomic writes through a temporary file renamed into place, so a reader never sees a
 // partial file. durable adds the fsyncs that make it survive a power cut; the cache's own
 // files skip them (a torn cache file is found by its hash and ignored), which keeps a
