@@ -174,6 +174,9 @@ func (s *Server) Conns() int64 { return s.conns.Load() }
 // InFlight returns how many gateway requests are being answered now.
 func (s *Server) InFlight() int64 { return s.inflight.Load() }
 
+// MaxInFlight returns the most gateway requests answered at once since the server started.
+func (s *Server) MaxInFlight() int64 { return s.maxFlight.Load() }
+
 // Turnarounds lists, for every gateway request that came on a connection already used, the
 // time from the answer before it on that connection to its arrival: how long the client took
 // to send its next request once it had a reply (a client's own overhead, apart from latency).
@@ -210,9 +213,6 @@ func (t *turnarounds) list() []time.Duration {
 	defer t.mu.Unlock()
 	return slices.Clone(t.gaps)
 }
-
-// MaxInFlight returns the most gateway requests answered at once since the server started.
-func (s *Server) MaxInFlight() int64 { return s.maxFlight.Load() }
 
 // Certificate returns the gateway's TLS certificate (Options.TLS), for a client to trust.
 func (s *Server) Certificate() *x509.Certificate { return s.gw.Certificate() }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func do(t *testing.T, method, url, key string, body io.Reader, ctype string) (*http.Response, map[string]any) {
@@ -148,4 +149,44 @@ func jsonString(obj map[string]any, path ...string) string {
 	}
 	s, _ := v.(string)
 	return s
+}
+
+// TestTurnarounds: a request on a connection that carried an answer before is timed from
+// that answer; the first request of a connection is not.
+func TestTurnarounds(t *testing.T) {
+	s := New(Options{Key: "k"})
+	defer s.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	post := func() {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/chat/completions", chatBody("hi"))
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	post()
+	if got := s.Turnarounds(); len(got) != 0 {
+		t.Fatalf("after a connection's first request: %v", got)
+	}
+	start := time.Now()
+	time.Sleep(20 * time.Millisecond)
+	post()
+	post()
+	got := s.Turnarounds()
+	if len(got) != 2 || s.Conns() != 1 {
+		t.Fatalf("3 requests on %d connection(s): turnarounds %v, want 2", s.Conns(), got)
+	}
+	if got[0] < 20*time.Millisecond || got[0] > time.Since(start) {
+		t.Errorf("the client waited 20 ms before its second request; turnaround %v", got[0])
+	}
+	client.CloseIdleConnections()
+	post() // a new connection: no turnaround
+	if n := len(s.Turnarounds()); n != 2 || s.Conns() != 2 {
+		t.Errorf("a new connection's first request: %d turnarounds on %d connections, want 2 on 2", n, s.Conns())
+	}
 }
