@@ -222,18 +222,24 @@ func (c *cli) apply(p *project, plan *engine.Plan, v view.Apply, o applyOptions)
 	}
 	v.Summary(sum)
 	c.uploadWarnings(sum)
-	if o.gallery {
-		index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
-		if err != nil {
-			c.ui().Errorf("writing the gallery: %v", err)
-			return 1
-		}
-		v.Gallery(displayPath(index))
+	if o.gallery && !c.applyGallery(p, plan, sum, v) {
+		return 1
 	}
 	if sum.Failed > 0 || sum.Interrupted > 0 || sum.NotStarted > 0 {
 		return 1
 	}
 	return 0
+}
+
+// applyGallery writes the review page of what the apply changed (apply -gallery).
+func (c *cli) applyGallery(p *project, plan *engine.Plan, sum *engine.Summary, v view.Apply) bool {
+	index, err := writeGallery(p, planfile.New(plan), gallery.Options{Applied: true, Failed: gallery.Failures(sum)})
+	if err != nil {
+		c.ui().Errorf("writing the gallery: %v", err)
+		return false
+	}
+	v.Gallery(displayPath(index))
+	return true
 }
 
 // beforeRun, when a test sets it, runs once apply planned and before the executor starts:

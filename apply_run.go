@@ -43,7 +43,11 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 			c.ui().Error(err)
 			return 1
 		}
-		v.Summary(&engine.Summary{Moved: moved, Deleted: deleted})
+		sum := &engine.Summary{Moved: moved, Deleted: deleted}
+		v.Summary(sum)
+		if o.gallery && !c.applyGallery(p, plan, sum, v) {
+			return 1
+		}
 		return 0
 	}
 	run, err := be.CreateRun(ctx, plan.ConfigHash, p.st.Lineage, tasks)
@@ -89,7 +93,17 @@ func (c *cli) applyRun(p *project, plan *engine.Plan, be *pg.Backend, v view.App
 	if !c.placeRunOutputs(p, be, o.parallelism, tmp) {
 		return 1
 	}
-	return c.runSummary(be, run, s, v, o.json, moved, deleted)
+	sum, ok := c.runSummary(be, run, s, v, o.json, moved, deleted)
+	if !ok {
+		return 1
+	}
+	if o.gallery && !c.applyGallery(p, plan, sum, v) {
+		return 1
+	}
+	if sum.Failed > 0 || sum.NotStarted > 0 || sum.Skipped > 0 {
+		return 1
+	}
+	return 0
 }
 
 // runTasks are the instances of the plan a run hands out: every change but the deletes
@@ -227,18 +241,19 @@ func (c *cli) placeRunOutputs(p *project, be *pg.Backend, parallelism int, tmp s
 	return true
 }
 
-// runSummary prints the usual summary for the whole run, and what each runner did.
-func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool, moved, deleted int) int {
+// runSummary prints the usual summary for the whole run, and what each runner did, and
+// returns it; false when the run's work could not be read.
+func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply, jsonOut bool, moved, deleted int) (*engine.Summary, bool) {
 	ctx := context.Background()
 	work, err := be.Work(ctx, run)
 	if err != nil {
 		c.ui().Error(err)
-		return 1
+		return nil, false
 	}
 	failures, err := be.Failures(ctx, run)
 	if err != nil {
 		c.ui().Error(err)
-		return 1
+		return nil, false
 	}
 	sum := &engine.Summary{Skipped: s.Skipped, NotStarted: s.Left(), Moved: moved, Deleted: deleted}
 	per := map[string][]string{}
@@ -270,10 +285,7 @@ func (c *cli) runSummary(be *pg.Backend, run int64, s pg.RunStatus, v view.Apply
 		}
 	}
 	v.Summary(sum)
-	if sum.Failed > 0 || sum.NotStarted > 0 || sum.Skipped > 0 {
-		return 1
-	}
-	return 0
+	return sum, true
 }
 
 func sortedKeys(m map[string]string) []string {
