@@ -161,17 +161,17 @@ func (c *Cache) syncTaken() error {
 	files := c.takenFiles
 	c.takenFiles = nil
 	c.takenMu.Unlock()
-	dirs := map[string]bool{}
+	synced := map[string]bool{} // files and folders
 	for _, file := range files {
-		if dirs[file] {
+		if synced[file] {
 			continue
 		}
-		dirs[file] = true
+		synced[file] = true
 		if err := syncFile(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("syncing blob %s: %w", filepath.Base(file), err)
 		}
-		if dir := filepath.Dir(file); !dirs[dir] {
-			dirs[dir] = true
+		if dir := filepath.Dir(file); !synced[dir] {
+			synced[dir] = true
 			if err := syncDir(dir); err != nil {
 				return err
 			}

@@ -21,27 +21,24 @@ func (p *pack) sync() error {
 			return errors.New("syncing the pack: there is no pack")
 		}
 	}
-	if err := p.f.Sync(); err != nil {
-		return fmt.Errorf("syncing the pack: %w", err)
-	}
-	if !p.dirSynced {
-		if err := syncDir(filepath.Dir(p.path)); err != nil {
-			return err
-		}
-		p.dirSynced = true
-	}
-	return nil
+	return p.syncLocked()
 }
 
-// syncTaken makes the pack durable up to the last blob taken for a receipt, if it is not yet
-// (fdatasync, and the pack's name the first time). A pack closed meanwhile needs nothing:
-// `cache gc` replaced it by a synced copy, or the cache was closed after its receipts.
+// syncTaken makes the pack durable up to the last blob taken for a receipt, if it is not yet.
+// A pack closed meanwhile needs nothing: `cache gc` replaced it by a synced copy, or the cache
+// was closed after its receipts.
 func (p *pack) syncTaken() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.f == nil || p.taken <= p.synced {
 		return nil
 	}
+	return p.syncLocked()
+}
+
+// syncLocked makes the open pack durable as it is (fdatasync, and its name the first time);
+// the caller holds p.mu.
+func (p *pack) syncLocked() error {
 	upTo := p.end
 	if err := fdatasync(p.f); err != nil {
 		return fmt.Errorf("syncing the pack: %w", err)
